@@ -1,0 +1,42 @@
+"""Writing the audit log. Services call :func:`record`; the request commits once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import AuditEvent, Employee
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    summary: dict | None = None,
+    actor: Employee | None = None,
+    instansi_id: int | None = None,
+) -> AuditEvent:
+    """Add an audit row for ``action`` on ``obj`` (any model with an ``id``).
+
+    The actor defaults to the signed-in user; IP and user agent come from the request.
+    """
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    if instansi_id is None:
+        instansi_id = getattr(obj, "instansi_id", None) or getattr(actor, "instansi_id", None)
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        instansi_id=instansi_id,
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=getattr(obj, "id", None),
+        summary=summary or {},
+    )
+    if has_request_context():
+        event.ip = request.remote_addr
+        event.user_agent = (request.user_agent.string or "")[:300]
+    db.session.add(event)
+    return event

@@ -1,0 +1,82 @@
+"""Settings, read from the environment (``PORTAL_*``) with safe defaults.
+
+Every setting is documented in README.md. Nothing secret is hard-coded: when
+``PORTAL_SECRET_KEY`` is not set, a random key is generated once and kept in the
+instance folder, so sessions survive restarts and all workers of one instance agree.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the instance's generated secret key, creating it on first use."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: when two workers start at once, exactly one writes and both read it back.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the Flask config mapping from ``PORTAL_*`` variables."""
+    https = _env_bool("PORTAL_HTTPS", False)
+    database_url = os.environ.get(
+        "PORTAL_DATABASE_URL", f"sqlite:///{Path(instance_path) / 'portal.sqlite3'}"
+    )
+    return {
+        "SECRET_KEY": os.environ.get("PORTAL_SECRET_KEY") or instance_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PORTAL_HTTPS": https,
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "portal_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            minutes=_env_int("PORTAL_SESSION_IDLE_MINUTES", 8 * 60)
+        ),
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "UPLOAD_FOLDER": os.environ.get(
+            "PORTAL_UPLOAD_FOLDER", str(Path(instance_path) / "uploads")
+        ),
+        "MAX_CONTENT_LENGTH": _env_int("PORTAL_MAX_UPLOAD_MB", 5) * 1024 * 1024 + 64 * 1024,
+        "BABEL_DEFAULT_LOCALE": os.environ.get("PORTAL_DEFAULT_LANGUAGE", "id"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Jakarta"),
+        "PORTAL_LANGUAGES": ("id", "en"),
+        # Argon2id: argon2-cffi's RFC 9106 low-memory profile (t=3, m=64 MiB, p=4) is
+        # above the OWASP minimum (m=19 MiB, t=2, p=1), which is the floor we accept.
+        "PORTAL_ARGON2_TIME_COST": _env_int("PORTAL_ARGON2_TIME_COST", 3),
+        "PORTAL_ARGON2_MEMORY_KIB": _env_int("PORTAL_ARGON2_MEMORY_KIB", 65536),
+        "PORTAL_ARGON2_PARALLELISM": _env_int("PORTAL_ARGON2_PARALLELISM", 4),
+        "PORTAL_LOCKOUT_ACCOUNT_FAILURES": _env_int("PORTAL_LOCKOUT_ACCOUNT_FAILURES", 5),
+        "PORTAL_LOCKOUT_IP_FAILURES": _env_int("PORTAL_LOCKOUT_IP_FAILURES", 30),
+        "PORTAL_LOCKOUT_MINUTES": _env_int("PORTAL_LOCKOUT_MINUTES", 15),
+        "PORTAL_TRUSTED_PROXIES": _env_int("PORTAL_TRUSTED_PROXIES", 0),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "WTF_CSRF_SSL_STRICT": https,
+    }

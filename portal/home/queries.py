@@ -1,0 +1,101 @@
+"""Read models for the home pages: each a fixed number of statements, whatever the size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import Employee, Period, Unit
+from portal.models.periods import PeriodStatus
+
+
+def current_period(instansi_id: int) -> Period | None:
+    """The open period of the instansi that started last."""
+    return db.session.scalar(
+        select(Period)
+        .where(Period.instansi_id == instansi_id, Period.status == PeriodStatus.OPEN)
+        .order_by(Period.start_date.desc())
+        .limit(1)
+    )
+
+
+def subordinates(employee_id: int) -> list[Employee]:
+    return list(
+        db.session.scalars(
+            select(Employee)
+            .where(Employee.atasan_id == employee_id, Employee.active.is_(True))
+            .options(selectinload(Employee.unit))
+            .order_by(Employee.name)
+        )
+    )
+
+
+@dataclass
+class UnitCount:
+    unit: Unit
+    employees: int
+    active: int
+
+
+@dataclass
+class InstansiOverview:
+    units: list[UnitCount]
+    unit_total: int
+    employee_total: int
+    active_total: int
+    admins: int
+    without_supervisor: int
+    periods: list[Period]
+
+
+def instansi_overview(instansi_id: int) -> InstansiOverview:
+    counts = (
+        select(
+            Employee.unit_id,
+            func.count().label("employees"),
+            func.sum(case((Employee.active.is_(True), 1), else_=0)).label("active"),
+        )
+        .where(Employee.instansi_id == instansi_id)
+        .group_by(Employee.unit_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Unit, func.coalesce(counts.c.employees, 0), func.coalesce(counts.c.active, 0))
+        .outerjoin(counts, counts.c.unit_id == Unit.id)
+        .where(Unit.instansi_id == instansi_id)
+        .order_by(Unit.code)
+    ).all()
+    totals = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((Employee.active.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Employee.is_admin.is_(True), 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (Employee.atasan_id.is_(None) & Employee.active.is_(True), 1), else_=0
+                    )
+                ),
+                0,
+            ),
+        ).where(Employee.instansi_id == instansi_id)
+    ).one()
+    periods = list(
+        db.session.scalars(
+            select(Period)
+            .where(Period.instansi_id == instansi_id)
+            .order_by(Period.start_date.desc())
+        )
+    )
+    return InstansiOverview(
+        units=[UnitCount(unit, n, a) for unit, n, a in rows],
+        unit_total=len(rows),
+        employee_total=totals[0],
+        active_total=totals[1],
+        admins=totals[2],
+        without_supervisor=totals[3],
+        periods=periods,
+    )

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from portal import audit, policy
+from portal.extensions import db
+from portal.home import bp, queries
+from portal.policy import Action
+from portal.web import render
+
+
+@bp.route("/")
+@login_required
+def index():
+    user = current_user._get_current_object()
+    overview = None
+    if user.is_admin or user.is_superadmin:
+        policy.authorize(user, Action.VIEW_INSTANSI, user.instansi)
+        overview = queries.instansi_overview(user.instansi_id)
+    return render(
+        "home/index.html",
+        period=queries.current_period(user.instansi_id),
+        subordinates=queries.subordinates(user.id),
+        overview=overview,
+    )
+
+
+@bp.route("/pengaturan/bahasa", methods=["POST"])
+@login_required
+def set_language():
+    user = current_user._get_current_object()
+    policy.authorize(user, Action.EDIT_OWN_SETTINGS, user)
+    language = request.form.get("language", "")
+    if language not in ("id", "en"):
+        flash("Bahasa tidak dikenal.", "error")
+        return redirect(url_for("home.index"), code=303)
+    if user.language != language:
+        audit.record(
+            "employee.language", user, summary={"changes": {"language": [user.language, language]}}
+        )
+        user.language = language
+        db.session.commit()
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("home.index"),
+                    code=303)
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)

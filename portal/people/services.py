@@ -1,0 +1,139 @@
+"""Operations on people: create, update, set the supervisor, deactivate.
+
+Each operation validates, changes, writes the audit log and flushes; the request
+commits once. Errors are :class:`InvalidInput` with the offending field.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, fields
+
+from sqlalchemy import select
+
+from portal import audit, nip as nip_module
+from portal.auth.passwords import hash_password
+from portal.errors import InvalidInput
+from portal.extensions import db
+from portal.models import Employee, Instansi, Unit
+from portal.policy import supervisor_chain_ids
+from portal.ranks import GOLONGAN, JenisJabatan
+
+LIMITS = {"name": 150, "gelar_depan": 50, "gelar_belakang": 80, "jabatan": 200, "email": 200}
+
+
+@dataclass
+class EmployeeData:
+    """What an admin (or an import) says about an employee."""
+
+    nip: str
+    name: str
+    jabatan: str
+    jenis_jabatan: str
+    golongan: str
+    unit_id: int
+    atasan_id: int | None = None
+    gelar_depan: str = ""
+    gelar_belakang: str = ""
+    email: str = ""
+    is_admin: bool = False
+    active: bool = True
+
+
+def _clean_text(data: EmployeeData) -> None:
+    for field, limit in LIMITS.items():
+        value = " ".join((getattr(data, field) or "").split())
+        if len(value) > limit:
+            raise InvalidInput(f"Paling banyak {limit} karakter.", field=field)
+        setattr(data, field, value)
+    if not data.name:
+        raise InvalidInput("Nama wajib diisi.", field="name")
+    if not data.jabatan:
+        raise InvalidInput("Jabatan wajib diisi.", field="jabatan")
+    if data.email and ("@" not in data.email or " " in data.email):
+        raise InvalidInput("Alamat email tidak valid.", field="email")
+
+
+def validate_supervisor(employee_id: int | None, atasan: Employee | None, instansi_id: int) -> None:
+    """The chain must stay inside one instansi and never loop back on itself."""
+    if atasan is None:
+        return
+    if atasan.instansi_id != instansi_id:
+        raise InvalidInput("Atasan harus dari instansi yang sama.", field="atasan_id")
+    if employee_id is not None and (
+        atasan.id == employee_id or employee_id in supervisor_chain_ids(atasan.id)
+    ):
+        raise InvalidInput(
+            "Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh melingkar.",
+            field="atasan_id",
+        )
+
+
+def _validate(data: EmployeeData, instansi: Instansi, employee: Employee | None) -> tuple:
+    try:
+        parsed = nip_module.parse(data.nip)
+    except nip_module.InvalidNIP as exc:
+        raise InvalidInput(str(exc), field="nip") from None
+    data.nip = parsed.digits
+    _clean_text(data)
+    duplicate = db.session.scalar(select(Employee.id).where(Employee.nip == data.nip))
+    if duplicate is not None and (employee is None or duplicate != employee.id):
+        raise InvalidInput("NIP ini sudah terdaftar.", field="nip")
+    if data.golongan not in GOLONGAN:
+        raise InvalidInput("Pangkat/golongan tidak dikenal.", field="golongan")
+    try:
+        JenisJabatan(data.jenis_jabatan)
+    except ValueError:
+        raise InvalidInput("Jenis jabatan tidak dikenal.", field="jenis_jabatan") from None
+    unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
+    if unit is None or unit.instansi_id != instansi.id:
+        raise InvalidInput("Unit kerja tidak ditemukan di instansi ini.", field="unit_id")
+    atasan = db.session.get(Employee, data.atasan_id) if data.atasan_id else None
+    if data.atasan_id and atasan is None:
+        raise InvalidInput("Atasan tidak ditemukan.", field="atasan_id")
+    validate_supervisor(employee.id if employee else None, atasan, instansi.id)
+    return unit, atasan
+
+
+def one_time_password() -> str:
+    """A readable one-time password for a new account, to be changed at first sign-in."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
+
+
+def create_employee(data: EmployeeData, instansi: Instansi) -> tuple[Employee, str]:
+    """Create an employee with a one-time password; return both."""
+    _validate(data, instansi, None)
+    password = one_time_password()
+    values = asdict(data)
+    employee = Employee(
+        **values,
+        instansi_id=instansi.id,
+        password_hash=hash_password(password),
+        must_change_password=True,
+    )
+    db.session.add(employee)
+    db.session.flush()
+    audit.record("employee.create", employee, summary={"nip": employee.nip, **_public(values)})
+    return employee, password
+
+
+def update_employee(employee: Employee, data: EmployeeData) -> dict:
+    """Apply ``data``; return the changes as ``{field: [old, new]}``."""
+    _validate(data, employee.instansi, employee)
+    changes = {}
+    for field in fields(EmployeeData):
+        old, new = getattr(employee, field.name), getattr(data, field.name)
+        if old != new:
+            changes[field.name] = [old, new]
+            setattr(employee, field.name, new)
+    if "active" in changes and not employee.active:
+        employee.session_version += 1  # a deactivated account is signed out everywhere
+    if changes:
+        db.session.flush()
+        audit.record("employee.update", employee, summary={"changes": _public(changes)})
+    return changes
+
+
+def _public(values: dict) -> dict:
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}

@@ -1,0 +1,1 @@
+"""Demo and scale data. Deterministic: the same command gives the same people."""

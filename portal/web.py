@@ -1,0 +1,204 @@
+"""Cross-cutting web concerns: security headers, sessions, errors, rendering fragments."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal import policy
+from portal.errors import DomainError
+from portal.extensions import db, htmx, login_manager
+from portal.models import Employee
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+    ]
+)
+
+# htmx 2 does not swap 4xx/5xx by default. We decide once: every response is swapped;
+# forms re-render with 422, races answer 409 with the fresh row, and other errors
+# retarget themselves to the page's alert region (see render_error).
+HTMX_CONFIG = {
+    "allowEval": False,
+    "allowScriptTags": False,
+    "includeIndicatorStyles": False,
+    "selfRequestsOnly": True,
+    "historyCacheSize": 0,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "[45]..", "swap": True, "error": True},
+    ],
+}
+
+ERROR_TITLES = {
+    400: "Permintaan tidak valid",
+    401: "Perlu masuk",
+    403: "Akses ditolak",
+    404: "Halaman tidak ditemukan",
+    405: "Metode tidak diizinkan",
+    409: "Data sudah berubah",
+    413: "Berkas terlalu besar",
+    422: "Data belum benar",
+    429: "Terlalu banyak percobaan",
+    500: "Terjadi kesalahan pada server",
+}
+ERROR_MESSAGES = {
+    400: "Permintaan tidak dapat diproses. Muat ulang halaman lalu coba lagi.",
+    401: "Silakan masuk terlebih dahulu.",
+    403: "Anda tidak berwenang melakukan tindakan ini.",
+    404: "Halaman atau data yang Anda cari tidak ada.",
+    405: "Tindakan ini tidak dapat dilakukan dengan cara tersebut.",
+    409: "Data ini baru saja diubah orang lain. Tampilan sudah diperbarui; periksa lalu ulangi.",
+    413: "Berkas yang dikirim melebihi batas ukuran.",
+    422: "Periksa kembali isian Anda.",
+    429: "Terlalu banyak percobaan. Tunggu beberapa saat lalu coba lagi.",
+    500: "Maaf, terjadi kesalahan. Tim kami sudah tercatat; silakan coba lagi nanti.",
+}
+
+# Endpoints a user who must change their password may still reach.
+_PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static"}
+
+
+def is_fragment_request() -> bool:
+    """An htmx request for part of a page (boosted navigation and history restores want
+    whole pages)."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(template: str, partial: str | None = None, status: int = 200, **context) -> Response:
+    """Render the page, or only its partial when htmx asked for a fragment.
+
+    The page template includes the partial, so page and fragment never drift apart.
+    """
+    name = partial if partial and is_fragment_request() else template
+    return htmx_response(render_template(name, **context), status)
+
+
+def render_error(status: int, message: str | None = None) -> Response:
+    title = ERROR_TITLES.get(status, ERROR_TITLES[500])
+    message = message or ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])
+    if is_fragment_request():
+        # A small alert in the page's live region instead of a whole page in a row.
+        response = htmx_response(
+            render_template("errors/_alert.html", status=status, title=title, message=message),
+            status,
+            retarget="#alerts",
+            reswap="innerHTML",
+        )
+    else:
+        response = Response(
+            render_template("errors/error.html", status=status, title=title, message=message),
+            status=status,
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # sessions are ended by session_version
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Employee | None:
+        try:
+            pk, version = (int(part) for part in user_id.split("."))
+        except ValueError:
+            return None
+        employee = db.session.get(Employee, pk)
+        if employee is None or not employee.active or employee.session_version != version:
+            return None
+        return employee
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if is_fragment_request():
+            response = render_error(401)
+            response.headers["HX-Redirect"] = url_for("auth.login")
+            return response
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target))
+
+    @app.before_request
+    def forced_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _PASSWORD_CHANGE_EXEMPT
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers["Content-Security-Policy"] = CSP
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config["PORTAL_HTTPS"]:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if current_user and current_user.is_authenticated:
+            headers.setdefault("Cache-Control", "no-store")
+        headers.add("Vary", "HX-Request")
+        return response
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        return render_error(exc.status, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_error(
+            400,
+            "Sesi formulir sudah kedaluwarsa atau tidak sah (token CSRF). "
+            "Muat ulang halaman lalu kirim lagi.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        db.session.rollback()
+        if exc.code is None or exc.code < 400:
+            return exc
+        message = exc.description if getattr(exc, "portal_message", False) else None
+        return render_error(exc.code, message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        app.logger.exception("Unhandled error")
+        db.session.rollback()
+        return render_error(500)
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["tanggal"] = lambda d: format_date(d, "long") if d else "—"
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "can": policy.can,
+            "Action": policy.Action,
+            "current_lang": str(get_locale() or "id"),
+            "htmx_config": HTMX_CONFIG,
+        }
+
+    @app.before_request
+    def remember_request_start():
+        g.setdefault("policy_cache", {})
