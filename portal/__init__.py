@@ -9,7 +9,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
+from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,12 +46,18 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
 
     from portal.auth import bp as auth_bp
+    from portal.evaluations import bp as evaluations_bp
     from portal.home import bp as home_bp
     from portal.people import bp as people_bp
+    from portal.plans import bp as plans_bp
+    from portal.reports import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(evaluations_bp)
 
     from portal import cli
 

@@ -8,7 +8,8 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal import audit, nip as nip_module
+from portal import audit
+from portal import nip as nip_module
 from portal.auth.passwords import check_password_rules, hash_password
 from portal.errors import InvalidInput
 from portal.extensions import db
@@ -27,7 +28,7 @@ def print_logins(logins) -> None:
     from portal.seed.demo import DEMO_PASSWORD
 
     click.echo("")
-    click.echo("Akun demo (kata sandi semua akun: %s)" % DEMO_PASSWORD)
+    click.echo(f"Akun demo (kata sandi semua akun: {DEMO_PASSWORD})")
     for login in logins:
         click.echo(f"  {login.role:<15} NIP {nip_module.format_nip(login.nip)}  {login.note}")
     click.echo("")
@@ -59,10 +60,18 @@ def demo_if_empty() -> None:
 
 @click.command("seed-scale")
 @click.option("--employees", type=click.IntRange(1, 500_000), default=20_000, show_default=True)
+@click.option(
+    "--entries-per-employee",
+    type=click.IntRange(0, 1000),
+    default=200,
+    show_default=True,
+    help="Laporan harian per pegawai (0: hanya pegawai dan target).",
+)
 @click.option("--code", default="SCALE", show_default=True, help="Kode instansi uji skala.")
-def seed_scale_command(employees: int, code: str) -> None:
-    """Create an agency of N employees for benchmarks."""
+def seed_scale_command(employees: int, entries_per_employee: int, code: str) -> None:
+    """Create an agency of N employees, with plans and a year of entries, for benchmarks."""
     from portal.seed.scale import seed_scale
+    from portal.seed.scale_work import seed_work
 
     started = time.perf_counter()
     created = seed_scale(employees, code)
@@ -70,6 +79,13 @@ def seed_scale_command(employees: int, code: str) -> None:
         click.echo(f"Instansi {code} sudah ada; tidak ada yang dibuat.")
         return
     click.echo(f"{created} pegawai dibuat dalam {time.perf_counter() - started:.1f} detik.")
+    started = time.perf_counter()
+    instansi_id = db.session.scalar(select(Instansi.id).where(Instansi.code == code))
+    entries = seed_work(instansi_id, entries_per_employee)
+    click.echo(
+        f"Rencana, target dan {entries} laporan harian dibuat dalam "
+        f"{time.perf_counter() - started:.1f} detik."
+    )
 
 
 @click.command("create-admin")
@@ -109,9 +125,13 @@ def create_admin(nip, name, jabatan, golongan, instansi_code, instansi_name, sup
         raise click.ClickException("NIP ini sudah terdaftar di instansi lain.")
     if employee is None:
         employee = Employee(
-            nip=parsed.digits, name=name.strip()[:150], jabatan=jabatan,
-            jenis_jabatan=JenisJabatan.FUNGSIONAL, golongan=golongan,
-            instansi_id=instansi.id, unit_id=unit.id,
+            nip=parsed.digits,
+            name=name.strip()[:150],
+            jabatan=jabatan,
+            jenis_jabatan=JenisJabatan.FUNGSIONAL,
+            golongan=golongan,
+            instansi_id=instansi.id,
+            unit_id=unit.id,
         )
         db.session.add(employee)
     employee.is_admin = True
@@ -123,4 +143,6 @@ def create_admin(nip, name, jabatan, golongan, instansi_code, instansi_name, sup
     db.session.flush()
     audit.record("employee.create_admin", employee, summary={"superadmin": superadmin})
     db.session.commit()
-    click.echo(f"Admin {employee.display_name} ({employee.nip_display}) siap untuk {instansi.name}.")
+    click.echo(
+        f"Admin {employee.display_name} ({employee.nip_display}) siap untuk {instansi.name}."
+    )

@@ -76,6 +76,9 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_LOCKOUT_ACCOUNT_FAILURES": _env_int("PORTAL_LOCKOUT_ACCOUNT_FAILURES", 5),
         "PORTAL_LOCKOUT_IP_FAILURES": _env_int("PORTAL_LOCKOUT_IP_FAILURES", 30),
         "PORTAL_LOCKOUT_MINUTES": _env_int("PORTAL_LOCKOUT_MINUTES", 15),
+        "PORTAL_HOLIDAYS_FILE": os.environ.get("PORTAL_HOLIDAYS_FILE"),
+        "PORTAL_EVIDENCE_MAX_FILES": _env_int("PORTAL_EVIDENCE_MAX_FILES", 5),
+        "PORTAL_OBJECTION_DAYS": _env_int("PORTAL_OBJECTION_DAYS", 14),
         "PORTAL_TRUSTED_PROXIES": _env_int("PORTAL_TRUSTED_PROXIES", 0),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_SSL_STRICT": https,

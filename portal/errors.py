@@ -15,7 +15,16 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
+    """Bad input. ``errors`` maps each offending field to its message."""
+
     status = 422
+
+    def __init__(
+        self, message: str = "", *, field: str | None = None, errors: dict | None = None
+    ) -> None:
+        self.errors = dict(errors or ({field: message} if field else {}))
+        message = message or " ".join(self.errors.values())
+        super().__init__(message, field=field or next(iter(self.errors), None))
 
 
 class PermissionDenied(DomainError):

@@ -47,7 +47,8 @@ def parse(text: str, today: date | None = None) -> NIP:
     digits = normalise(text)
     if not digits:
         raise InvalidNIP("NIP wajib diisi.")
-    if not digits.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" and Arabic-Indic digits.
+    if not (digits.isascii() and digits.isdigit()):
         raise InvalidNIP("NIP hanya boleh berisi angka.")
     if len(digits) != 18:
         raise InvalidNIP(f"NIP harus 18 digit (yang diisi {len(digits)} digit).")

@@ -11,6 +11,7 @@ Relations of a user to an employee, from closest to widest:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from flask import g, has_request_context
@@ -19,7 +20,23 @@ from sqlalchemy.orm import aliased
 
 from portal.errors import NotFound, PermissionDenied
 from portal.extensions import db
-from portal.models import Employee, Instansi, Period, Unit
+from portal.models import (
+    Employee,
+    EntryStatus,
+    Evaluation,
+    FollowUpItem,
+    Instansi,
+    Period,
+    Plan,
+    Target,
+    Unit,
+    WorkEntry,
+)
+from workflows.targets import DRAFTED, STATE_LABELS
+
+# Word for word the answer for a row that does not exist (``web.ERROR_MESSAGES``): an
+# object of another instansi must not be told apart from no object at all.
+NOT_FOUND = "Halaman atau data yang Anda cari tidak ada."
 
 
 class Action(StrEnum):
@@ -29,6 +46,34 @@ class Action(StrEnum):
     VIEW_INSTANSI = "view_instansi"
     MANAGE_INSTANSI = "manage_instansi"  # units, periods, people of the instansi
     VIEW_PERIOD = "view_period"
+    VIEW_PLAN = "view_plan"  # obj: PlanRef
+    EDIT_PLAN = "edit_plan"  # add or copy targets; obj: PlanRef
+    VIEW_TARGET = "view_target"
+    EDIT_TARGET = "edit_target"  # content, only while drafted
+    COMMENT_TARGET = "comment_target"
+    ANALYSE_PLAN = "analyse_plan"  # the supervisor's analysis; obj: PlanRef
+    RATE_TARGET = "rate_target"  # monthly quality rating by the evaluator
+    VIEW_ENTRY = "view_entry"  # a work entry and its evidence files
+    EDIT_ENTRY = "edit_entry"  # the owner, until it is verified
+    VERIFY_ENTRY = "verify_entry"  # accept or reject, as the target's evaluator
+    VIEW_EVALUATION = "view_evaluation"  # the owner only once it is final
+    RESPOND_EVALUATION = "respond_evaluation"  # the owner agrees or objects
+    DECIDE_OBJECTION = "decide_objection"  # the evaluator's own supervisor
+    PLAN_FOLLOW_UP = "plan_follow_up"  # the evaluator, once the evaluation is final
+    CLOSE_FOLLOW_UP = "close_follow_up"  # the person responsible, or the evaluator
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    """An employee's plan in a period, whether or not its row exists yet."""
+
+    employee: Employee
+    period: Period
+    plan: Plan | None = None
+
+    @property
+    def instansi_id(self) -> int:
+        return self.employee.instansi_id
 
 
 def supervisor_chain_ids(employee_id: int, max_depth: int = 64) -> list[int]:
@@ -48,14 +93,18 @@ def supervisor_chain_ids(employee_id: int, max_depth: int = 64) -> list[int]:
     return list(rows)
 
 
-def _chain(employee_id: int) -> list[int]:
+def supervisor_chain(employee_id: int) -> list[int]:
     """The supervisor chain, cached for the request (policy is asked many times per page)."""
     if not has_request_context():
         return supervisor_chain_ids(employee_id)
     cache = g.setdefault("policy_cache", {})
     key = ("chain", employee_id)
     if key not in cache:
-        cache[key] = supervisor_chain_ids(employee_id)
+        chain = supervisor_chain_ids(employee_id)
+        # Each supervisor's own chain is the rest of this one: a profile page asks about
+        # every supervisor in it, and need not query again for any of them.
+        for position, member in enumerate([employee_id, *chain]):
+            cache.setdefault(("chain", member), chain[position:])
     return cache[key]
 
 
@@ -75,7 +124,7 @@ def relation(user: Employee, employee: Employee) -> str | None:
         return "superadmin"
     if user.is_admin and user.instansi_id == employee.instansi_id:
         return "admin"
-    if user.instansi_id == employee.instansi_id and user.id in _chain(employee.id):
+    if user.instansi_id == employee.instansi_id and user.id in supervisor_chain(employee.id):
         return "subtree"
     return None
 
@@ -103,6 +152,110 @@ def can(user: Employee, action: Action | str, obj=None) -> bool:
         return isinstance(obj, Instansi | Unit | Period) and _is_instansi_admin(
             user, _instansi_of(obj)
         )
+    if isinstance(obj, PlanRef):
+        return _can_plan(user, action, obj)
+    if isinstance(obj, Target):
+        return _can_target(user, action, obj)
+    if isinstance(obj, WorkEntry):
+        return _can_entry(user, action, obj)
+    if isinstance(obj, Evaluation):
+        return _can_evaluation(user, action, obj)
+    if isinstance(obj, FollowUpItem):
+        return action is Action.CLOSE_FOLLOW_UP and obj.status == "open" and (
+            user.id in (obj.responsible_id, obj.evaluation.evaluator_id)
+        )
+    return False
+
+
+def _can_evaluation(user: Employee, action: Action, evaluation: Evaluation) -> bool:
+    final = evaluation.status == "final"
+    owner = evaluation.employee_id == user.id
+    evaluator = evaluation.evaluator_id == user.id
+    decider = evaluation.evaluator.atasan_id == user.id
+    if action is Action.VIEW_EVALUATION:
+        if owner:
+            return final
+        return evaluator or decider or relation(user, evaluation.employee) is not None
+    if action is Action.RESPOND_EVALUATION:
+        return owner and final and evaluation.period.is_open
+    if action is Action.DECIDE_OBJECTION:
+        return decider and evaluation.objection_status == "open"
+    if action is Action.PLAN_FOLLOW_UP:
+        return evaluator and final and evaluation.period.is_open
+    return False
+
+
+def target_roles(user: Employee, target: Target) -> frozenset[str]:
+    """The workflow roles ``user`` holds on ``target``: owner, evaluator, admin.
+
+    An admin is also a PNS with a plan: on their own targets they are the owner only,
+    so that the admin's override (reopen, revert) is never used on one's own work.
+    """
+    roles = set()
+    if target.owner_id == user.id:
+        roles.add("owner")
+    if target.evaluator_id == user.id:
+        roles.add("evaluator")
+    if target.owner_id != user.id and _is_instansi_admin(user, target.instansi_id):
+        roles.add("admin")
+    return frozenset(roles)
+
+
+def _evaluates_in_plan(user: Employee, plan: Plan | None) -> bool:
+    if plan is None:
+        return False
+    cache = g.setdefault("policy_cache", {}) if has_request_context() else {}
+    key = ("evaluates", user.id, plan.id)
+    if key not in cache:
+        cache[key] = (
+            db.session.scalar(
+                select(Target.id)
+                .where(Target.plan_id == plan.id, Target.evaluator_id == user.id)
+                .limit(1)
+            )
+            is not None
+        )
+    return cache[key]
+
+
+def _can_plan(user: Employee, action: Action, ref: PlanRef) -> bool:
+    rel = relation(user, ref.employee)
+    if action is Action.VIEW_PLAN:
+        return rel is not None or _evaluates_in_plan(user, ref.plan)
+    if action is Action.EDIT_PLAN:
+        return rel == "self" and ref.period.is_open and ref.employee.active
+    if action is Action.ANALYSE_PLAN:
+        return rel in ("subordinate", "subtree", "admin", "superadmin") or _evaluates_in_plan(
+            user, ref.plan
+        )
+    return False
+
+
+def _can_target(user: Employee, action: Action, target: Target) -> bool:
+    roles = target_roles(user, target)
+    if action is Action.VIEW_TARGET:
+        return bool(roles) or relation(user, target.owner) is not None
+    if action is Action.EDIT_TARGET:
+        return "owner" in roles and target.state == DRAFTED and target.period.is_open
+    if action is Action.COMMENT_TARGET:
+        return bool(roles & {"owner", "evaluator"}) and target.period.is_open
+    if action is Action.RATE_TARGET:
+        return "evaluator" in roles and target.period.is_open
+    return False
+
+
+def _can_entry(user: Employee, action: Action, entry: WorkEntry) -> bool:
+    target = entry.target
+    if action is Action.VIEW_ENTRY:
+        return _can_target(user, Action.VIEW_TARGET, target)
+    if action is Action.EDIT_ENTRY:
+        return (
+            entry.owner_id == user.id
+            and entry.status != EntryStatus.ACCEPTED
+            and target.period.is_open
+        )
+    if action is Action.VERIFY_ENTRY:
+        return target.evaluator_id == user.id and target.period.is_open
     return False
 
 
@@ -114,6 +267,27 @@ def visible(user: Employee, obj) -> bool:
 def authorize(user: Employee, action: Action | str, obj=None) -> None:
     """Raise :class:`NotFound` outside the user's instansi, :class:`PermissionDenied` inside."""
     if obj is not None and not visible(user, obj):
-        raise NotFound("Data yang Anda cari tidak ditemukan.")
+        raise NotFound(NOT_FOUND)
     if not can(user, action, obj):
-        raise PermissionDenied("Anda tidak berwenang melakukan tindakan ini.")
+        raise PermissionDenied(_refusal(user, Action(action), obj))
+
+
+def _refusal(user: Employee, action: Action, obj) -> str:
+    """Why the refusal, when the user is the one who could act but for the period or the
+    target's state; everyone else gets the plain refusal, which tells them nothing."""
+    own_plan = isinstance(obj, PlanRef) and obj.employee.id == user.id
+    own_target = isinstance(obj, Target) and obj.owner_id == user.id
+    if action is Action.EDIT_PLAN and own_plan and not obj.period.is_open:
+        return f"Periode penilaian {obj.period.name} sudah ditutup; SKP tidak dapat diubah lagi."
+    if action is Action.EDIT_TARGET and own_target:
+        if not obj.period.is_open:
+            return (
+                f"Periode penilaian {obj.period.name} sudah ditutup; target tidak dapat "
+                "diubah lagi."
+            )
+        if obj.state != DRAFTED:
+            return (
+                f"Target ini berstatus “{STATE_LABELS[obj.state]}”; hanya draf yang dapat "
+                "diubah. Minta atasan mengembalikannya bila perlu diperbaiki."
+            )
+    return "Anda tidak berwenang melakukan tindakan ini."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -13,6 +13,7 @@ from portal import policy
 from portal.errors import DomainError
 from portal.extensions import db, htmx, login_manager
 from portal.models import Employee
+from portal.numbers import rupiah, thousands
 
 CSP = "; ".join(
     [
@@ -61,7 +62,7 @@ ERROR_MESSAGES = {
     400: "Permintaan tidak dapat diproses. Muat ulang halaman lalu coba lagi.",
     401: "Silakan masuk terlebih dahulu.",
     403: "Anda tidak berwenang melakukan tindakan ini.",
-    404: "Halaman atau data yang Anda cari tidak ada.",
+    404: policy.NOT_FOUND,
     405: "Tindakan ini tidak dapat dilakukan dengan cara tersebut.",
     409: "Data ini baru saja diubah orang lain. Tampilan sudah diperbarui; periksa lalu ulangi.",
     413: "Berkas yang dikirim melebihi batas ukuran.",
@@ -109,6 +110,12 @@ def render_error(status: int, message: str | None = None) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    if app.config["PORTAL_HTTPS"]:
+        # Also when PORTAL_HTTPS comes as an override to create_app rather than from the
+        # environment: HTTPS always means cookies over TLS only and a strict CSRF referrer.
+        app.config.update(
+            SESSION_COOKIE_SECURE=True, WTF_CSRF_SSL_STRICT=True, PREFERRED_URL_SCHEME="https"
+        )
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
     login_manager.login_message_category = "info"
@@ -189,6 +196,9 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["tanggal"] = lambda d: format_date(d, "long") if d else "—"
+    app.jinja_env.filters["waktu"] = lambda t: format_datetime(t, "d MMM y, HH.mm") if t else "—"
+    app.jinja_env.filters["angka"] = thousands
+    app.jinja_env.filters["rupiah"] = rupiah
 
     @app.context_processor
     def template_helpers():

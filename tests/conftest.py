@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, g, has_app_context
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -22,6 +29,23 @@ from portal.extensions import db as _db
 
 BACKEND = os.environ.get("PORTAL_TEST_DATABASE", "sqlite")
 TEST_PASSWORD = "Lembur-Malam-Senin-42"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "portal" / "translations"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Compile stale or missing catalogs, as `make translations` does (.mo files are not
+    in git), so the suite works on a fresh clone."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        partial = mo_path.with_suffix(f".{os.getpid()}.tmp")
+        with partial.open("wb") as mo_file:
+            write_mo(mo_file, catalog, use_fuzzy=True)
+        partial.replace(mo_path)
 
 
 def _postgres_url() -> str:
@@ -89,9 +113,45 @@ def empty_all_tables() -> None:
                 conn.execute(table.delete())
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Gives every request an empty ``g``, as in production.
+
+    The ``app`` fixture keeps an app context pushed for the test's own database work, and
+    Flask reuses a pushed context for requests: without this, ``g`` (the signed-in user
+    cached by Flask-Login, the CSRF token, the policy cache) would leak from one request,
+    and one client, to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and current_app._get_current_object() is self.application:
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates, kept for the whole run: every test builds a new app, and
+    compiling the same templates again for each costs more than most tests do. Keyed by
+    template name and source checksum (Jinja's buckets), so an edited template recompiles."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedBytecodeCache()
+
+
 @pytest.fixture
 def app(_schema, database_url, tmp_path):
     app = create_app(app_config(database_url, tmp_path))
+    app.test_client_class = FreshGlobalsClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
         yield app
         _db.session.remove()
@@ -121,9 +181,12 @@ class Client:
 
     def csrf_token(self) -> str:
         if self._token is None:
-            page = self.raw.get("/masuk").get_data(as_text=True)
-            if "csrf" not in page:
-                page = self.raw.get("/").get_data(as_text=True)
+            response = self.raw.get("/masuk")
+            if response.status_code == 302:
+                # Signed in: the password form is the lightest page with a token, and it
+                # stays open while a password change is forced.
+                response = self.raw.get("/kata-sandi")
+            page = response.get_data(as_text=True)
             match = self.TOKEN.search(page)
             assert match, "no CSRF token on the page"
             self._token = match.group(1) or match.group(2)
@@ -181,6 +244,30 @@ def login_as(make_client):
         return c
 
     return _login
+
+
+@pytest.fixture
+def signed_in(make_client):
+    """``signed_in(employee)`` → a client whose session already belongs to that employee.
+
+    For tests about what a signed-in user may see or do: it skips the sign-in form and its
+    Argon2 check (tested in test_auth), which would otherwise dominate such tests' time.
+    """
+
+    def _signed_in(employee) -> Client:
+        c = make_client()
+        raw_token = secrets.token_hex(20)
+        with c.raw.session_transaction() as session:
+            session.permanent = True
+            session["_user_id"] = employee.get_id()
+            session["_fresh"] = True
+            session["csrf_token"] = raw_token
+        # The token as Flask-WTF signs it, so that the first POST needs no page for it.
+        serializer = URLSafeTimedSerializer(c.raw.application.secret_key, salt="wtf-csrf-token")
+        c._token = serializer.dumps(raw_token)
+        return c
+
+    return _signed_in
 
 
 @pytest.fixture

@@ -74,13 +74,9 @@ def common_passwords() -> frozenset[str]:
 def check_password_rules(password: str, *, nip: str = "", name: str = "") -> None:
     """Raise :class:`InvalidInput` (field ``password``) when the password is not acceptable."""
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(
-            f"Kata sandi minimal {MIN_LENGTH} karakter.", field="password"
-        )
+        raise InvalidInput(f"Kata sandi minimal {MIN_LENGTH} karakter.", field="password")
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(
-            f"Kata sandi maksimal {MAX_LENGTH} karakter.", field="password"
-        )
+        raise InvalidInput(f"Kata sandi maksimal {MAX_LENGTH} karakter.", field="password")
     lowered = password.strip().lower()
     if lowered in common_passwords():
         raise InvalidInput(

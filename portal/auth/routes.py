@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
@@ -10,8 +12,19 @@ from portal.web import render
 
 
 def _safe_next(target: str | None) -> str:
-    """Only paths on this site: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only paths on this site: never an open redirect.
+
+    Control characters are refused too: URL parsers (and browsers) drop tabs and newlines,
+    so ``/\t/evil.example`` would leave as ``//evil.example``.
+    """
+    if (
+        target
+        and target.isprintable()
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("home.index")
 

@@ -90,9 +90,7 @@ def change_password(employee: Employee, current: str, new: str) -> None:
         raise InvalidInput("Kata sandi saat ini salah.", field="current_password")
     passwords.check_password_rules(new, nip=employee.nip, name=employee.name)
     if current == new:
-        raise InvalidInput(
-            "Kata sandi baru harus berbeda dari yang sekarang.", field="password"
-        )
+        raise InvalidInput("Kata sandi baru harus berbeda dari yang sekarang.", field="password")
     employee.password_hash = passwords.hash_password(new)
     employee.must_change_password = False
     employee.session_version += 1  # every other session of this user ends here

@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Employee, Period, Unit
+from portal.models import Employee, Period, Target, Unit
 from portal.models.periods import PeriodStatus
 
 
@@ -20,6 +20,16 @@ def current_period(instansi_id: int) -> Period | None:
         .order_by(Period.start_date.desc())
         .limit(1)
     )
+
+
+def plan_state_counts(employee_id: int, period_id: int) -> dict[str, int]:
+    """How many of the employee's targets in the period are in each state."""
+    rows = db.session.execute(
+        select(Target.state, func.count())
+        .where(Target.owner_id == employee_id, Target.period_id == period_id)
+        .group_by(Target.state)
+    )
+    return dict(rows.all())
 
 
 def subordinates(employee_id: int) -> list[Employee]:
@@ -75,9 +85,7 @@ def instansi_overview(instansi_id: int) -> InstansiOverview:
             func.coalesce(func.sum(case((Employee.is_admin.is_(True), 1), else_=0)), 0),
             func.coalesce(
                 func.sum(
-                    case(
-                        (Employee.atasan_id.is_(None) & Employee.active.is_(True), 1), else_=0
-                    )
+                    case((Employee.atasan_id.is_(None) & Employee.active.is_(True), 1), else_=0)
                 ),
                 0,
             ),

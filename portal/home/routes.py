@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from portal import audit, policy
 from portal.extensions import db
 from portal.home import bp, queries
+from portal.plans import queries as plan_queries
 from portal.policy import Action
 from portal.web import render
 
@@ -18,10 +19,13 @@ def index():
     if user.is_admin or user.is_superadmin:
         policy.authorize(user, Action.VIEW_INSTANSI, user.instansi)
         overview = queries.instansi_overview(user.instansi_id)
+    period = queries.current_period(user.instansi_id)
     return render(
         "home/index.html",
-        period=queries.current_period(user.instansi_id),
+        period=period,
+        plan_counts=queries.plan_state_counts(user.id, period.id) if period else {},
         subordinates=queries.subordinates(user.id),
+        inbox=plan_queries.inbox(user.id),
         overview=overview,
     )
 
@@ -41,8 +45,9 @@ def set_language():
         )
         user.language = language
         db.session.commit()
-    return redirect(request.referrer if _same_site(request.referrer) else url_for("home.index"),
-                    code=303)
+    return redirect(
+        request.referrer if _same_site(request.referrer) else url_for("home.index"), code=303
+    )
 
 
 def _same_site(url: str | None) -> bool:

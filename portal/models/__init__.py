@@ -1,8 +1,52 @@
 """The typed SQLAlchemy models, one module per area."""
 
 from portal.models.audit import AuditEvent
+from portal.models.evaluations import (
+    Evaluation,
+    EvaluationStatus,
+    EvaluationTarget,
+    FollowUpItem,
+    FollowUpKind,
+    Letter,
+)
 from portal.models.org import Instansi, Unit
 from portal.models.people import AuthFailure, Employee
 from portal.models.periods import Period, Scheme
+from portal.models.plans import (
+    EvaluatorAssignment,
+    MonthlyTarget,
+    Plan,
+    Target,
+    TargetComment,
+    TargetHistory,
+    TargetKind,
+)
+from portal.models.reports import EntryHistory, EntryStatus, Evidence, MonthlyQuality, WorkEntry
 
-__all__ = ["AuditEvent", "AuthFailure", "Employee", "Instansi", "Period", "Scheme", "Unit"]
+__all__ = [
+    "AuditEvent",
+    "AuthFailure",
+    "Employee",
+    "EntryHistory",
+    "EntryStatus",
+    "Evaluation",
+    "EvaluationStatus",
+    "EvaluationTarget",
+    "Evidence",
+    "FollowUpItem",
+    "FollowUpKind",
+    "EvaluatorAssignment",
+    "Instansi",
+    "Letter",
+    "MonthlyQuality",
+    "MonthlyTarget",
+    "Period",
+    "Plan",
+    "Scheme",
+    "Target",
+    "TargetComment",
+    "TargetHistory",
+    "TargetKind",
+    "Unit",
+    "WorkEntry",
+]

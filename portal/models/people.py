@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.org import Instansi, Unit
-from portal.models.types import UTCDateTime, utcnow
+from portal.models.types import UTCDateTime, str_enum, utcnow
 from portal.nip import format_nip
 from portal.ranks import JenisJabatan, pangkat_golongan
 
@@ -31,12 +31,7 @@ class Employee(UserMixin, db.Model):
     gelar_depan: Mapped[str] = mapped_column(String(50), default="")
     gelar_belakang: Mapped[str] = mapped_column(String(80), default="")
     jabatan: Mapped[str] = mapped_column(String(200))
-    jenis_jabatan: Mapped[JenisJabatan] = mapped_column(
-        Enum(
-            JenisJabatan, native_enum=False, length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    jenis_jabatan: Mapped[JenisJabatan] = mapped_column(str_enum(JenisJabatan))
     golongan: Mapped[str] = mapped_column(String(5))
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.org import Instansi
+from portal.models.types import str_enum
 
 
 class Scheme(StrEnum):
@@ -44,20 +45,14 @@ class Period(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     start_date: Mapped[date]
     end_date: Mapped[date]
-    scheme: Mapped[Scheme] = mapped_column(
-        Enum(Scheme, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
-    )
+    scheme: Mapped[Scheme] = mapped_column(str_enum(Scheme, 30))
     planning_deadline: Mapped[date]
     # Monthly reports are due on this day of the following month.
     report_deadline_day: Mapped[int] = mapped_column(default=5)
     weight_skp: Mapped[int] = mapped_column(default=60)
     weight_perilaku: Mapped[int] = mapped_column(default=40)
     status: Mapped[PeriodStatus] = mapped_column(
-        Enum(
-            PeriodStatus, native_enum=False, length=10,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=PeriodStatus.OPEN,
+        str_enum(PeriodStatus, 10), default=PeriodStatus.OPEN
     )
 
     instansi: Mapped[Instansi] = relationship()
@@ -68,6 +63,8 @@ class Period(db.Model):
 
     @property
     def month_count(self) -> int:
-        return (self.end_date.year - self.start_date.year) * 12 + (
-            self.end_date.month - self.start_date.month
-        ) + 1
+        return (
+            (self.end_date.year - self.start_date.year) * 12
+            + (self.end_date.month - self.start_date.month)
+            + 1
+        )

@@ -18,9 +18,7 @@ class EmployeeForm(FlaskForm):
     )
     gelar_depan = StringField("Gelar depan", validators=[Optional(), _max("gelar_depan")])
     name = StringField("Nama (tanpa gelar)", validators=[DataRequired(REQUIRED), _max("name")])
-    gelar_belakang = StringField(
-        "Gelar belakang", validators=[Optional(), _max("gelar_belakang")]
-    )
+    gelar_belakang = StringField("Gelar belakang", validators=[Optional(), _max("gelar_belakang")])
     jabatan = StringField("Jabatan", validators=[DataRequired(REQUIRED), _max("jabatan")])
     jenis_jabatan = SelectField(
         "Jenis jabatan",

@@ -32,7 +32,7 @@ def profile(employee_id: int):
     user = current_user._get_current_object()
     employee = _employee_or_404(employee_id)
     policy.authorize(user, Action.VIEW_PROFILE, employee)
-    chain_ids = policy.supervisor_chain_ids(employee.id)
+    chain_ids = policy.supervisor_chain(employee.id)
     by_id = {
         e.id: e
         for e in db.session.scalars(
@@ -126,10 +126,12 @@ def _data_from(form: EmployeeForm, instansi_id: int) -> services.EmployeeData:
 def _save(form: EmployeeForm, employee: Employee | None):
     """Validate and save; return (employee, password) or None with errors on the form."""
     user = current_user._get_current_object()
+    # A superadmin edits people of any instansi: look the supervisor up in theirs.
+    instansi = employee.instansi if employee else user.instansi
     try:
-        data = _data_from(form, user.instansi_id)
+        data = _data_from(form, instansi.id)
         if employee is None:
-            return services.create_employee(data, user.instansi)
+            return services.create_employee(data, instansi)
         services.update_employee(employee, data)
         return employee, None
     except InvalidInput as exc:

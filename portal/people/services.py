@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, fields
 
 from sqlalchemy import select
 
-from portal import audit, nip as nip_module
+from portal import audit
+from portal import nip as nip_module
 from portal.auth.passwords import hash_password
 from portal.errors import InvalidInput
 from portal.extensions import db

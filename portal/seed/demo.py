@@ -19,8 +19,10 @@ from portal.models import Employee, Instansi, Period, Scheme, Unit
 from portal.models.periods import PeriodStatus
 from portal.ranks import JenisJabatan
 from portal.seed.people import Person, PersonFactory
+from portal.seed.plans import seed_plans
+from portal.seed.reports import seed_reports
 
-DEMO_PASSWORD = "Kinerja#Demo2026"
+DEMO_PASSWORD = "Kinerja#Demo2026"  # noqa: S105  (demo accounts only, printed by make run)
 INSTANSI = {
     "code": "KAB-SKM",
     "name": "Pemerintah Kabupaten Sukamakmur",
@@ -46,32 +48,87 @@ ADMIN = Person("198709182011012005", "Wulan Anggraini", "", "S.Psi.")
 # (code, name, parent, head jabatan, jenis, golongan, education)
 UNITS = [
     ("SETDA", "Sekretariat Daerah", None, "Sekretaris Daerah", JPT, "IV/d", "magister"),
-    ("AS1", "Asisten Pemerintahan dan Kesejahteraan Rakyat", "SETDA",
-     "Asisten Pemerintahan dan Kesejahteraan Rakyat", JPT, "IV/c", "magister"),
-    ("AS2", "Asisten Perekonomian dan Pembangunan", "SETDA",
-     "Asisten Perekonomian dan Pembangunan", JPT, "IV/c", "doktor"),
-    ("AS3", "Asisten Administrasi Umum", "SETDA", "Asisten Administrasi Umum", JPT, "IV/c",
-     "magister"),
-    ("TAPEM", "Bagian Tata Pemerintahan", "AS1", "Kepala Bagian Tata Pemerintahan", ADM, "IV/b",
-     "magister"),
-    ("KESRA", "Bagian Kesejahteraan Rakyat", "AS1", "Kepala Bagian Kesejahteraan Rakyat", ADM,
-     "IV/a", "magister"),
-    ("EKON", "Bagian Perekonomian dan Sumber Daya Alam", "AS2",
-     "Kepala Bagian Perekonomian dan Sumber Daya Alam", ADM, "IV/a", "magister"),
-    ("PEMB", "Bagian Administrasi Pembangunan", "AS2", "Kepala Bagian Administrasi Pembangunan",
-     ADM, "IV/b", "magister"),
+    (
+        "AS1",
+        "Asisten Pemerintahan dan Kesejahteraan Rakyat",
+        "SETDA",
+        "Asisten Pemerintahan dan Kesejahteraan Rakyat",
+        JPT,
+        "IV/c",
+        "magister",
+    ),
+    (
+        "AS2",
+        "Asisten Perekonomian dan Pembangunan",
+        "SETDA",
+        "Asisten Perekonomian dan Pembangunan",
+        JPT,
+        "IV/c",
+        "doktor",
+    ),
+    (
+        "AS3",
+        "Asisten Administrasi Umum",
+        "SETDA",
+        "Asisten Administrasi Umum",
+        JPT,
+        "IV/c",
+        "magister",
+    ),
+    (
+        "TAPEM",
+        "Bagian Tata Pemerintahan",
+        "AS1",
+        "Kepala Bagian Tata Pemerintahan",
+        ADM,
+        "IV/b",
+        "magister",
+    ),
+    (
+        "KESRA",
+        "Bagian Kesejahteraan Rakyat",
+        "AS1",
+        "Kepala Bagian Kesejahteraan Rakyat",
+        ADM,
+        "IV/a",
+        "magister",
+    ),
+    (
+        "EKON",
+        "Bagian Perekonomian dan Sumber Daya Alam",
+        "AS2",
+        "Kepala Bagian Perekonomian dan Sumber Daya Alam",
+        ADM,
+        "IV/a",
+        "magister",
+    ),
+    (
+        "PEMB",
+        "Bagian Administrasi Pembangunan",
+        "AS2",
+        "Kepala Bagian Administrasi Pembangunan",
+        ADM,
+        "IV/b",
+        "magister",
+    ),
     ("ORG", "Bagian Organisasi", "AS3", "Kepala Bagian Organisasi", ADM, "IV/b", "magister"),
     ("UMUM", "Bagian Umum", "AS3", "Kepala Bagian Umum", ADM, "IV/a", "sarjana"),
 ]
 SUBUNITS = {
     "TAPEM": [("TAPEM-1", "Subbagian Pemerintahan Umum"), ("TAPEM-2", "Subbagian Otonomi Daerah")],
-    "KESRA": [("KESRA-1", "Subbagian Pendidikan dan Kesehatan"),
-              ("KESRA-2", "Subbagian Keagamaan")],
+    "KESRA": [
+        ("KESRA-1", "Subbagian Pendidikan dan Kesehatan"),
+        ("KESRA-2", "Subbagian Keagamaan"),
+    ],
     "EKON": [("EKON-1", "Subbagian Perekonomian"), ("EKON-2", "Subbagian Sumber Daya Alam")],
-    "PEMB": [("PEMB-1", "Subbagian Pengendalian Pembangunan"),
-             ("PEMB-2", "Subbagian Pengelolaan Pengadaan Barang/Jasa")],
-    "ORG": [("ORG-1", "Subbagian Kelembagaan dan Analisis Jabatan"),
-            ("ORG-2", "Subbagian Reformasi Birokrasi dan Tata Laksana")],
+    "PEMB": [
+        ("PEMB-1", "Subbagian Pengendalian Pembangunan"),
+        ("PEMB-2", "Subbagian Pengelolaan Pengadaan Barang/Jasa"),
+    ],
+    "ORG": [
+        ("ORG-1", "Subbagian Kelembagaan dan Analisis Jabatan"),
+        ("ORG-2", "Subbagian Reformasi Birokrasi dan Tata Laksana"),
+    ],
     "UMUM": [("UMUM-1", "Subbagian Tata Usaha Pimpinan"), ("UMUM-2", "Subbagian Rumah Tangga")],
 }
 # Staff of every subbagian: (jabatan, jenis, golongan, education)
@@ -118,7 +175,9 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
         nonlocal created
         if code not in units:
             units[code] = Unit(
-                instansi_id=instansi.id, code=code, name=name,
+                instansi_id=instansi.id,
+                code=code,
+                name=name,
                 parent_id=units[parent].id if parent else None,
             )
             db.session.add(units[code])
@@ -129,9 +188,15 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
     def employee(person: Person, jabatan, jenis, golongan, unit_obj, atasan, **extra) -> Employee:
         nonlocal created
         emp, new = _upsert_employee(
-            person, jabatan=jabatan, jenis_jabatan=jenis, golongan=golongan,
-            instansi_id=instansi.id, unit_id=unit_obj.id,
-            atasan_id=atasan.id if atasan else None, password_hash=password_hash, **extra,
+            person,
+            jabatan=jabatan,
+            jenis_jabatan=jenis,
+            golongan=golongan,
+            instansi_id=instansi.id,
+            unit_id=unit_obj.id,
+            atasan_id=atasan.id if atasan else None,
+            password_hash=password_hash,
+            **extra,
         )
         created += new
         return emp
@@ -140,16 +205,18 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
     for code, name, parent, jabatan, jenis, golongan, education in UNITS:
         person = KEPALA if code == "SETDA" else factory.person(education, 40, 58)
         heads[code] = employee(
-            person, jabatan, jenis, golongan, unit(code, name, parent),
+            person,
+            jabatan,
+            jenis,
+            golongan,
+            unit(code, name, parent),
             heads[parent] if parent else None,
         )
     for parent, subunits in SUBUNITS.items():
         for code, name in subunits:
             sub = unit(code, name, parent)
             head_person = ATASAN if code == "ORG-1" else factory.person("sarjana", 35, 55)
-            head = employee(
-                head_person, f"Kepala {name}", ADM, "III/d", sub, heads[parent]
-            )
+            head = employee(head_person, f"Kepala {name}", ADM, "III/d", sub, heads[parent])
             for index, (jabatan, jenis, golongan, education) in enumerate(STAFF):
                 fixed = {("ORG-1", 0): PEGAWAI, ("ORG-1", 1): ADMIN}.get((code, index))
                 person = fixed or factory.person(education, 24, 50)
@@ -160,8 +227,13 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
 
     for name, start, end, scheme, status in (
         ("Tahun 2025", date(2025, 1, 1), date(2025, 12, 31), Scheme.PP46, PeriodStatus.CLOSED),
-        ("Tahun 2026", date(2026, 1, 1), date(2026, 12, 31), Scheme.PERMENPANRB_6_2022,
-         PeriodStatus.OPEN),
+        (
+            "Tahun 2026",
+            date(2026, 1, 1),
+            date(2026, 12, 31),
+            Scheme.PERMENPANRB_6_2022,
+            PeriodStatus.OPEN,
+        ),
     ):
         exists = db.session.scalar(
             select(Period.id).where(Period.instansi_id == instansi.id, Period.name == name)
@@ -169,12 +241,36 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
         if exists is None:
             db.session.add(
                 Period(
-                    instansi_id=instansi.id, name=name, start_date=start, end_date=end,
-                    scheme=scheme, planning_deadline=date(start.year, 1, 31),
-                    report_deadline_day=5, status=status,
+                    instansi_id=instansi.id,
+                    name=name,
+                    start_date=start,
+                    end_date=end,
+                    scheme=scheme,
+                    planning_deadline=date(start.year, 1, 31),
+                    report_deadline_day=5,
+                    status=status,
                 )
             )
             created += 1
+    db.session.flush()
+    people = {code: head for code, head in heads.items()}
+    by_nip = {
+        e.nip: e
+        for e in db.session.scalars(select(Employee).where(Employee.instansi_id == instansi.id))
+    }
+    people.update(
+        ATASAN=by_nip[ATASAN.nip],
+        PEGAWAI=by_nip[PEGAWAI.nip],
+        ADMIN=by_nip[ADMIN.nip],
+        CLERK=next(
+            e
+            for e in by_nip.values()
+            if e.atasan_id == by_nip[ATASAN.nip].id and e.nip not in (PEGAWAI.nip, ADMIN.nip)
+        ),
+    )
+    targets = seed_plans(instansi.id, people)
+    if targets:
+        created += len(targets) + seed_reports(people, targets)
     if created:
         audit.record("seed.demo", instansi, summary={"created": created})
     db.session.commit()

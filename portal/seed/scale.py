@@ -45,8 +45,11 @@ def seed_scale(employees: int, code: str = "SCALE") -> int:
     db.session.flush()
     db.session.add(
         Period(
-            instansi_id=instansi.id, name="Tahun 2026", start_date=date(2026, 1, 1),
-            end_date=date(2026, 12, 31), scheme=Scheme.PERMENPANRB_6_2022,
+            instansi_id=instansi.id,
+            name="Tahun 2026",
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 12, 31),
+            scheme=Scheme.PERMENPANRB_6_2022,
             planning_deadline=date(2026, 1, 31),
         )
     )
@@ -72,13 +75,24 @@ def seed_scale(employees: int, code: str = "SCALE") -> int:
             person = factory.person(education)
             rows.append(
                 {
-                    "nip": person.nip, "name": person.name, "gelar_depan": person.gelar_depan,
-                    "gelar_belakang": person.gelar_belakang, "jabatan": title,
-                    "jenis_jabatan": jenis, "golongan": golongan,
-                    "instansi_id": instansi.id, "unit_id": units[i], "atasan_id": heads[i],
-                    "password_hash": password_hash, "must_change_password": False,
-                    "active": True, "is_admin": False, "is_superadmin": False,
-                    "language": "id", "session_version": 1, "email": "",
+                    "nip": person.nip,
+                    "name": person.name,
+                    "gelar_depan": person.gelar_depan,
+                    "gelar_belakang": person.gelar_belakang,
+                    "jabatan": title,
+                    "jenis_jabatan": jenis,
+                    "golongan": golongan,
+                    "instansi_id": instansi.id,
+                    "unit_id": units[i],
+                    "atasan_id": heads[i],
+                    "password_hash": password_hash,
+                    "must_change_password": False,
+                    "active": True,
+                    "is_admin": False,
+                    "is_superadmin": False,
+                    "language": "id",
+                    "session_version": 1,
+                    "email": "",
                 }
             )
         return rows
@@ -90,7 +104,8 @@ def seed_scale(employees: int, code: str = "SCALE") -> int:
             break
         unit_rows = [
             {
-                "instansi_id": instansi.id, "code": f"L{level + 1}-{i + 1:05d}",
+                "instansi_id": instansi.id,
+                "code": f"L{level + 1}-{i + 1:05d}",
                 "name": f"Unit Tingkat {level + 1} Nomor {i + 1}",
                 "parent_id": parent_units[i % len(parent_units)],
             }
@@ -111,8 +126,9 @@ def seed_scale(employees: int, code: str = "SCALE") -> int:
     heads = [parent_heads[i % len(parent_heads)] for i in range(staff)]
     _insert(
         Employee,
-        people_rows(staff, units, heads, "Analis Kebijakan", JenisJabatan.FUNGSIONAL, "III/a",
-                    "sarjana"),
+        people_rows(
+            staff, units, heads, "Analis Kebijakan", JenisJabatan.FUNGSIONAL, "III/a", "sarjana"
+        ),
     )
     created += staff
     db.session.commit()

@@ -1,0 +1,122 @@
+"""The evaluation letter: *Dokumen Evaluasi Kinerja Pegawai* (scheme B) or *Penilaian
+Prestasi Kerja* (scheme A), one per employee and period, for the evaluation meeting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal import audit, clock, letters
+from portal.evaluations import services
+from portal.extensions import db
+from portal.models import Employee, Evaluation, FollowUpItem, Letter, Scheme
+from portal.months import month_label
+from portal.reports.charts import cumulative_chart
+
+TITLES = {
+    Scheme.PP46: "Penilaian Prestasi Kerja Pegawai Negeri Sipil",
+    Scheme.PERMENPANRB_6_2022: "Dokumen Evaluasi Kinerja Pegawai",
+}
+
+
+@dataclass
+class LetterData:
+    evaluation: Evaluation
+    ctx: services.Context
+    evaluator: Employee
+    evaluator_supervisor: Employee | None
+    follow_ups: list[FollowUpItem]
+    figures: dict
+    code: str
+    title: str
+
+
+def figures_of(evaluation: Evaluation) -> dict:
+    """The key figures a verification page confirms (and the code is computed from)."""
+    return {
+        "nama": evaluation.employee.display_name,
+        "nip": evaluation.employee.nip,
+        "periode": evaluation.period.name,
+        "instansi": evaluation.period.instansi.name,
+        "penilai": evaluation.evaluator.display_name,
+        "nilai": None if evaluation.final_score is None else round(evaluation.final_score, 2),
+        "rating_hasil_kerja": evaluation.rating_hasil_kerja,
+        "rating_perilaku": evaluation.rating_perilaku,
+        "predikat": evaluation.predikat,
+        "versi": evaluation.version,
+    }
+
+
+def overall_chart(ctx: services.Context):
+    """Mean cumulative achievement of all targets in percent, month by month."""
+    period = ctx.plan.period
+    count = period.month_count
+    rows = []
+    for month in range(1, count + 1):
+        planned = accepted = 0.0
+        for r in ctx.results:
+            cumulative = r.realisation.cumulative()[month - 1]
+            planned += 100 * cumulative[1] / r.target.quantity
+            accepted += 100 * cumulative[2] / r.target.quantity
+        n = max(len(ctx.results), 1)
+        rows.append((month, round(planned / n), round(accepted / n)))
+    labels = [month_label(period, m) for m in range(1, count + 1)]
+    return cumulative_chart(rows, labels, count)
+
+
+def letter_data(evaluation: Evaluation) -> LetterData:
+    ctx = services.context(evaluation.plan)
+    follow_ups = list(
+        db.session.scalars(
+            select(FollowUpItem)
+            .where(FollowUpItem.evaluation_id == evaluation.id)
+            .order_by(FollowUpItem.due_date, FollowUpItem.id)
+        )
+    )
+    figures = figures_of(evaluation)
+    evaluator = evaluation.evaluator
+    return LetterData(
+        evaluation,
+        ctx,
+        evaluator,
+        evaluator.atasan,
+        follow_ups,
+        figures,
+        letters.verification_code(figures),
+        TITLES[evaluation.period.scheme],
+    )
+
+
+def record(data: LetterData, actor: Employee) -> Letter:
+    """Keep the printed letter's code, so the verification page can confirm it."""
+    letter = db.session.scalar(select(Letter).where(Letter.code == data.code))
+    if letter is None:
+        letter = Letter(
+            code=data.code,
+            evaluation_id=data.evaluation.id,
+            instansi_id=data.evaluation.instansi_id,
+            figures=data.figures,
+            printed_by_id=actor.id,
+        )
+        db.session.add(letter)
+        db.session.flush()
+    audit.record("letter.print", data.evaluation, actor=actor, summary={"code": data.code})
+    return letter
+
+
+def render(data: LetterData) -> bytes:
+    return letters.render_pdf(
+        "letters/evaluation.html",
+        d=data,
+        e=data.evaluation,
+        chart=overall_chart(data.ctx),
+        qr=letters.qr_data_uri(data.code),
+        today=clock.today(),
+    )
+
+
+def evaluation_letter(evaluation: Evaluation, actor: Employee) -> bytes:
+    data = letter_data(evaluation)
+    record(data, actor)
+    return render(data)

@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+import re
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import policy, scoring
+from portal.errors import Conflict, InvalidInput, PermissionDenied
+from portal.evaluations import bp, letter, services
+from portal.evaluations.scores import perilaku_aspects
+from portal.extensions import db
+from portal.models import Employee, Evaluation, FollowUpItem, FollowUpKind, Letter, Period
+from portal.plans.services import find_plan
+from portal.policy import Action, PlanRef
+from portal.web import is_fragment_request, render
+
+CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
+
+
+def _me() -> Employee:
+    return current_user._get_current_object()
+
+
+def _plan_or_404(period_id: int, employee_id: int):
+    period = db.session.get(Period, period_id)
+    employee = db.session.get(Employee, employee_id)
+    if period is None or employee is None or employee.instansi_id != period.instansi_id:
+        abort(404)
+    if not policy.visible(_me(), period):
+        abort(404)
+    plan = find_plan(employee, period)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _evaluation_or_404(evaluation_id: int, action: Action) -> Evaluation:
+    evaluation = db.session.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        abort(404)
+    policy.authorize(_me(), action, evaluation)
+    return evaluation
+
+
+def _screen(plan, form=None, errors=None, status=200, message=None):
+    me = _me()
+    ctx = services.context(plan)
+    evaluation = ctx.evaluation
+    is_evaluator = any(r.target.evaluator_id == me.id for r in ctx.results)
+    if not is_evaluator:
+        if evaluation is None:
+            # Nothing to show yet; say so without revealing scores to the employee.
+            policy.authorize(me, Action.VIEW_PLAN, PlanRef(plan.employee, plan.period, plan))
+        else:
+            policy.authorize(me, Action.VIEW_EVALUATION, evaluation)
+    form = form if form is not None else services.form_of(evaluation, ctx)
+    editable = (
+        is_evaluator and (evaluation is None or not evaluation.is_final) and plan.period.is_open
+    )
+    outcome = services.compute(ctx, form) if (editable or evaluation) else None
+    hide_scores = plan.employee_id == me.id and (evaluation is None or not evaluation.is_final)
+    follow_ups = []
+    if evaluation is not None:
+        follow_ups = list(
+            db.session.scalars(
+                select(FollowUpItem)
+                .where(FollowUpItem.evaluation_id == evaluation.id)
+                .order_by(FollowUpItem.due_date, FollowUpItem.id)
+            )
+        )
+    return render(
+        "evaluations/screen.html",
+        plan=plan,
+        ctx=ctx,
+        evaluation=evaluation,
+        form=form,
+        errors=errors if errors is not None else {},
+        outcome=outcome,
+        editable=editable,
+        hide_scores=hide_scores,
+        follow_ups=follow_ups,
+        message=message,
+        aspects=perilaku_aspects(ctx.structural),
+        berakhlak=scoring.BERAKHLAK,
+        ratings=list(scoring.Rating),
+        organisation_ratings=scoring.ORGANISATION_RATINGS,
+        predikats=scoring.PREDIKAT_PP46 if plan.period.scheme == "pp46" else scoring.PREDIKAT_2022,
+        follow_up_kinds=list(FollowUpKind),
+        deadline=services.objection_deadline(evaluation) if evaluation else None,
+        improvement_required=bool(evaluation and services.improvement_required(evaluation)),
+        status=status,
+    )
+
+
+@bp.route("/evaluasi/<int:period_id>/pegawai/<int:employee_id>")
+@login_required
+def screen(period_id: int, employee_id: int):
+    return _screen(_plan_or_404(period_id, employee_id))
+
+
+@bp.route("/evaluasi/<int:period_id>/pegawai/<int:employee_id>/pratinjau", methods=["POST"])
+@login_required
+def preview(period_id: int, employee_id: int):
+    """The live outcome as the evaluator changes the inputs (htmx, nothing saved)."""
+    plan = _plan_or_404(period_id, employee_id)
+    ctx = services.context(plan)
+    if not any(r.target.evaluator_id == _me().id for r in ctx.results):
+        raise PermissionDenied("Anda bukan pejabat penilai target pegawai ini.")
+    outcome = services.compute(ctx, request.form)
+    return render(
+        "evaluations/_outcome.html",
+        partial="evaluations/_outcome.html",
+        outcome=outcome,
+        plan=plan,
+        hide_scores=False,
+    )
+
+
+@bp.route("/evaluasi/<int:period_id>/pegawai/<int:employee_id>", methods=["POST"])
+@login_required
+def save(period_id: int, employee_id: int):
+    plan = _plan_or_404(period_id, employee_id)
+    finish = request.form.get("action") == "finish"
+    try:
+        services.save(services.context(plan), request.form, _me(), finish=finish)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _screen(plan, form=request.form, errors=exc.errors or {"_": exc.message}, status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        return _screen(plan, status=409, message=exc.message)
+    db.session.commit()
+    flash(
+        "Evaluasi selesai; semua target dievaluasi." if finish else "Draf evaluasi tersimpan.",
+        "success",
+    )
+    return redirect(
+        url_for("evaluations.screen", period_id=period_id, employee_id=employee_id), code=303
+    )
+
+
+def _back(evaluation: Evaluation):
+    return redirect(
+        url_for(
+            "evaluations.screen", period_id=evaluation.period_id, employee_id=evaluation.employee_id
+        ),
+        code=303,
+    )
+
+
+def _act(evaluation_id: int, operation, done: str):
+    evaluation = _evaluation_or_404(evaluation_id, Action.VIEW_EVALUATION)
+    try:
+        operation(evaluation)
+    except (InvalidInput, Conflict) as exc:
+        db.session.rollback()
+        evaluation = db.session.get(Evaluation, evaluation_id)
+        return _screen(
+            evaluation.plan,
+            errors=getattr(exc, "errors", {}) or {"_": exc.message},
+            status=exc.status,
+            message=exc.message,
+        )
+    db.session.commit()
+    flash(done, "success")
+    return _back(evaluation)
+
+
+@bp.route("/evaluasi/<int:evaluation_id>/tanggapan", methods=["POST"])
+@login_required
+def respond(evaluation_id: int):
+    return _act(
+        evaluation_id,
+        lambda e: services.respond(e, _me(), request.form),
+        "Tanggapan Anda tercatat.",
+    )
+
+
+@bp.route("/evaluasi/<int:evaluation_id>/keberatan", methods=["POST"])
+@login_required
+def decide(evaluation_id: int):
+    return _act(
+        evaluation_id,
+        lambda e: services.decide_objection(e, _me(), request.form),
+        "Keputusan atas keberatan tercatat.",
+    )
+
+
+@bp.route("/evaluasi/<int:evaluation_id>/tindak-lanjut", methods=["POST"])
+@login_required
+def add_follow_up(evaluation_id: int):
+    return _act(
+        evaluation_id,
+        lambda e: services.add_follow_up(e, _me(), request.form),
+        "Butir tindak lanjut ditambahkan.",
+    )
+
+
+@bp.route("/evaluasi/<int:evaluation_id>/tindaklanjuti", methods=["POST"])
+@login_required
+def complete_follow_up(evaluation_id: int):
+    def operation(evaluation):
+        services.complete_follow_up(services.context(evaluation.plan), _me())
+
+    return _act(evaluation_id, operation, "Semua target ditindaklanjuti.")
+
+
+@bp.route("/tindak-lanjut/<int:item_id>/selesai", methods=["POST"])
+@login_required
+def close_item(item_id: int):
+    item = db.session.get(FollowUpItem, item_id)
+    if item is None or not policy.visible(_me(), item):
+        abort(404)
+    services.close_follow_up(item, _me())
+    db.session.commit()
+    flash("Butir tindak lanjut ditandai selesai.", "success")
+    if is_fragment_request() or not request.referrer:
+        return _back(item.evaluation)
+    return redirect(request.referrer, code=303)
+
+
+@bp.route("/evaluasi/<int:evaluation_id>/surat.pdf")
+@login_required
+def letter_pdf(evaluation_id: int):
+    evaluation = _evaluation_or_404(evaluation_id, Action.VIEW_EVALUATION)
+    if not evaluation.is_final:
+        raise InvalidInput("Surat evaluasi dapat dicetak setelah evaluasi selesai.")
+    pdf = letter.evaluation_letter(evaluation, _me())
+    db.session.commit()
+    name = f"evaluasi-{evaluation.employee.nip}-{evaluation.period_id}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/cek-surat")
+@bp.route("/cek-surat/<code>")
+def verify_letter(code: str | None = None):
+    """Public: confirms a printed letter is genuine and shows its key figures."""
+    code = (code or request.args.get("kode") or "").strip().upper()
+    found = None
+    if code:
+        found = (
+            db.session.scalar(select(Letter).where(Letter.code == code))
+            if CODE.match(code)
+            else None
+        )
+    return render(
+        "evaluations/verify.html",
+        code=code,
+        letter=found,
+        status=404 if code and found is None else 200,
+    )

@@ -1,0 +1,154 @@
+"""Evaluations, objections, letters and follow-up (tindak lanjut).
+
+One evaluation per plan (employee and period), written by the evaluator on the
+reported targets. The system's scores are kept beside the evaluator's decisions, so
+a departure from the suggestion is visible and explained.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.people import Employee
+from portal.models.periods import Period
+from portal.models.plans import Plan, Target
+from portal.models.types import UTCDateTime, str_enum, utcnow
+
+
+class EvaluationStatus(StrEnum):
+    DRAFT = "draft"
+    FINAL = "final"
+
+
+class Evaluation(db.Model):
+    __tablename__ = "evaluation"
+    __table_args__ = (UniqueConstraint("plan_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    status: Mapped[EvaluationStatus] = mapped_column(
+        str_enum(EvaluationStatus, 10), default=EvaluationStatus.DRAFT
+    )
+    # Scheme A: {aspect: 0–100}; scheme B: {BerAKHLAK value: rating}.
+    behaviour: Mapped[dict] = mapped_column(JSON, default=dict)
+    ekspektasi_khusus: Mapped[str] = mapped_column(Text, default="")
+    tugas_tambahan: Mapped[int] = mapped_column(default=0)
+    kreativitas: Mapped[str | None] = mapped_column(String(20))
+    organisation_rating: Mapped[str | None] = mapped_column(String(30))
+    suggested_hasil_kerja: Mapped[str | None] = mapped_column(String(30))
+    suggested_perilaku: Mapped[str | None] = mapped_column(String(30))
+    rating_hasil_kerja: Mapped[str | None] = mapped_column(String(30))
+    rating_perilaku: Mapped[str | None] = mapped_column(String(30))
+    departure_reason: Mapped[str] = mapped_column(Text, default="")
+    final_score: Mapped[float | None] = mapped_column(Float)
+    predikat: Mapped[str | None] = mapped_column(String(30))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+    employee_response: Mapped[str | None] = mapped_column(String(10))  # agree | object
+    response_reason: Mapped[str] = mapped_column(Text, default="")
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    objection_status: Mapped[str | None] = mapped_column(String(10))  # open|upheld|changed
+    objection_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    objection_decision_reason: Mapped[str] = mapped_column(Text, default="")
+    objection_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    plan: Mapped[Plan] = relationship()
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    evaluator: Mapped[Employee] = relationship(foreign_keys=[evaluator_id])
+    period: Mapped[Period] = relationship()
+    targets: Mapped[list[EvaluationTarget]] = relationship(
+        back_populates="evaluation", cascade="all, delete-orphan", order_by="EvaluationTarget.id"
+    )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == EvaluationStatus.FINAL
+
+
+class EvaluationTarget(db.Model):
+    """The system's score of one reported target, frozen at evaluation, with feedback."""
+
+    __tablename__ = "evaluation_target"
+    __table_args__ = (UniqueConstraint("evaluation_id", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluation.id", ondelete="CASCADE"), index=True
+    )
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id"), index=True)
+    realised_quantity: Mapped[int] = mapped_column(default=0)
+    realised_quality: Mapped[float | None] = mapped_column(Float)
+    realised_months: Mapped[int | None]
+    realised_cost: Mapped[int | None]
+    evidence_count: Mapped[int] = mapped_column(default=0)
+    score: Mapped[float | None] = mapped_column(Float)  # nilai (A) or capaian % (B)
+    steps: Mapped[list] = mapped_column(JSON, default=list)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="targets")
+    target: Mapped[Target] = relationship()
+
+
+class FollowUpKind(StrEnum):
+    PEMBINAAN = "pembinaan"
+    PENGEMBANGAN = "pengembangan_kompetensi"
+    PENGHARGAAN = "penghargaan"
+    PERBAIKAN = "perbaikan_kinerja"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pembinaan": "Pembinaan",
+            "pengembangan_kompetensi": "Pengembangan kompetensi",
+            "penghargaan": "Penghargaan",
+            "perbaikan_kinerja": "Perbaikan kinerja",
+        }[self.value]
+
+
+class FollowUpItem(db.Model):
+    """One action of the follow-up plan; open items carry into the next period."""
+
+    __tablename__ = "follow_up_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    kind: Mapped[FollowUpKind] = mapped_column(str_enum(FollowUpKind, 30))
+    description: Mapped[str] = mapped_column(Text)
+    responsible_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    due_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    evaluation: Mapped[Evaluation] = relationship()
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    responsible: Mapped[Employee] = relationship(foreign_keys=[responsible_id])
+
+
+class Letter(db.Model):
+    """A printed evaluation letter: its verification code and the figures it showed."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id"), index=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    printed_by_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    printed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    evaluation: Mapped[Evaluation] = relationship()

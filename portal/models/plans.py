@@ -1,0 +1,176 @@
+"""Plans (SKP) and targets (RHK): what an employee commits to in a period.
+
+A *plan* is one employee's SKP for one period. A *target* is one RHK (2022 model)
+or *kegiatan tugas jabatan* (PP 46), with its indicator (IKI), the annual quantity
+broken down into monthly targets, and its workflow state (see ``workflows``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.people import Employee
+from portal.models.periods import Period
+from portal.models.types import UTCDateTime, str_enum, utcnow
+
+
+class TargetKind(StrEnum):
+    UTAMA = "utama"  # main result
+    TAMBAHAN = "tambahan"  # additional result
+
+    @property
+    def label(self) -> str:
+        return {"utama": "Utama", "tambahan": "Tambahan"}[self.value]
+
+
+class Plan(db.Model):
+    """SKP (*Sasaran Kinerja Pegawai*): one employee's plan for one period."""
+
+    __tablename__ = "plan"
+    __table_args__ = (UniqueConstraint("employee_id", "period_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    employee: Mapped[Employee] = relationship()
+    period: Mapped[Period] = relationship()
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="plan", order_by="Target.position, Target.id"
+    )
+
+
+class Target(db.Model):
+    """One target (RHK) of a plan, with its indicator and monthly breakdown."""
+
+    __tablename__ = "target"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("quality_target > 0 AND quality_target <= 100", name="quality_range"),
+        CheckConstraint("time_months > 0", name="time_positive"),
+        CheckConstraint("cost IS NULL OR cost > 0", name="cost_positive"),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    # Denormalised from the plan for the policy's instansi check and the inbox queries.
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
+    # The supervisor's target this one supports (the cascade, *intervensi*).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("target.id", ondelete="SET NULL"), index=True
+    )
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("target.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind), default=TargetKind.UTAMA)
+    indicator: Mapped[str] = mapped_column(String(500), default="")
+    lower_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
+    quantity: Mapped[int]
+    quantity_unit: Mapped[str] = mapped_column(String(50))  # satuan, e.g. "laporan"
+    quality_target: Mapped[int] = mapped_column(default=100)
+    time_months: Mapped[int]
+    cost: Mapped[int | None] = mapped_column(BigInteger)  # Rupiah
+    state: Mapped[str] = mapped_column(String(20), default="drafted", index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="targets")
+    owner: Mapped[Employee] = relationship(foreign_keys=[owner_id])
+    evaluator: Mapped[Employee | None] = relationship(foreign_keys=[evaluator_id])
+    period: Mapped[Period] = relationship()
+    parent: Mapped[Target | None] = relationship(remote_side="Target.id", foreign_keys=[parent_id])
+    months: Mapped[list[MonthlyTarget]] = relationship(
+        back_populates="target", order_by="MonthlyTarget.month", cascade="all, delete-orphan"
+    )
+
+    @property
+    def monthly_quantities(self) -> list[int]:
+        return [m.quantity for m in self.months]
+
+
+class MonthlyTarget(db.Model):
+    """The quantity planned for one month of the period (month 1 = the period's first)."""
+
+    __tablename__ = "monthly_target"
+    __table_args__ = (
+        UniqueConstraint("target_id", "month"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("month >= 1", name="month_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), index=True)
+    month: Mapped[int]
+    quantity: Mapped[int]
+
+    target: Mapped[Target] = relationship(back_populates="months")
+
+
+class TargetHistory(db.Model):
+    """One fired transition of a target: who, which trigger, from, to, why, when."""
+
+    __tablename__ = "target_history"
+    __table_args__ = (UniqueConstraint("target_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    trigger: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int]  # the target's version after this transition
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[Employee] = relationship()
+
+
+class EvaluatorAssignment(db.Model):
+    """Who evaluated a target from when: the first row at creation, one per change."""
+
+    __tablename__ = "evaluator_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), index=True)
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    evaluator: Mapped[Employee | None] = relationship(foreign_keys=[evaluator_id])
+
+
+class TargetComment(db.Model):
+    """A message in the discussion of a target between its owner and evaluator."""
+
+    __tablename__ = "target_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    body: Mapped[str] = mapped_column(Text)
+    # One comment per form token: a double submit creates one comment.
+    form_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[Employee] = relationship()

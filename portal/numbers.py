@@ -1,0 +1,43 @@
+"""Reading numbers as Indonesians type them: ``1.000``, ``1 000``, ``Rp 170.395.000``."""
+
+from __future__ import annotations
+
+import re
+
+_GROUPED = re.compile(r"^\d{1,3}([. ]\d{3})+$")
+
+
+def parse_whole(text: str | None, label: str, *, minimum: int, maximum: int) -> int:
+    """Parse a whole number or raise ``ValueError`` with an Indonesian message."""
+    raw = (text or "").strip()
+    raw = re.sub(r"^rp\.?\s*", "", raw, flags=re.IGNORECASE)
+    if not raw:
+        raise ValueError(f"{label} wajib diisi.")
+    if _GROUPED.match(raw):
+        raw = raw.replace(".", "").replace(" ", "")
+    if raw.startswith("-") and raw[1:].isdigit():
+        raise ValueError(f"{label} tidak boleh negatif.")
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValueError(f"{label} harus berupa bilangan bulat, misalnya 12.")
+    value = int(raw)
+    if value < minimum:
+        raise ValueError(
+            f"{label} tidak boleh nol."
+            if minimum == 1 and value == 0
+            else f"{label} minimal {minimum:,}.".replace(",", ".")
+        )
+    if value > maximum:
+        raise ValueError(f"{label} terlalu besar (maksimal {maximum:,}).".replace(",", "."))
+    return value
+
+
+def rupiah(value: int | None) -> str:
+    return "—" if value is None else f"Rp{value:,}".replace(",", ".")
+
+
+def thousands(value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{int(value):,}".replace(",", ".")

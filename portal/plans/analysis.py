@@ -1,0 +1,180 @@
+"""The supervisor's analysis of a plan: *tinggi rendahnya target* and *kesesuaian
+dengan arah kinerja organisasi* — is each target too high or too low, and does it
+support one of the supervisor's targets?
+
+Three statements per plan whatever its size: last period's targets of the employee,
+the peers' targets (same jabatan, same instansi and period), and nothing else —
+the targets themselves come loaded by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from statistics import median
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Employee, Period, Target
+from portal.plans.services import previous_period
+
+SIMILAR = 0.75  # word overlap above which two titles count as "the same kind of work"
+HIGH, LOW = 1.5, 0.5  # against the peers' median
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class TargetAnalysis:
+    target: Target
+    previous: Target | None = None
+    peer_median: float | None = None
+    peer_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def aligned(self) -> bool:
+        return self.target.parent_id is not None
+
+    @property
+    def level(self) -> str | None:
+        if not self.peer_median:
+            return None
+        ratio = self.target.quantity / self.peer_median
+        return "tinggi" if ratio > HIGH else "rendah" if ratio < LOW else "wajar"
+
+
+def _similar(a: str, b: str) -> float:
+    """Jaccard overlap of the titles' words: "analisis jabatan" ≠ "analisis beban kerja"."""
+    words_a, words_b = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
+    if not words_a or not words_b:
+        return 0.0
+    return len(words_a & words_b) / len(words_a | words_b)
+
+
+def _best_match(target: Target, candidates: list[Target]) -> Target | None:
+    by_copy = next((c for c in candidates if c.id == target.copied_from_id), None)
+    if by_copy is not None:
+        return by_copy
+    scored = [(c, _similar(target.title, c.title)) for c in candidates]
+    scored = [(c, s) for c, s in scored if s >= SIMILAR]
+    return max(scored, key=lambda pair: pair[1])[0] if scored else None
+
+
+def monthly_warnings(target: Target, month_count: int) -> list[str]:
+    months = target.monthly_quantities
+    warnings = []
+    total = sum(months)
+    if total != target.quantity:
+        warnings.append(
+            f"Jumlah bulanan ({total}) tidak sama dengan target tahunan ({target.quantity})."
+        )
+    empty = sum(1 for q in months if q == 0)
+    if empty and target.quantity >= month_count:
+        warnings.append(f"{empty} bulan tanpa target padahal kuantitas cukup untuk dibagi.")
+    last_quarter = sum(months[-3:])
+    if target.quantity and last_quarter * 2 > target.quantity:
+        warnings.append("Lebih dari separuh target menumpuk di triwulan terakhir.")
+    return warnings
+
+
+def analyse(owner: Employee, period: Period, targets: list[Target]) -> dict[int, TargetAnalysis]:
+    """Analyse the given targets of ``owner`` in ``period``; keyed by target id."""
+    previous_targets: list[Target] = []
+    last = previous_period(period)
+    if last is not None:
+        previous_targets = list(
+            db.session.scalars(
+                select(Target).where(Target.owner_id == owner.id, Target.period_id == last.id)
+            )
+        )
+    peers = db.session.execute(
+        select(Target.title, Target.quantity_unit, Target.quantity)
+        .join(Employee, Employee.id == Target.owner_id)
+        .where(
+            Employee.instansi_id == owner.instansi_id,
+            Employee.jabatan == owner.jabatan,
+            Employee.id != owner.id,
+            Target.period_id == period.id,
+        )
+    ).all()
+    result = {}
+    for target in targets:
+        analysis = TargetAnalysis(target, previous=_best_match(target, previous_targets))
+        comparable = [
+            quantity
+            for title, unit, quantity in peers
+            if unit.lower() == target.quantity_unit.lower()
+            and _similar(title, target.title) >= SIMILAR
+        ]
+        if comparable:
+            analysis.peer_median = float(median(comparable))
+            analysis.peer_count = len(comparable)
+        analysis.warnings = monthly_warnings(target, period.month_count)
+        if analysis.level == "tinggi":
+            analysis.warnings.append("Jauh di atas median rekan sejabatan: periksa kewajarannya.")
+        elif analysis.level == "rendah":
+            analysis.warnings.append(
+                "Jauh di bawah median rekan sejabatan: mungkin terlalu rendah."
+            )
+        if analysis.previous is not None and target.quantity < analysis.previous.quantity:
+            analysis.warnings.append(
+                f"Lebih rendah dari target periode lalu ({analysis.previous.quantity} "
+                f"{analysis.previous.quantity_unit})."
+            )
+        if not analysis.aligned:
+            analysis.warnings.append("Belum selaras: tidak mendukung target atasan mana pun.")
+        result[target.id] = analysis
+    return result
+
+
+@dataclass
+class CascadeBranch:
+    parent: Target
+    supporters: list[Target]
+
+
+@dataclass
+class Cascade:
+    branches: list[CascadeBranch]
+    unaligned: list[Target]  # subordinates' targets that support nothing
+    idle: list[Employee]  # subordinates with no target supporting the supervisor
+
+
+def cascade(supervisor: Employee, period: Period) -> Cascade:
+    own = list(
+        db.session.scalars(
+            select(Target)
+            .where(Target.owner_id == supervisor.id, Target.period_id == period.id)
+            .order_by(Target.position, Target.id)
+        )
+    )
+    subordinates = list(
+        db.session.scalars(
+            select(Employee)
+            .where(Employee.atasan_id == supervisor.id, Employee.active.is_(True))
+            .order_by(Employee.name)
+        )
+    )
+    theirs = list(
+        db.session.scalars(
+            select(Target)
+            .join(Employee, Employee.id == Target.owner_id)
+            .where(Employee.atasan_id == supervisor.id, Target.period_id == period.id)
+            .order_by(Employee.name, Target.position, Target.id)
+        )
+    )
+    own_ids = {t.id for t in own}
+    by_parent: dict[int, list[Target]] = {t.id: [] for t in own}
+    unaligned = []
+    for target in theirs:
+        if target.parent_id in own_ids:
+            by_parent[target.parent_id].append(target)
+        else:
+            unaligned.append(target)
+    supporting = {t.owner_id for t in theirs if t.parent_id in own_ids}
+    return Cascade(
+        branches=[CascadeBranch(t, by_parent[t.id]) for t in own],
+        unaligned=unaligned,
+        idle=[e for e in subordinates if e.id not in supporting],
+    )

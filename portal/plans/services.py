@@ -1,0 +1,392 @@
+"""Operations on plans and targets: validate, change, write the audit log, flush.
+
+State changes go through ``workflows.engine.fire``; this module changes content,
+which only the owner may do and only while the target is a draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal import audit, policy
+from portal.errors import Conflict, InvalidInput, NotFound
+from portal.extensions import db
+from portal.models import (
+    Employee,
+    EvaluatorAssignment,
+    MonthlyTarget,
+    Period,
+    Plan,
+    Target,
+    TargetComment,
+    TargetHistory,
+    TargetKind,
+)
+from portal.models.types import utcnow
+from portal.numbers import parse_whole
+from portal.policy import Action, PlanRef
+from workflows.targets import DRAFTED
+
+TITLE_MAX = 500
+INDICATOR_MAX = 500
+UNIT_MAX = 50
+QUANTITY_MAX = 1_000_000
+COST_MAX = 10_000_000_000_000  # ten trillion Rupiah
+COMMENT_MAX = 4000
+
+
+@dataclass
+class TargetInput:
+    title: str
+    kind: TargetKind
+    parent_id: int | None
+    indicator: str
+    lower_is_better: bool
+    quantity: int
+    quantity_unit: str
+    quality_target: int
+    time_months: int
+    cost: int | None
+    monthly: list[int]
+
+
+def spread_evenly(quantity: int, months: int) -> list[int]:
+    """Split a whole quantity over the months as evenly as whole numbers allow.
+
+    The cumulative target after month *i* is ``quantity × i / months`` rounded half up,
+    so small quantities land spread across the year, not piled into its end:
+    ``spread_evenly(12, 12) == [1] * 12``; ``spread_evenly(10, 4) == [3, 2, 3, 2]``;
+    ``spread_evenly(2, 12)`` puts one in March and one in September.
+    """
+    cumulative = [(2 * quantity * i + months) // (2 * months) for i in range(months + 1)]
+    return [cumulative[i + 1] - cumulative[i] for i in range(months)]
+
+
+def _text(form: Mapping, name: str) -> str:
+    return " ".join((form.get(name) or "").split())
+
+
+def parse_target_input(form: Mapping, period: Period, candidates: list[Target]) -> TargetInput:
+    """Read the target editor's fields; raise :class:`InvalidInput` with every error."""
+    errors: dict[str, str] = {}
+    title = _text(form, "title")
+    if not title:
+        errors["title"] = "Judul target wajib diisi."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Judul target paling banyak {TITLE_MAX} karakter (terisi {len(title)})."
+    indicator = _text(form, "indicator")
+    if len(indicator) > INDICATOR_MAX:
+        errors["indicator"] = f"Indikator paling banyak {INDICATOR_MAX} karakter."
+    unit = _text(form, "quantity_unit")
+    if not unit:
+        errors["quantity_unit"] = "Satuan wajib diisi, misalnya “laporan” atau “dokumen”."
+    elif len(unit) > UNIT_MAX:
+        errors["quantity_unit"] = f"Satuan paling banyak {UNIT_MAX} karakter."
+    try:
+        kind = TargetKind(form.get("kind") or TargetKind.UTAMA.value)
+    except ValueError:
+        errors["kind"] = "Jenis target harus Utama atau Tambahan."
+        kind = TargetKind.UTAMA
+
+    def number(name, label, minimum, maximum, default=None):
+        raw = form.get(name)
+        if (raw is None or not str(raw).strip()) and default is not None:
+            return default
+        try:
+            return parse_whole(raw, label, minimum=minimum, maximum=maximum)
+        except ValueError as exc:
+            errors[name] = str(exc)
+            return None
+
+    quantity = number("quantity", "Kuantitas", 1, QUANTITY_MAX)
+    quality = number("quality_target", "Target kualitas", 1, 100, default=100)
+    months = period.month_count
+    time_months = number("time_months", "Target waktu", 1, months, default=months)
+    cost = None
+    if (form.get("cost") or "").strip():
+        cost = number("cost", "Biaya", 1, COST_MAX)
+
+    monthly: list[int] = []
+    for index in range(1, months + 1):
+        value = number(f"month_{index}", f"Target bulan ke-{index}", 0, QUANTITY_MAX, default=0)
+        monthly.append(value or 0)
+    if quantity is not None and not any(f"month_{i}" in errors for i in range(1, months + 1)):
+        total = sum(monthly)
+        if total != quantity:
+            errors["monthly"] = (
+                f"Jumlah target bulanan {total} belum sama dengan kuantitas tahunan {quantity}."
+            )
+
+    parent_id = None
+    raw_parent = (form.get("parent_id") or "").strip()
+    if raw_parent:
+        allowed = {t.id for t in candidates}
+        if not raw_parent.isdigit() or int(raw_parent) not in allowed:
+            errors["parent_id"] = (
+                "Target atasan tidak valid: pilih salah satu target atasan langsung Anda pada "
+                "periode yang sama."
+            )
+        else:
+            parent_id = int(raw_parent)
+    if errors:
+        raise InvalidInput(errors=errors)
+    return TargetInput(
+        title=title,
+        kind=kind,
+        parent_id=parent_id,
+        indicator=indicator,
+        lower_is_better=form.get("lower_is_better") in ("1", "on", "true", "y"),
+        quantity=quantity,
+        quantity_unit=unit,
+        quality_target=quality,
+        time_months=time_months,
+        cost=cost,
+        monthly=monthly,
+    )
+
+
+def cascade_candidates(employee: Employee, period: Period) -> list[Target]:
+    """The supervisor's targets in the same period, which this employee's may support."""
+    if employee.atasan_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Target)
+            .where(Target.owner_id == employee.atasan_id, Target.period_id == period.id)
+            .order_by(Target.position, Target.id)
+        )
+    )
+
+
+def find_plan(employee: Employee, period: Period) -> Plan | None:
+    return db.session.scalar(
+        select(Plan).where(Plan.employee_id == employee.id, Plan.period_id == period.id)
+    )
+
+
+def ensure_plan(employee: Employee, period: Period) -> Plan:
+    plan = find_plan(employee, period)
+    if plan is not None:
+        return plan
+    plan = Plan(employee_id=employee.id, period_id=period.id, instansi_id=employee.instansi_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(plan)
+    except IntegrityError:  # the same employee created it a moment ago in another tab
+        plan = find_plan(employee, period)
+    else:
+        audit.record("plan.create", plan, summary={"period": period.name})
+    return plan
+
+
+def _write_months(target: Target, monthly: list[int]) -> None:
+    db.session.execute(delete(MonthlyTarget).where(MonthlyTarget.target_id == target.id))
+    db.session.add_all(
+        MonthlyTarget(target_id=target.id, month=i, quantity=q) for i, q in enumerate(monthly, 1)
+    )
+
+
+def _content(data: TargetInput) -> dict:
+    return {
+        "title": data.title,
+        "kind": data.kind,
+        "parent_id": data.parent_id,
+        "indicator": data.indicator,
+        "lower_is_better": data.lower_is_better,
+        "quantity": data.quantity,
+        "quantity_unit": data.quantity_unit,
+        "quality_target": data.quality_target,
+        "time_months": data.time_months,
+        "cost": data.cost,
+    }
+
+
+def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_from=None) -> Target:
+    policy.authorize(actor, Action.EDIT_PLAN, ref)
+    plan = ensure_plan(ref.employee, ref.period)
+    position = db.session.scalar(
+        select(func.coalesce(func.max(Target.position), 0)).where(Target.plan_id == plan.id)
+    )
+    target = Target(
+        plan_id=plan.id,
+        instansi_id=plan.instansi_id,
+        owner_id=ref.employee.id,
+        period_id=ref.period.id,
+        evaluator_id=ref.employee.atasan_id,
+        copied_from_id=copied_from,
+        position=position + 1,
+        state=DRAFTED,
+        version=1,
+        **_content(data),
+    )
+    db.session.add(target)
+    db.session.flush()
+    _write_months(target, data.monthly)
+    db.session.add(
+        EvaluatorAssignment(
+            target_id=target.id,
+            evaluator_id=target.evaluator_id,
+            assigned_by_id=actor.id,
+            note="Atasan langsung saat target dibuat.",
+        )
+    )
+    audit.record(
+        "target.create", target, summary={**_public(_content(data)), "monthly": data.monthly}
+    )
+    db.session.flush()
+    return target
+
+
+def update_target(target: Target, data: TargetInput, actor: Employee, expected_version: int):
+    """Save new content of a draft, refusing a stale version with :class:`Conflict`."""
+    policy.authorize(actor, Action.EDIT_TARGET, target)
+    before = {**_public(_content_of(target)), "monthly": target.monthly_quantities}
+    result = db.session.execute(
+        update(Target)
+        .where(Target.id == target.id, Target.version == expected_version, Target.state == DRAFTED)
+        .values(**_content(data), version=expected_version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.")
+    _write_months(target, data.monthly)
+    after = {**_public(_content(data)), "monthly": data.monthly}
+    changes = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+    audit.record("target.update", target, summary={"changes": changes})
+    db.session.flush()
+    db.session.expire(target)
+    return changes
+
+
+def delete_target(target: Target, actor: Employee, expected_version: int) -> None:
+    """A draft that was never submitted may be deleted; later ones keep their history."""
+    policy.authorize(actor, Action.EDIT_TARGET, target)
+    has_history = db.session.scalar(
+        select(TargetHistory.id).where(TargetHistory.target_id == target.id).limit(1)
+    )
+    if has_history is not None:
+        raise InvalidInput(
+            "Target yang pernah diajukan tidak dapat dihapus; riwayatnya harus tetap ada."
+        )
+    supported = db.session.scalar(
+        select(func.count()).select_from(Target).where(Target.parent_id == target.id)
+    )
+    if supported:
+        raise InvalidInput(
+            f"Target ini didukung oleh {supported} target bawahan; tidak dapat dihapus."
+        )
+    # Claim the row with a compare-and-swap, as every other write to a target does: a
+    # submit racing this delete has either moved the version already (and this refuses),
+    # or waits for this transaction and then finds no row. Without the claim the delete
+    # would win anyway and take the submitted target and its history with it.
+    claimed = db.session.execute(
+        update(Target)
+        .where(Target.id == target.id, Target.version == expected_version,
+               Target.state == DRAFTED)
+        .values(version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict("Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.")
+    audit.record("target.delete", target, summary={"title": target.title})
+    db.session.delete(target)
+    db.session.flush()
+
+
+def _content_of(target: Target) -> dict:
+    return {key: getattr(target, key) for key in _content(_EMPTY)}
+
+
+_EMPTY = TargetInput("", TargetKind.UTAMA, None, "", False, 0, "", 0, 0, None, [])
+
+
+def _public(values: dict) -> dict:
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
+
+
+def previous_period(period: Period) -> Period | None:
+    return db.session.scalar(
+        select(Period)
+        .where(Period.instansi_id == period.instansi_id, Period.end_date < period.start_date)
+        .order_by(Period.end_date.desc())
+        .limit(1)
+    )
+
+
+def copy_previous(ref: PlanRef, actor: Employee) -> list[Target]:
+    """Copy last period's targets as drafts (once each), rescaling the monthly breakdown."""
+    policy.authorize(actor, Action.EDIT_PLAN, ref)
+    previous = previous_period(ref.period)
+    if previous is None:
+        raise NotFound("Tidak ada periode sebelumnya untuk disalin.")
+    sources = list(
+        db.session.scalars(
+            select(Target)
+            .where(Target.owner_id == ref.employee.id, Target.period_id == previous.id)
+            .order_by(Target.position, Target.id)
+        )
+    )
+    if not sources:
+        raise InvalidInput(f"Anda tidak memiliki target pada periode {previous.name}.")
+    plan = find_plan(ref.employee, ref.period)
+    already = set()
+    if plan is not None:
+        already = set(
+            db.session.scalars(
+                select(Target.copied_from_id).where(
+                    Target.plan_id == plan.id, Target.copied_from_id.is_not(None)
+                )
+            )
+        )
+    months = ref.period.month_count
+    copies = []
+    for source in sources:
+        if source.id in already:
+            continue
+        data = TargetInput(
+            title=source.title,
+            kind=source.kind,
+            parent_id=None,
+            indicator=source.indicator,
+            lower_is_better=source.lower_is_better,
+            quantity=source.quantity,
+            quantity_unit=source.quantity_unit,
+            quality_target=source.quality_target,
+            time_months=min(source.time_months, months),
+            cost=source.cost,
+            monthly=spread_evenly(source.quantity, months),
+        )
+        copies.append(create_target(ref, data, actor, copied_from=source.id))
+    if not copies:
+        raise InvalidInput("Semua target periode sebelumnya sudah pernah disalin.")
+    return copies
+
+
+def add_comment(target: Target, author: Employee, body: str, form_token: str) -> TargetComment:
+    """Append to the discussion; the same form token twice yields the first comment."""
+    policy.authorize(author, Action.COMMENT_TARGET, target)
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("Tulis komentar terlebih dahulu.", field="body")
+    if len(body) > COMMENT_MAX:
+        raise InvalidInput(f"Komentar paling banyak {COMMENT_MAX} karakter.", field="body")
+    token = (form_token or "").strip()[:64]
+    if len(token) < 16:
+        raise InvalidInput("Formulir tidak lengkap; muat ulang halaman.", field="body")
+    existing = db.session.scalar(select(TargetComment).where(TargetComment.form_token == token))
+    if existing is not None:
+        if existing.author_id != author.id or existing.target_id != target.id:
+            raise InvalidInput("Formulir tidak sah; muat ulang halaman.", field="body")
+        return existing
+    comment = TargetComment(target_id=target.id, author_id=author.id, body=body, form_token=token)
+    try:
+        with db.session.begin_nested():
+            db.session.add(comment)
+    except IntegrityError:  # the double submit raced us: return the first one
+        return db.session.scalar(select(TargetComment).where(TargetComment.form_token == token))
+    audit.record("target.comment", target, actor=author, summary={"comment_id": comment.id})
+    return comment

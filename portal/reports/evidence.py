@@ -1,0 +1,175 @@
+"""Evidence files (bukti dukung): checked by content, stored outside ``static/``.
+
+Accepted: PDF (without JavaScript, launch actions or embedded files), JPEG and PNG
+(decoded by Pillow, so an SVG or HTML page renamed ``.png`` is refused). Files are
+stored under generated names; the original name is kept only for display.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, UnidentifiedImageError
+from werkzeug.datastructures import FileStorage
+
+from portal.errors import InvalidInput
+
+PDF_MAGIC = b"%PDF-"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+# PDF features that run code or carry payloads; refused wherever they appear.
+PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)\b")
+PDF_ACTIVE_LONG = re.compile(rb"/(JavaScript|Launch|EmbeddedFiles?|RichMedia)\b")
+# ``/J#61vaScript`` is ``/JavaScript``: names are compared after decoding ``#xx`` escapes.
+PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# Dictionaries may sit compressed inside object streams (PDF 1.5+, what office suites
+# write), so Flate streams are inflated and scanned too, within a bound against zip bombs.
+PDF_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+PDF_INFLATE_MAX = 256 * 1024 * 1024
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()\-]+")
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    original_name: str
+    content_type: str
+    extension: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _limit_bytes() -> int:
+    return current_app.config.get("PORTAL_MAX_UPLOAD_MB", 5) * 1024 * 1024
+
+
+def check_name(name: str) -> str:
+    """Refuse names with NUL bytes or path parts; return a safe display name."""
+    if "\x00" in name or "/" in name or "\\" in name or ".." in name:
+        raise InvalidInput(f"Nama berkas “{SAFE_NAME.sub('_', name)}” tidak sah.", field="files")
+    cleaned = SAFE_NAME.sub("_", name).strip() or "berkas"
+    return cleaned[-120:]
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """The (content type, extension) the bytes really are, among those we accept."""
+    if data.startswith(PDF_MAGIC):
+        return "application/pdf", "pdf"
+    if data.startswith(PNG_MAGIC):
+        return "image/png", "png"
+    if data.startswith(JPEG_MAGIC):
+        return "image/jpeg", "jpg"
+    return None
+
+
+def check(upload: FileStorage) -> CheckedFile:
+    """Validate one uploaded file by its content; raise :class:`InvalidInput` if refused."""
+    name = check_name(upload.filename or "")
+    limit = _limit_bytes()
+    data = upload.stream.read(limit + 1)
+    if not data:
+        raise InvalidInput(f"Berkas “{name}” kosong.", field="files")
+    if len(data) > limit:
+        raise InvalidInput(
+            f"Berkas “{name}” melebihi batas {limit // (1024 * 1024)} MB.", field="files"
+        )
+    kind = sniff(data)
+    if kind is None:
+        raise InvalidInput(
+            f"Berkas “{name}” bukan PDF, JPEG atau PNG (isinya diperiksa, bukan namanya).",
+            field="files",
+        )
+    content_type, extension = kind
+    if content_type == "application/pdf":
+        if _pdf_active(data):
+            raise InvalidInput(
+                f"PDF “{name}” memuat JavaScript, aksi otomatis atau berkas sisipan; "
+                "simpan ulang sebagai PDF biasa.",
+                field="files",
+            )
+        if b"%%EOF" not in data[-2048:]:
+            raise InvalidInput(f"PDF “{name}” rusak atau tidak lengkap.", field="files")
+    else:
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise InvalidInput(
+                f"Gambar “{name}” rusak atau tidak dapat dibaca.", field="files"
+            ) from None
+    return CheckedFile(name, content_type, extension, data)
+
+
+def _decode_names(data: bytes) -> bytes:
+    return PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+
+
+def _pdf_active(data: bytes) -> bool:
+    """Whether the PDF carries JavaScript, launch actions or embedded files, in its plain
+    text or inside a Flate stream; an object stream we cannot read is refused too.
+
+    The short names (``/JS``, ``/XFA``) are looked for only in dictionaries (outside
+    streams, and in object streams): a few bytes turn up by chance in megabytes of
+    compressed or raster data, and a ``/JS`` does nothing without the ``/S /JavaScript``
+    that the long names catch everywhere.
+    """
+    if PDF_ACTIVE_LONG.search(_decode_names(data)):
+        return True
+    outside, position, budget = [], 0, PDF_INFLATE_MAX
+    while match := PDF_STREAM_START.search(data, position):
+        header = data[position : match.start()]
+        outside.append(header)
+        end = data.find(b"endstream", match.end())
+        end = len(data) if end == -1 else end
+        position = end
+        object_stream = b"/ObjStm" in _decode_names(header[-4096:])
+        try:
+            inflated = zlib.decompressobj().decompress(data[match.end() : end], budget + 1)
+        except zlib.error:
+            if object_stream:  # images cannot hide dictionaries; an object stream can
+                return True
+            continue
+        if len(inflated) > budget:
+            return True
+        budget -= len(inflated)
+        pattern = PDF_ACTIVE if object_stream else PDF_ACTIVE_LONG
+        if pattern.search(_decode_names(inflated)):
+            return True
+    outside.append(data[position:])
+    return PDF_ACTIVE.search(_decode_names(b"".join(outside))) is not None
+
+
+def storage_root() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def store(checked: CheckedFile) -> str:
+    """Write the file under a fresh random name; return that name."""
+    stored = f"{secrets.token_hex(16)}.{checked.extension}"
+    root = storage_root()
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / stored
+    with open(path, "xb") as handle:
+        handle.write(checked.data)
+    return stored
+
+
+def path_of(stored_name: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{32}\.(pdf|png|jpg)", stored_name):
+        raise ValueError("not a stored evidence name")
+    return storage_root() / stored_name
+
+
+def discard(stored_names: list[str]) -> None:
+    """Remove files whose database rows were rolled back."""
+    for name in stored_names:
+        path_of(name).unlink(missing_ok=True)

@@ -1,0 +1,268 @@
+"""Read models of the reporting screens; fixed statement counts whatever the volume."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from portal import clock
+from portal.extensions import db
+from portal.models import (
+    Employee,
+    EntryStatus,
+    MonthlyTarget,
+    Period,
+    Target,
+    WorkEntry,
+)
+from portal.months import elapsed_months, report_deadline
+from workflows.targets import APPROVED, REPORTED
+
+QUEUE_LIMIT = 300
+
+
+def entry_options():
+    return (
+        selectinload(WorkEntry.evidence),
+        selectinload(WorkEntry.target),
+        selectinload(WorkEntry.owner),
+    )
+
+
+def day_entries(owner_id: int, day: date) -> list[WorkEntry]:
+    return list(
+        db.session.scalars(
+            select(WorkEntry)
+            .where(WorkEntry.owner_id == owner_id, WorkEntry.entry_date == day)
+            .options(*entry_options())
+            .order_by(WorkEntry.created_at, WorkEntry.id)
+        )
+    )
+
+
+def recent_first(owner_id: int, targets: dict[int, Target]) -> list[Target]:
+    """The reportable targets, the most recently used first (fast entry on a phone)."""
+    if not targets:
+        return []
+    last_used = dict(
+        db.session.execute(
+            select(WorkEntry.target_id, func.max(WorkEntry.created_at))
+            .where(WorkEntry.owner_id == owner_id, WorkEntry.target_id.in_(list(targets)))
+            .group_by(WorkEntry.target_id)
+        ).all()
+    )
+    return sorted(
+        targets.values(),
+        key=lambda t: (
+            t.id not in last_used,
+            -(last_used[t.id].timestamp()) if t.id in last_used else 0,
+            t.position,
+            t.id,
+        ),
+    )
+
+
+@dataclass
+class CalendarDay:
+    day: date | None
+    entries: int = 0
+    minutes: int = 0
+    holiday: str | None = None
+
+    @property
+    def weekend(self) -> bool:
+        return self.day is not None and self.day.weekday() >= 5
+
+
+def month_calendar(owner_id: int, year: int, month: int) -> list[list[CalendarDay]]:
+    """Weeks (Monday first) of the month with each day's entry count and minutes."""
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    counts = {
+        day: (n, minutes)
+        for day, n, minutes in db.session.execute(
+            select(WorkEntry.entry_date, func.count(), func.sum(WorkEntry.minutes))
+            .where(
+                WorkEntry.owner_id == owner_id,
+                WorkEntry.entry_date.between(first, last),
+                WorkEntry.status != EntryStatus.REJECTED,
+            )
+            .group_by(WorkEntry.entry_date)
+        ).all()
+    }
+    holidays = clock.holidays()
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        row = []
+        for day in week:
+            if day.month != month:
+                row.append(CalendarDay(None))
+                continue
+            n, minutes = counts.get(day, (0, 0))
+            row.append(CalendarDay(day, n, minutes or 0, holidays.get(day)))
+        weeks.append(row)
+    return weeks
+
+
+def targets_for_report(owner_id: int, period_id: int) -> list[Target]:
+    from portal.plans.queries import target_options
+
+    return list(
+        db.session.scalars(
+            select(Target)
+            .where(
+                Target.owner_id == owner_id,
+                Target.period_id == period_id,
+                Target.state.in_((APPROVED, REPORTED, "evaluated", "followed_up")),
+            )
+            .options(*target_options())
+            .order_by(Target.position, Target.id)
+        )
+    )
+
+
+def late_months(owner_id: int, period: Period, targets: list[Target], today: date) -> list[int]:
+    """Months with planned work whose deadline passed with no entry reported by then."""
+    planned = {m.month for t in targets for m in t.months if m.quantity}
+    first_entry = dict(
+        db.session.execute(
+            select(WorkEntry.month, func.min(WorkEntry.created_at))
+            .where(WorkEntry.owner_id == owner_id, WorkEntry.period_id == period.id)
+            .group_by(WorkEntry.month)
+        ).all()
+    )
+    late = []
+    for month in range(1, elapsed_months(period, today) + 1):
+        deadline = report_deadline(period, month)
+        if month not in planned or deadline >= today:
+            continue
+        first = first_entry.get(month)
+        if first is None or clock.local_date(first) > deadline:
+            late.append(month)
+    return late
+
+
+@dataclass
+class QueueGroup:
+    owner: Employee
+    target: Target
+    entries: list[WorkEntry] = field(default_factory=list)
+
+
+def verification_queue(evaluator_id: int) -> tuple[list[QueueGroup], int]:
+    """Pending entries on targets this user evaluates, grouped by person and target."""
+    base = (
+        select(WorkEntry)
+        .join(Target, Target.id == WorkEntry.target_id)
+        .join(Employee, Employee.id == WorkEntry.owner_id)
+        .where(Target.evaluator_id == evaluator_id, WorkEntry.status == EntryStatus.PENDING)
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    entries = db.session.scalars(
+        base.options(*entry_options())
+        .order_by(
+            Employee.name,
+            Employee.id,
+            Target.position,
+            Target.id,
+            WorkEntry.entry_date,
+            WorkEntry.id,
+        )
+        .limit(QUEUE_LIMIT)
+    ).all()
+    groups: dict[tuple[int, int], QueueGroup] = {}
+    for entry in entries:
+        key = (entry.owner_id, entry.target_id)
+        groups.setdefault(key, QueueGroup(entry.owner, entry.target)).entries.append(entry)
+    return list(groups.values()), total
+
+
+@dataclass
+class TeamRow:
+    employee: Employee
+    planned: int
+    accepted: int
+    pending: int
+    entries: int
+    last_entry: date | None
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.accepted / self.planned if self.planned else None
+
+
+def team_progress(supervisor_id: int, period: Period, month: int) -> list[TeamRow]:
+    """Every direct subordinate's progress in one month: three statements in all."""
+    people = list(
+        db.session.scalars(
+            select(Employee)
+            .where(Employee.atasan_id == supervisor_id, Employee.active.is_(True))
+            .order_by(Employee.name)
+        )
+    )
+    ids = [p.id for p in people]
+    planned = (
+        dict(
+            db.session.execute(
+                select(Target.owner_id, func.coalesce(func.sum(MonthlyTarget.quantity), 0))
+                .join(MonthlyTarget, MonthlyTarget.target_id == Target.id)
+                .where(
+                    Target.owner_id.in_(ids),
+                    Target.period_id == period.id,
+                    Target.state.in_((APPROVED, REPORTED)),
+                    MonthlyTarget.month == month,
+                )
+                .group_by(Target.owner_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    stats = (
+        {
+            owner: (accepted, pending, n, last)
+            for owner, accepted, pending, n, last in db.session.execute(
+                select(
+                    WorkEntry.owner_id,
+                    func.coalesce(
+                        func.sum(
+                            case(
+                                (WorkEntry.status == EntryStatus.ACCEPTED, WorkEntry.quantity),
+                                else_=0,
+                            )
+                        ),
+                        0,
+                    ),
+                    func.coalesce(
+                        func.sum(case((WorkEntry.status == EntryStatus.PENDING, 1), else_=0)), 0
+                    ),
+                    func.count(),
+                    func.max(WorkEntry.entry_date),
+                )
+                .where(
+                    WorkEntry.owner_id.in_(ids),
+                    WorkEntry.period_id == period.id,
+                    WorkEntry.month == month,
+                )
+                .group_by(WorkEntry.owner_id)
+            ).all()
+        }
+        if ids
+        else {}
+    )
+    return [
+        TeamRow(
+            p,
+            int(planned.get(p.id, 0)),
+            *(
+                (int(stats[p.id][0]), int(stats[p.id][1]), stats[p.id][2], stats[p.id][3])
+                if p.id in stats
+                else (0, 0, 0, None)
+            ),
+        )
+        for p in people
+    ]

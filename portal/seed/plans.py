@@ -1,0 +1,196 @@
+"""Demo plans: a cascade down the Bagian Organisasi chain, every planning state, comments.
+
+Everything goes through the real services and the one transition function, so the
+history, audit log and versions are exactly what users would have produced.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Employee, Period, Target
+from portal.models.periods import PeriodStatus
+from portal.plans import services
+from portal.plans.services import TargetInput, spread_evenly
+from portal.policy import PlanRef
+from portal.seed.evaluations import evaluate_and_follow_up
+from portal.seed.reports import report_months
+from workflows import engine
+
+AS3_TARGETS = [
+    ("Meningkatnya kualitas tata kelola kelembagaan perangkat daerah", 4, "laporan"),
+    ("Meningkatnya kualitas layanan administrasi pimpinan", 12, "laporan"),
+]
+KABAG_TARGETS = [
+    ("Tersusunnya rekomendasi penataan kelembagaan perangkat daerah", 4, "rekomendasi", 0),
+    ("Terlaksananya evaluasi reformasi birokrasi", 2, "laporan", 0),
+]
+ATASAN_TARGETS = [
+    (
+        "Tersusunnya dokumen analisis jabatan dan analisis beban kerja perangkat daerah",
+        12,
+        "dokumen",
+        0,
+    ),
+    ("Terlaksananya evaluasi kelembagaan perangkat daerah", 4, "laporan", 0),
+    ("Tersusunnya peta jabatan perangkat daerah", 6, "dokumen", 0),
+]
+
+
+def _target(
+    owner, period, title, quantity, unit, parent=None, *, monthly=None, cost=None, indicator=""
+) -> Target:
+    data = TargetInput(
+        title=title,
+        kind=services.TargetKind.UTAMA,
+        parent_id=parent.id if parent else None,
+        indicator=indicator or f"Jumlah {unit} yang diselesaikan tepat waktu",
+        lower_is_better=False,
+        quantity=quantity,
+        quantity_unit=unit,
+        quality_target=100,
+        time_months=period.month_count,
+        cost=cost,
+        monthly=monthly or spread_evenly(quantity, period.month_count),
+    )
+    return services.create_target(PlanRef(owner, period), data, owner)
+
+
+def _advance(target: Target, *steps: tuple[str, Employee, str]) -> None:
+    for trigger, actor, reason in steps:
+        engine.fire(target, trigger, actor, reason=reason)
+
+
+def _comment(target: Target, author: Employee, body: str) -> None:
+    services.add_comment(target, author, body, secrets.token_hex(16))
+
+
+def seed_plans(instansi_id: int, people: dict[str, Employee]) -> dict[str, Target]:
+    """Create the demo plans once; return the targets later seeds build on (empty when
+    the plans already existed)."""
+    exists = db.session.scalar(select(Target.id).where(Target.instansi_id == instansi_id).limit(1))
+    if exists is not None:
+        return {}
+    periods = {
+        p.name: p
+        for p in db.session.scalars(select(Period).where(Period.instansi_id == instansi_id))
+    }
+    last, current = periods["Tahun 2025"], periods["Tahun 2026"]
+    named: dict[str, Target] = {}
+    sekda, as3, kabag = people["SETDA"], people["AS3"], people["ORG"]
+    atasan, pegawai, admin, clerk = (
+        people["ATASAN"],
+        people["PEGAWAI"],
+        people["ADMIN"],
+        people["CLERK"],
+    )
+
+    # Last year's plan, evaluated and followed up, to copy from and compare against.
+    last.status = PeriodStatus.OPEN
+    db.session.flush()
+    for title, quantity, unit in (
+        ("Menyusun analisis jabatan unit kerja", 10, "dokumen"),
+        ("Menyiapkan bahan evaluasi kelembagaan", 4, "laporan"),
+    ):
+        t = _target(pegawai, last, title, quantity, unit)
+        _advance(t, ("submit", pegawai, ""), ("approve", atasan, ""))
+        report_months(t, atasan, last.month_count, pending_last=False)
+        _advance(t, ("submit_report", pegawai, ""))
+    evaluate_and_follow_up(pegawai, last, atasan)
+    last.status = PeriodStatus.CLOSED
+    db.session.flush()
+
+    # This year's cascade: Asisten 3 → Kepala Bagian Organisasi → Kasubbag → staff.
+    as3_targets = []
+    for title, quantity, unit in AS3_TARGETS:
+        t = _target(as3, current, title, quantity, unit)
+        _advance(t, ("submit", as3, ""), ("approve", sekda, ""))
+        as3_targets.append(t)
+    kabag_targets = []
+    for title, quantity, unit, parent in KABAG_TARGETS:
+        t = _target(kabag, current, title, quantity, unit, as3_targets[parent])
+        _advance(t, ("submit", kabag, ""), ("approve", as3, ""))
+        kabag_targets.append(t)
+    atasan_targets = []
+    for title, quantity, unit, parent in ATASAN_TARGETS:
+        t = _target(atasan, current, title, quantity, unit, kabag_targets[parent])
+        _advance(t, ("submit", atasan, ""), ("approve", kabag, ""))
+        atasan_targets.append(t)
+    named.update({f"atasan_{i}": t for i, t in enumerate(atasan_targets)})
+
+    # The demo employee: one of each planning state.
+    approved = _target(
+        pegawai, current, "Menyusun analisis jabatan unit kerja", 6, "dokumen", atasan_targets[0]
+    )
+    _advance(approved, ("submit", pegawai, ""), ("approve", atasan, ""))
+    discussed = _target(
+        pegawai,
+        current,
+        "Menyusun analisis beban kerja unit kerja",
+        6,
+        "dokumen",
+        atasan_targets[0],
+    )
+    _advance(discussed, ("submit", pegawai, ""))
+    _comment(discussed, atasan, "Enam dokumen cukup realistis. Mohon prioritaskan unit pelayanan.")
+    _comment(discussed, pegawai, "Baik, Bu. Urutannya saya mulai dari Dinas Kesehatan.")
+    backloaded = _target(
+        pegawai,
+        current,
+        "Menyiapkan bahan evaluasi kelembagaan",
+        4,
+        "laporan",
+        atasan_targets[1],
+        monthly=[0] * 9 + [1, 1, 2],
+    )
+    _advance(backloaded, ("submit", pegawai, ""))
+    revised = _target(pegawai, current, "Menyusun kajian penyederhanaan birokrasi", 2, "kajian")
+    _advance(
+        revised,
+        ("submit", pegawai, ""),
+        (
+            "request_revision",
+            atasan,
+            "Tautkan ke target atasan dan rinci jadwalnya: satu kajian per semester.",
+        ),
+    )
+    _comment(revised, pegawai, "Siap, Bu. Saya perbaiki minggu ini.")
+    named["pegawai_approved"] = approved
+
+    for index, (title, quantity, unit) in enumerate(
+        (
+            ("Menyusun formasi kebutuhan jabatan fungsional", 4, "dokumen"),
+            ("Memutakhirkan peta jabatan perangkat daerah", 6, "dokumen"),
+        ),
+        1,
+    ):
+        t = _target(admin, current, title, quantity, unit, atasan_targets[2])
+        _advance(t, ("submit", admin, ""), ("approve", atasan, ""))
+        named[f"admin_{index}"] = t
+    for title, quantity, unit in (
+        ("Mengelola surat masuk dan keluar subbagian", 600, "surat"),
+        ("Menyusun notulen rapat koordinasi", 24, "notulen"),
+    ):
+        t = _target(clerk, current, title, quantity, unit, atasan_targets[1])
+        _advance(t, ("submit", clerk, ""))
+
+    # Peers with the same jabatan elsewhere: what the analysis compares against.
+    peers = db.session.scalars(
+        select(Employee)
+        .where(
+            Employee.instansi_id == instansi_id,
+            Employee.jabatan == pegawai.jabatan,
+            Employee.id != pegawai.id,
+        )
+        .order_by(Employee.nip)
+    ).all()
+    for index, peer in enumerate(peers):
+        t = _target(
+            peer, current, "Menyusun analisis jabatan unit kerja", 12 + index % 5, "dokumen"
+        )
+        _advance(t, ("submit", peer, ""))
+    db.session.flush()
+    return named

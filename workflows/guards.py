@@ -1,0 +1,141 @@
+"""Guards of the target workflow: pure, cheap functions of the facts about a target.
+
+Each returns None when the transition may go ahead, or the reason (in Indonesian)
+why it may not. No database access: the caller loads what the facts need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the guards may look at."""
+
+    target: object  # portal.models.Target, with its period and months loaded
+    today: date
+    # portal.reports.realisation.Realisation, loaded only for guards that need it
+    realisation: object | None = None
+    # portal.models.Evaluation of the target's plan, loaded only for guards that need it
+    evaluation: object | None = None
+    follow_up_kinds: frozenset[str] = frozenset()
+
+
+def period_open(facts: Facts) -> str | None:
+    if not facts.target.period.is_open:
+        return "Periode penilaian sudah ditutup; tidak ada perubahan yang dapat dilakukan."
+    return None
+
+
+def target_complete(facts: Facts) -> str | None:
+    target = facts.target
+    if not (target.title or "").strip():
+        return "Judul target belum diisi."
+    if target.quantity is None or target.quantity <= 0:
+        return "Kuantitas target tahunan belum diisi."
+    months = target.monthly_quantities
+    if len(months) != target.period.month_count:
+        return "Rincian target bulanan belum lengkap."
+    if sum(months) != target.quantity:
+        return (
+            f"Jumlah target bulanan ({sum(months)}) belum sama dengan target tahunan "
+            f"({target.quantity})."
+        )
+    return None
+
+
+def has_evaluator(facts: Facts) -> str | None:
+    evaluator = facts.target.evaluator
+    if evaluator is None:
+        return (
+            "Target ini belum memiliki pejabat penilai. Minta admin kepegawaian menetapkan "
+            "atasan langsung Anda."
+        )
+    if not evaluator.active:
+        return "Pejabat penilai target ini sudah nonaktif. Minta admin menetapkan penggantinya."
+    return None
+
+
+def reporting_finished(facts: Facts) -> str | None:
+    """The period has ended, or the accepted quantity already reached the annual target."""
+    if facts.today > facts.target.period.end_date:
+        return None
+    if facts.realisation is not None and facts.realisation.accepted >= facts.target.quantity:
+        return None
+    accepted = facts.realisation.accepted if facts.realisation is not None else 0
+    return (
+        "Realisasi dapat dikirim untuk evaluasi setelah periode berakhir atau setelah "
+        f"kuantitas tahunan tercapai (baru {accepted} dari {facts.target.quantity} "
+        f"{facts.target.quantity_unit} diterima)."
+    )
+
+
+def entries_verified(facts: Facts) -> str | None:
+    pending = facts.realisation.pending if facts.realisation is not None else 0
+    if pending:
+        return f"Masih ada {pending} laporan harian yang belum diverifikasi atasan."
+    return None
+
+
+def months_rated(facts: Facts) -> str | None:
+    if facts.realisation is None:
+        return None
+    from portal.months import elapsed_months
+
+    missing = facts.realisation.months_needing_rating(
+        elapsed_months(facts.target.period, facts.today)
+    )
+    if missing:
+        listed = ", ".join(str(m) for m in missing)
+        return f"Nilai kualitas bulanan belum diberikan untuk bulan ke-{listed}."
+    return None
+
+
+def evaluation_final(facts: Facts) -> str | None:
+    if facts.evaluation is None or facts.evaluation.status != "final":
+        return "Selesaikan evaluasi pegawai ini di layar evaluasi; target dievaluasi bersama."
+    return None
+
+
+# Predikat that call for a performance-improvement plan (shared/domain.md).
+NEEDS_IMPROVEMENT = frozenset({"Butuh Perbaikan", "Kurang", "Sangat Kurang", "Cukup", "Buruk"})
+
+
+def follow_up_planned(facts: Facts) -> str | None:
+    evaluation = facts.evaluation
+    if evaluation is None or evaluation.status != "final":
+        return "Evaluasi belum selesai."
+    if not facts.follow_up_kinds:
+        return "Susun rencana tindak lanjut (minimal satu butir) sebelum menindaklanjuti."
+    if (
+        evaluation.predikat in NEEDS_IMPROVEMENT
+        and "perbaikan_kinerja" not in facts.follow_up_kinds
+    ):
+        return (
+            f"Predikat “{evaluation.predikat}” mewajibkan butir perbaikan kinerja "
+            "dengan tenggat waktu."
+        )
+    return None
+
+
+GUARDS: dict[str, Callable[[Facts], str | None]] = {
+    "period_open": period_open,
+    "target_complete": target_complete,
+    "has_evaluator": has_evaluator,
+    "reporting_finished": reporting_finished,
+    "entries_verified": entries_verified,
+    "months_rated": months_rated,
+    "evaluation_final": evaluation_final,
+    "follow_up_planned": follow_up_planned,
+}
+# Guards that look at the realisation; the engine loads it only for these.
+NEEDS_REALISATION = frozenset({"reporting_finished", "entries_verified", "months_rated"})
+NEEDS_EVALUATION = frozenset({"evaluation_final", "follow_up_planned"})
+
+
+def failures(guard_names: tuple[str, ...], facts: Facts) -> list[str]:
+    """The reasons why the named guards refuse; empty when all pass."""
+    return [reason for name in guard_names if (reason := GUARDS[name](facts)) is not None]

@@ -1,0 +1,179 @@
+"""The target workflow as data: states, and a table of transitions.
+
+``drafted → discussed → approved → reported → evaluated → followed_up``
+
+Each row says which trigger moves a target from which state to which, who may fire
+it (``owner``, ``evaluator``, ``admin``), which guards must pass and whether a reason
+is required. One module-level ``transitions.Machine`` (``model=None``) is built from
+the table and serves every target; it is never instantiated per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from transitions import Machine
+
+from workflows import guards
+
+DRAFTED = "drafted"
+DISCUSSED = "discussed"
+APPROVED = "approved"
+REPORTED = "reported"
+EVALUATED = "evaluated"
+FOLLOWED_UP = "followed_up"
+STATES = (DRAFTED, DISCUSSED, APPROVED, REPORTED, EVALUATED, FOLLOWED_UP)
+
+STATE_LABELS = {
+    DRAFTED: "Draf",
+    DISCUSSED: "Dalam pembahasan",
+    APPROVED: "Disetujui",
+    REPORTED: "Dilaporkan",
+    EVALUATED: "Dievaluasi",
+    FOLLOWED_UP: "Ditindaklanjuti",
+}
+
+OWNER, EVALUATOR, ADMIN = "owner", "evaluator", "admin"
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    source: str
+    dest: str
+    roles: frozenset[str]
+    guards: tuple[str, ...] = ()
+    reason_required: bool = False
+    label: str = ""
+    style: str = "primary"  # how the button looks: primary, secondary, danger
+
+
+def _row(trigger, source, dest, roles, guards=(), reason=False, label="", style="primary"):
+    return Transition(
+        trigger, source, dest, frozenset(roles), ("period_open", *guards), reason, label, style
+    )
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _row(
+        "submit",
+        DRAFTED,
+        DISCUSSED,
+        {OWNER},
+        ("target_complete", "has_evaluator"),
+        label="Ajukan ke atasan",
+    ),
+    _row(
+        "request_revision",
+        DISCUSSED,
+        DRAFTED,
+        {EVALUATOR},
+        reason=True,
+        label="Minta perbaikan",
+        style="secondary",
+    ),
+    _row("approve", DISCUSSED, APPROVED, {EVALUATOR}, ("target_complete",), label="Setujui"),
+    _row(
+        "reopen",
+        APPROVED,
+        DISCUSSED,
+        {EVALUATOR, ADMIN},
+        reason=True,
+        label="Buka kembali",
+        style="secondary",
+    ),
+    _row(
+        "submit_report",
+        APPROVED,
+        REPORTED,
+        {OWNER},
+        ("reporting_finished", "entries_verified", "months_rated"),
+        label="Kirim realisasi untuk evaluasi",
+    ),
+    _row(
+        "return_report",
+        REPORTED,
+        APPROVED,
+        {EVALUATOR},
+        reason=True,
+        label="Kembalikan laporan",
+        style="secondary",
+    ),
+    _row("evaluate", REPORTED, EVALUATED, {EVALUATOR}, ("evaluation_final",), label="Evaluasi"),
+    _row(
+        "follow_up",
+        EVALUATED,
+        FOLLOWED_UP,
+        {EVALUATOR},
+        ("follow_up_planned",),
+        label="Tindak lanjuti",
+    ),
+    # Admin override: one step back along the lifecycle, whatever the state.
+    *(
+        _row(
+            "revert",
+            later,
+            earlier,
+            {ADMIN},
+            reason=True,
+            label="Kembalikan ke tahap sebelumnya",
+            style="danger",
+        )
+        for earlier, later in zip(STATES, STATES[1:], strict=False)
+    ),
+)
+
+TRIGGER_LABELS = {t.trigger: t.label for t in TRANSITIONS}
+TRIGGER_DONE = {
+    "submit": "Diajukan ke atasan",
+    "request_revision": "Dikembalikan untuk perbaikan",
+    "approve": "Disetujui",
+    "reopen": "Dibuka kembali untuk pembahasan",
+    "submit_report": "Realisasi dikirim untuk evaluasi",
+    "return_report": "Laporan dikembalikan",
+    "evaluate": "Dievaluasi",
+    "follow_up": "Ditindaklanjuti",
+    "revert": "Dikembalikan ke tahap sebelumnya",
+}
+
+
+def transition_for(trigger: str, state: str) -> Transition | None:
+    """The row for ``trigger`` fired in ``state``, or None when the table has none."""
+    return _BY_KEY.get((trigger, state))
+
+
+def transitions_from(state: str) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.source == state]
+
+
+_BY_KEY = {(t.trigger, t.source): t for t in TRANSITIONS}
+assert len(_BY_KEY) == len(TRANSITIONS), "one row per (trigger, source)"
+
+
+def _condition(guard_name: str):
+    def check(event) -> bool:
+        return guards.GUARDS[guard_name](event.kwargs["facts"]) is None
+
+    check.__name__ = guard_name
+    return check
+
+
+# The one machine for every target. The engine passes the guards' facts as the
+# ``facts`` keyword; the machine accepts only the table's moves whose guards pass.
+MACHINE = Machine(
+    model=None,
+    states=list(STATES),
+    transitions=[
+        {
+            "trigger": t.trigger,
+            "source": t.source,
+            "dest": t.dest,
+            "conditions": [_condition(name) for name in t.guards],
+        }
+        for t in TRANSITIONS
+    ],
+    initial=DRAFTED,
+    auto_transitions=False,
+    send_event=True,
+    model_attribute="state",
+)
