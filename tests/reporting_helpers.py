@@ -1,0 +1,214 @@
+"""Builders shared by the reporting tests: a team with an approved target, work entries
+written straight to the database, evidence files, and a fixed "today".
+
+Each test module wraps :func:`build_world` in its own fixture; these are plain functions
+so that no fixture has to be imported into a module (and shadowed by its arguments).
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from flask import current_app, g, session
+from flask_wtf.csrf import generate_csrf
+from PIL import Image
+from sqlalchemy import func, select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    Employee,
+    EntryHistory,
+    EntryStatus,
+    Evidence,
+    MonthlyQuality,
+    Period,
+    Target,
+    WorkEntry,
+)
+from portal.months import month_index
+from workflows.targets import APPROVED
+
+TODAY = date(2026, 6, 15)  # a Monday in the seventh month of nothing special
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@dataclass
+class World:
+    """One instansi: head → boss → owner and colleague, and an admin; and a stranger, alone
+    in another instansi. ``target`` is the owner's approved target (12 laporan, 1 a month)
+    in ``period``, January to December 2026."""
+
+    head: Employee
+    boss: Employee
+    owner: Employee
+    colleague: Employee
+    admin: Employee
+    stranger: Employee
+    period: Period
+    target: Target
+
+
+def fix_today(monkeypatch, day: date = TODAY) -> None:
+    """Every ``clock.today()`` (routes, services, guards, queries) answers ``day``."""
+    monkeypatch.setattr(clock, "today", lambda: day)
+
+
+def build_world(factory, monkeypatch, **target_values) -> World:
+    fix_today(monkeypatch)
+    head, boss, (owner, colleague) = factory.team(2)
+    admin = factory.employee(owner.unit, is_admin=True)
+    stranger = factory.employee(factory.unit())
+    period = factory.period(owner.instansi)
+    target = factory.target(owner, period, state=APPROVED, **target_values)
+    db.session.commit()
+    return World(head, boss, owner, colleague, admin, stranger, period, target)
+
+
+def sign_in(make_client, employee: Employee):
+    """A test client signed in as ``employee``, like ``login_as`` but without the sign-in
+    form: Argon2 on every sign-in would cost more than most of these tests. The session
+    holds what the form would put there (see ``auth.services.start_session``) and a CSRF
+    token made by Flask-WTF itself; the form is tested in test_auth."""
+    client = make_client()
+    # The test's app context (and its ``g``, where Flask-WTF caches a token) is shared
+    # with the requests; start from no token and leave none behind.
+    g.pop("csrf_token", None)
+    with current_app.test_request_context():
+        token = generate_csrf()
+        raw = session["csrf_token"]
+    g.pop("csrf_token", None)
+    with client.raw.session_transaction() as cookie:
+        cookie.permanent = True
+        cookie["sid"] = secrets.token_urlsafe(24)
+        cookie["_user_id"] = employee.get_id()
+        cookie["_fresh"] = True
+        cookie["csrf_token"] = raw
+    client._token = token
+    return client
+
+
+def entry(
+    target: Target,
+    day: date,
+    *,
+    quantity: int = 1,
+    minutes: int = 60,
+    cost: int | None = None,
+    status: EntryStatus = EntryStatus.PENDING,
+    created_at: datetime | None = None,
+    description: str = "Menyusun bahan laporan",
+) -> WorkEntry:
+    """A work entry built directly (not through the service), for volume and sums."""
+    return WorkEntry(
+        target_id=target.id,
+        owner_id=target.owner_id,
+        instansi_id=target.instansi_id,
+        period_id=target.period_id,
+        entry_date=day,
+        month=month_index(target.period, day),
+        description=description,
+        quantity=quantity,
+        minutes=minutes,
+        cost=cost,
+        links=[],
+        status=status,
+        verified_by_id=target.evaluator_id if status != EntryStatus.PENDING else None,
+        reject_reason="Bukti tidak sesuai." if status == EntryStatus.REJECTED else "",
+        form_token=uuid.uuid4().hex,
+        created_at=created_at or datetime(day.year, day.month, day.day, 3, tzinfo=UTC),
+    )
+
+
+def add(*entries: WorkEntry) -> list[WorkEntry]:
+    db.session.add_all(entries)
+    db.session.commit()
+    return list(entries)
+
+
+def entry_form(target: Target, **changes) -> dict:
+    """The daily-log form as a browser posts it, valid for ``TODAY`` by default."""
+    return {
+        "entry_date": TODAY.isoformat(),
+        "target_id": str(target.id),
+        "description": "Menyusun draf laporan bulanan",
+        "quantity": "1",
+        "minutes": "90",
+        "cost": "",
+        "links": "",
+        "form_token": uuid.uuid4().hex,
+        **changes,
+    }
+
+
+def png_bytes(size: tuple[int, int] = (4, 4)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def jpeg_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (30, 30, 200)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def upload(data: bytes, name: str):
+    return (io.BytesIO(data), name)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def uploaded_files(app) -> list[Path]:
+    root = Path(app.config["UPLOAD_FOLDER"])
+    return sorted(root.iterdir()) if root.exists() else []
+
+
+def snapshot(app) -> tuple:
+    """Everything a refused request must leave unchanged."""
+    db.session.expire_all()
+    return (
+        count(WorkEntry),
+        count(Evidence),
+        count(EntryHistory),
+        count(MonthlyQuality),
+        db.session.scalar(  # signing in is audited too, and is not what is measured
+            select(func.count()).where(AuditEvent.action.not_like("auth.%"))
+        ),
+        len(uploaded_files(app)),
+        tuple(
+            db.session.execute(
+                select(
+                    WorkEntry.id, WorkEntry.status, WorkEntry.version, WorkEntry.quantity
+                ).order_by(WorkEntry.id)
+            ).all()
+        ),
+    )
+
+
+def audit_actions(object_type: str, object_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def history_actions(entry_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(EntryHistory.action)
+            .where(EntryHistory.entry_id == entry_id)
+            .order_by(EntryHistory.id)
+        )
+    )
