@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -66,7 +66,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _tune_sqlite(engine) -> None:
-    """WAL, a busy timeout and foreign keys for the embedded SQLite database."""
+    """WAL, a busy timeout and foreign keys for the embedded SQLite database.
+
+    A request that may write (POST, PUT, PATCH, DELETE) starts its transaction with
+    ``BEGIN IMMEDIATE``: concurrent writers then queue (busy timeout) instead of
+    working on stale snapshots, so a lost race is a clean compare-and-swap miss with
+    fresh data to show, and savepoints nest inside a real transaction (pysqlite's own
+    handling would make a first SAVEPOINT the transaction and commit it on release).
+    """
     if engine.dialect.name != "sqlite":
         return
 
@@ -78,3 +85,8 @@ def _tune_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(demo_if_empty)
+    app.cli.add_command(letter_command)
+    app.cli.add_command(worker_command)
 
 
 def print_logins(logins) -> None:
@@ -146,3 +148,76 @@ def create_admin(nip, name, jabatan, golongan, instansi_code, instansi_name, sup
     click.echo(
         f"Admin {employee.display_name} ({employee.nip_display}) siap untuk {instansi.name}."
     )
+
+
+@click.command("letter")
+@click.option("--nip", help="NIP pegawai (satu surat).")
+@click.option("--unit", "unit_code", help="Kode unit kerja (semua pegawai unit dan subunitnya).")
+@click.option("--period", "period_id", type=int, required=True, help="ID periode.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.option("--as-nip", help="Dicetak atas nama (NIP admin); bawaan: admin pertama instansi.")
+def letter_command(nip, unit_code, period_id, output, as_nip):
+    """Print evaluation letters to a PDF file: one employee, or a whole unit."""
+    from portal.evaluations import letter as letters
+    from portal.models import Evaluation, EvaluationStatus, Period
+
+    if bool(nip) == bool(unit_code):
+        raise click.UsageError("Sebutkan tepat satu: --nip atau --unit.")
+    period = db.session.get(Period, period_id)
+    if period is None:
+        raise click.ClickException(f"Periode {period_id} tidak ditemukan.")
+    query = (
+        select(Evaluation)
+        .join(Employee, Employee.id == Evaluation.employee_id)
+        .where(Evaluation.period_id == period.id, Evaluation.status == EvaluationStatus.FINAL)
+    )
+    if nip:
+        query = query.where(Employee.nip == nip_module.normalise(nip))
+    else:
+        unit = db.session.scalar(
+            select(Unit).where(Unit.instansi_id == period.instansi_id, Unit.code == unit_code)
+        )
+        if unit is None:
+            raise click.ClickException(f"Unit {unit_code} tidak ditemukan di instansi periode.")
+        query = query.where(Employee.unit_id.in_(_unit_tree(unit.id)))
+    evaluations = list(db.session.scalars(query.order_by(Employee.name)))
+    if not evaluations:
+        raise click.ClickException("Tidak ada evaluasi selesai yang cocok.")
+    actor = db.session.scalar(
+        select(Employee)
+        .where(
+            Employee.instansi_id == period.instansi_id,
+            Employee.nip == nip_module.normalise(as_nip) if as_nip else Employee.is_admin,
+        )
+        .order_by(Employee.id)
+    )
+    if actor is None:
+        raise click.ClickException("Tidak ada admin instansi untuk dicatat sebagai pencetak.")
+    with click.progressbar(length=len(evaluations), label="Mencetak surat") as bar:
+        pdf = letters.letters_of(evaluations, actor, lambda done, total: bar.update(1))
+    db.session.commit()
+    with open(output, "wb") as handle:
+        handle.write(pdf)
+    click.echo(f"{len(evaluations)} surat ditulis ke {output}.")
+
+
+def _unit_tree(unit_id: int) -> list[int]:
+    ids, frontier = [unit_id], [unit_id]
+    while frontier:
+        frontier = list(db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
+        ids.extend(frontier)
+    return ids
+
+
+@click.command("worker")
+def worker_command():
+    """Run an RQ worker for background jobs (needs PORTAL_REDIS_URL)."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config.get("PORTAL_REDIS_URL")
+    if not url:
+        raise click.ClickException("PORTAL_REDIS_URL belum diatur; pekerjaan berjalan di web.")
+    connection = Redis.from_url(url)
+    Worker([Queue("portal", connection=connection)], connection=connection).work()

@@ -64,7 +64,13 @@ def from_environment(instance_path: str) -> dict:
         "UPLOAD_FOLDER": os.environ.get(
             "PORTAL_UPLOAD_FOLDER", str(Path(instance_path) / "uploads")
         ),
-        "MAX_CONTENT_LENGTH": _env_int("PORTAL_MAX_UPLOAD_MB", 5) * 1024 * 1024 + 64 * 1024,
+        "PORTAL_MAX_UPLOAD_MB": _env_int("PORTAL_MAX_UPLOAD_MB", 5),
+        # A request may carry every allowed file at its largest, plus the form itself.
+        "MAX_CONTENT_LENGTH": _env_int("PORTAL_MAX_UPLOAD_MB", 5)
+        * _env_int("PORTAL_EVIDENCE_MAX_FILES", 5)
+        * 1024
+        * 1024
+        + 256 * 1024,
         "BABEL_DEFAULT_LOCALE": os.environ.get("PORTAL_DEFAULT_LANGUAGE", "id"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Jakarta"),
         "PORTAL_LANGUAGES": ("id", "en"),
@@ -78,6 +84,8 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_LOCKOUT_MINUTES": _env_int("PORTAL_LOCKOUT_MINUTES", 15),
         "PORTAL_HOLIDAYS_FILE": os.environ.get("PORTAL_HOLIDAYS_FILE"),
         "PORTAL_EVIDENCE_MAX_FILES": _env_int("PORTAL_EVIDENCE_MAX_FILES", 5),
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        "PORTAL_REDIS_URL": os.environ.get("PORTAL_REDIS_URL"),
         "PORTAL_OBJECTION_DAYS": _env_int("PORTAL_OBJECTION_DAYS", 14),
         "PORTAL_TRUSTED_PROXIES": _env_int("PORTAL_TRUSTED_PROXIES", 0),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

@@ -13,11 +13,14 @@ import hashlib
 import hmac
 import json
 import mimetypes
+from functools import cache
 from pathlib import Path
 
 import segno
-from flask import current_app, render_template, url_for
-from weasyprint import HTML
+from flask import current_app, has_request_context, render_template, request
+from flask_babel import force_locale
+from weasyprint import HTML, Document
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 STATIC_BASE = "https://portal.invalid/static/"
@@ -42,14 +45,34 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
 
 
-def render_pdf(template: str, **context) -> bytes:
-    """Render a template to PDF with the static-only fetcher."""
-    html = render_template(template, static_base=STATIC_BASE, **context)
+def render_document(template: str, **context) -> Document:
+    """Lay a template out as pages, fetching only through the static-only fetcher."""
+    with force_locale("id"):  # official documents are in Bahasa Indonesia
+        html = render_template(template, static_base=STATIC_BASE, **context)
     fetcher = StaticOnlyFetcher(current_app.static_folder)
     try:
-        return HTML(string=html, base_url=STATIC_BASE, url_fetcher=fetcher).write_pdf()
+        return HTML(string=html, base_url=STATIC_BASE, url_fetcher=fetcher).render(
+            font_config=_font_config(), optimize_images=False
+        )
     except FatalURLFetchingError as exc:  # a BaseException: turn it into an ordinary error
         raise LetterResourceError(str(exc)) from exc
+
+
+@cache
+def _font_config() -> FontConfiguration:
+    """One font configuration per process: the shipped fonts are parsed once, not per PDF."""
+    return FontConfiguration()
+
+
+def render_pdf(template: str, **context) -> bytes:
+    """Render a template to PDF with the static-only fetcher."""
+    return render_document(template, **context).write_pdf()
+
+
+def merge(documents: list[Document]) -> bytes:
+    """Many rendered documents as one PDF (e.g. every letter of a unit)."""
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()
 
 
 class LetterResourceError(RuntimeError):
@@ -72,5 +95,9 @@ def verification_code(figures: dict) -> str:
 
 def qr_data_uri(code: str) -> str:
     """A QR code (SVG data URL) of the verification page for ``code``."""
-    url = url_for("evaluations.verify_letter", code=code, _external=True)
+    if has_request_context():
+        base = request.url_root
+    else:  # jobs and the command line have no request: the configured public address
+        base = current_app.config["PORTAL_BASE_URL"].rstrip("/") + "/"
+    url = base + f"cek-surat/{code}"
     return segno.make(url, error="m").svg_data_uri(scale=3, border=1)

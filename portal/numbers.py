@@ -15,9 +15,9 @@ def parse_whole(text: str | None, label: str, *, minimum: int, maximum: int) -> 
         raise ValueError(f"{label} wajib diisi.")
     if _GROUPED.match(raw):
         raw = raw.replace(".", "").replace(" ", "")
-    if raw.startswith("-") and raw[1:].isdigit():
+    if raw.startswith("-") and raw[1:].isascii() and raw[1:].isdigit():
         raise ValueError(f"{label} tidak boleh negatif.")
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ValueError(f"{label} harus berupa bilangan bulat, misalnya 12.")
     value = int(raw)
     if value < minimum:

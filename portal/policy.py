@@ -161,7 +161,9 @@ def can(user: Employee, action: Action | str, obj=None) -> bool:
     if isinstance(obj, Evaluation):
         return _can_evaluation(user, action, obj)
     if isinstance(obj, FollowUpItem):
-        return action is Action.CLOSE_FOLLOW_UP and obj.status == "open" and (
+        # Whether the item is still open is the service's question (a second close is a
+        # conflict, not a refusal).
+        return action is Action.CLOSE_FOLLOW_UP and (
             user.id in (obj.responsible_id, obj.evaluation.evaluator_id)
         )
     return False
@@ -179,7 +181,8 @@ def _can_evaluation(user: Employee, action: Action, evaluation: Evaluation) -> b
     if action is Action.RESPOND_EVALUATION:
         return owner and final and evaluation.period.is_open
     if action is Action.DECIDE_OBJECTION:
-        return decider and evaluation.objection_status == "open"
+        # Once an objection was made; deciding it twice is the service's conflict.
+        return decider and evaluation.objection_status is not None
     if action is Action.PLAN_FOLLOW_UP:
         return evaluator and final and evaluation.period.is_open
     return False

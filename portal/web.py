@@ -7,9 +7,11 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal import policy
+from portal.concurrency import is_lock_conflict
 from portal.errors import DomainError
 from portal.extensions import db, htmx, login_manager
 from portal.models import Employee
@@ -39,6 +41,9 @@ HTMX_CONFIG = {
     "includeIndicatorStyles": False,
     "selfRequestsOnly": True,
     "historyCacheSize": 0,
+    # htmx settles "style" too by default: copying a style attribute onto the new content
+    # is an inline style, which the CSP refuses.
+    "attributesToSettle": ["class", "width", "height"],
     "responseHandling": [
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
@@ -187,6 +192,16 @@ def init_app(app: Flask) -> None:
             return exc
         message = exc.description if getattr(exc, "portal_message", False) else None
         return render_error(exc.code, message)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError):
+        # SQLite refuses a write whose snapshot another writer has just moved on: the
+        # same lost race a compare-and-swap reports, so the same answer.
+        db.session.rollback()
+        if is_lock_conflict(exc):
+            return render_error(409)
+        app.logger.exception("Database error")
+        return render_error(500)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

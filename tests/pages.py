@@ -59,3 +59,4 @@ def inline_code(page: str) -> list[str]:
     parser = _InlineCode()
     parser.feed(page)
     return parser.problems
+

@@ -14,6 +14,8 @@ from portal.nip import format_nip, parse
 from portal.ranks import GOLONGAN, JenisJabatan
 from portal.seed.demo import ADMIN, ATASAN, DEMO_PASSWORD, INSTANSI, KEPALA, PEGAWAI
 
+pytestmark = pytest.mark.usefixtures("no_inline_code")  # every page rendered here
+
 ADMIN_PASSWORD = "Kebun-Teh-Puncak-2026"
 NO_ENTRIES = ("--entries-per-employee", "0")  # the people are under test, not the daily work
 
@@ -158,11 +160,14 @@ def test_seed_scale_builds_a_valid_tree_of_the_size_asked(cli):
     assert _db.session.scalar(select(func.count()).select_from(Employee)) == 300
 
 
-@pytest.mark.parametrize("size", [1, 2, 21, 22])
-def test_seed_scale_small_sizes(cli, size):
-    assert cli("seed-scale", "--employees", str(size), *NO_ENTRIES).exit_code == 0
-    instansi = _db.session.scalar(select(Instansi).where(Instansi.code == "SCALE"))
-    assert len(assert_valid_supervisor_tree(instansi)) == size
+def test_seed_scale_small_sizes(cli, subtests):
+    for size in [1, 2, 21, 22]:
+        with subtests.test(size=size):
+            code = f"SMALL{size}"
+            assert cli("seed-scale", "--employees", str(size), "--code", code,
+                       *NO_ENTRIES).exit_code == 0
+            instansi = _db.session.scalar(select(Instansi).where(Instansi.code == code))
+            assert len(assert_valid_supervisor_tree(instansi)) == size
 
 
 # create-admin
@@ -246,19 +251,35 @@ def test_create_admin_needs_a_name_for_a_new_instansi(cli):
 # demo-if-empty
 
 
-def test_demo_if_empty_loads_an_empty_database(cli):
+@pytest.fixture
+def seed_calls(monkeypatch) -> list[str]:
+    """seed_demo replaced by a recorder: what it builds is tested above, once."""
+    from portal.seed import demo
+
+    calls: list[str] = []
+
+    def recorded():
+        calls.append("seed_demo")
+        return 58, demo.demo_logins()
+
+    monkeypatch.setattr(demo, "seed_demo", recorded)
+    return calls
+
+
+def test_demo_if_empty_loads_an_empty_database(cli, seed_calls):
     result = cli("demo-if-empty")
     assert result.exit_code == 0, result.output
-    assert "Data demo dimuat" in result.output
-    assert format_nip(PEGAWAI.nip) in result.output
-    assert _db.session.scalar(select(func.count()).select_from(Employee)) >= 50
+    assert seed_calls == ["seed_demo"]
+    assert "Data demo dimuat: 58 data." in result.output
+    assert format_nip(PEGAWAI.nip) in result.output and DEMO_PASSWORD in result.output
 
 
-def test_demo_if_empty_leaves_a_database_with_data_alone(cli, factory):
+def test_demo_if_empty_leaves_a_database_with_data_alone(cli, factory, seed_calls):
     factory.team(1)
     before = row_counts()
     result = cli("demo-if-empty")
     assert result.exit_code == 0, result.output
+    assert seed_calls == []
     assert "Basis data sudah berisi data; data demo tidak dimuat ulang." in result.output
     assert row_counts() == before
     assert _db.session.scalar(select(Instansi.id).where(Instansi.code == INSTANSI["code"])) is None

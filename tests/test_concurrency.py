@@ -60,10 +60,16 @@ def _discussed(team) -> Target:
 
 
 def _history_count(target_id: int) -> int:
-    db.session.expire_all()
+    db.session.rollback()  # end this session's snapshot: see what the threads committed
     return db.session.scalar(
         select(func.count()).select_from(TargetHistory).where(TargetHistory.target_id == target_id)
     )
+
+
+def _end_the_test_transaction() -> None:
+    """The requests made from the test's thread share its session, which outlives them;
+    end its transaction (and any lock it holds), as a worker between requests would."""
+    db.session.rollback()
 
 
 def _race(app, target_id: int, moves: list[tuple[int, str, str]]) -> list[str]:
@@ -142,6 +148,7 @@ def test_two_clients_race_over_http(app, team, login_as, slow_audit):
         tab.csrf_token()  # fetched here, so the threads only post
     version = str(target.version)
     url = f"/target/{target.id}/aksi/"
+    _end_the_test_transaction()
     barrier = threading.Barrier(2)
 
     def post(tab, trigger):
@@ -166,31 +173,32 @@ def test_two_clients_race_over_http(app, team, login_as, slow_audit):
 
 
 def test_a_stale_version_gets_409_with_the_fresh_card(app, team, login_as):
-    """Two tabs of the evaluator show version 2; the first approves, the second, still
-    showing version 2, asks for a revision: 409, and the card it gets back is the fresh
-    one (approved, version 3, with the buttons that state offers)."""
+    """Two tabs of the evaluator show the target at version 2. The first approves; the
+    admin reopens it (version 4). The second tab, still at version 2, approves: 409, and
+    the card it gets back is the fresh one, whose buttons carry version 4."""
     target = _discussed(team)
     first, second = login_as(team["evaluator"]), login_as(team["evaluator"])
-    url = f"/target/{target.id}/aksi/"
-    approved = first.post(url + "approve", {"version": "2", "view": "card"}, htmx=True)
-    assert approved.status_code == 200
+    url = f"/target/{target.id}/aksi/approve"
+    assert first.post(url, {"version": "2", "view": "card"}, htmx=True).status_code == 200
+    engine.fire(db.session.get(Target, target.id), "reopen", team["admin"],
+                reason="Perlu dibahas ulang")
+    db.session.commit()
 
-    response = second.post(url + "request_revision",
-                           {"version": "2", "view": "card", "reason": "Kurangi"}, htmx=True)
+    response = second.post(url, {"version": "2", "view": "card"}, htmx=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "<html" not in html
     assert html.lstrip().startswith(f'<article class="card target" id="target-{target.id}"')
     assert (
-        "Target ini baru saja diubah orang lain (sekarang berstatus “Disetujui”). "
+        "Target ini baru saja diubah orang lain (sekarang berstatus “Dalam pembahasan”). "
         "Periksa lalu ulangi bila masih perlu."
     ) in html
-    assert "tag--state-approved" in html
-    assert 'name="version" value="3"' in html  # the fresh buttons carry the fresh version
-    assert "/aksi/reopen" in html and "/aksi/request_revision" not in html
+    assert "tag--state-discussed" in html
+    assert 'name="version" value="4"' in html and 'name="version" value="2"' not in html
     assert "HX-Trigger" not in response.headers  # nothing changed: the badges stay
-    assert _history_count(target.id) == 2
-    assert db.session.get(Target, target.id).state == "approved"
+    assert _history_count(target.id) == 3
+    db.session.expire_all()
+    assert db.session.get(Target, target.id).version == 4
 
 
 def test_a_stale_version_without_htmx_redirects_with_the_message(app, team, login_as):
@@ -223,6 +231,7 @@ def test_a_comment_submitted_twice_at_the_same_moment_creates_one(app, team, log
         tab.csrf_token()
     form = {"body": "Sudah saya perbaiki.", "form_token": secrets.token_hex(16)}
     url = f"/target/{target.id}/komentar"
+    _end_the_test_transaction()
     barrier = threading.Barrier(2)
 
     def post(tab):
@@ -274,3 +283,28 @@ def test_deleting_a_draft_while_it_is_submitted_keeps_the_submitted_target(app, 
     stored = db.session.get(Target, target_id)
     assert stored is not None and stored.state == "discussed"
     assert _history_count(target_id) == 1
+
+
+def test_unrelated_actions_at_the_same_moment_both_succeed(app, team, login_as, slow_audit):
+    """Only a real conflict is a 409: two people submitting their own targets at once
+    both succeed (on SQLite the second waits for the first writer, it is not refused)."""
+    colleague = team["factory"].employee(team["owner"].unit, atasan=team["evaluator"])
+    mine = team["factory"].target(team["owner"], team["period"])
+    theirs = team["factory"].target(colleague, team["period"])
+    db.session.commit()
+    clients = [login_as(team["owner"]), login_as(colleague)]
+    for client in clients:
+        client.csrf_token()
+    urls = [f"/target/{mine.id}/aksi/submit", f"/target/{theirs.id}/aksi/submit"]
+    _end_the_test_transaction()
+    barrier = threading.Barrier(2)
+
+    def post(client, url):
+        barrier.wait(timeout=10)
+        return client.post(url, {"version": "1", "view": "card"}, htmx=True).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = list(pool.map(post, clients, urls))
+    assert statuses == [200, 200]
+    db.session.expire_all()
+    assert {db.session.get(Target, t).state for t in (mine.id, theirs.id)} == {"discussed"}

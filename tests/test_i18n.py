@@ -34,9 +34,10 @@ def language_events(db, employee) -> list[AuditEvent]:
     ("language", "shown", "hidden"),
     [("id", INDONESIAN_NAV, ENGLISH_NAV), ("en", ENGLISH_NAV, INDONESIAN_NAV)],
 )
-def test_home_page_speaks_the_users_language(factory, login_as, language, shown, hidden):
+def test_home_page_speaks_the_users_language(db, factory, login_as, language, shown, hidden):
     employee = factory.employee(language=language)
     factory.period(employee.instansi)
+    db.session.commit()
     client = login_as(employee)
 
     page = client.get("/").get_data(as_text=True)

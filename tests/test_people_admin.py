@@ -15,6 +15,8 @@ from portal.ranks import JenisJabatan
 from tests.factories import employee_form
 from tests.pages import field_error, inline_code
 
+pytestmark = pytest.mark.usefixtures("no_inline_code")  # every page rendered here
+
 NEW_NIP = "19900101 201501 2 001"
 ONE_TIME = re.compile(r'<p class="onetime">([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</p>')
 
@@ -215,30 +217,31 @@ BAD_INPUT = [
     ("atasan_nip", "bukan NIP", "atasan_nip",
      "Pegawai dengan NIP ini tidak ditemukan di instansi Anda."),
 ]
-BAD_IDS = [f"{field}-{i}" for i, (field, *_rest) in enumerate(BAD_INPUT)]
-
-
-@pytest.mark.parametrize(("field", "value", "error_field", "message"), BAD_INPUT, ids=BAD_IDS)
-def test_bad_input_on_create_and_edit(org, admin_client, db, field, value, error_field, message):
+def test_bad_input_on_create_and_edit(org, admin_client, db, subtests):
     head, boss, staff, admin, outsider = org
     target = staff[0]
     before = (employee_count(db), committed(db, target))
-
-    created = admin_client.post("/admin/pegawai/baru", new_employee_form(boss, **{field: value}))
-    edited = admin_client.post(
-        f"/admin/pegawai/{target.id}/ubah", employee_form(target, **{field: value})
-    )
-    for response in (created, edited):
-        assert response.status_code == 422
-        assert field_error(response, error_field) == message
-        control = re.search(rf'<(?:input|select)[^>]*\bid="{error_field}"[^>]*>',
-                            response.get_data(as_text=True)).group(0)
-        assert 'aria-invalid="true"' in control
-        assert re.search(rf'aria-describedby="[^"]*\b{error_field}-error"', control)
-    assert (employee_count(db), committed(db, target)) == before
-    assert db.session.scalar(
-        select(func.count()).where(AuditEvent.action.like("employee.%"))
-    ) == 0
+    for field, value, error_field, message in BAD_INPUT:
+        with subtests.test(field=field, value=value[:30]):
+            created = admin_client.post(
+                "/admin/pegawai/baru", new_employee_form(boss, **{field: value})
+            )
+            edited = admin_client.post(
+                f"/admin/pegawai/{target.id}/ubah", employee_form(target, **{field: value})
+            )
+            for response in (created, edited):
+                assert response.status_code == 422
+                assert field_error(response, error_field) == message
+                control = re.search(
+                    rf'<(?:input|select)[^>]*\bid="{error_field}"[^>]*>',
+                    response.get_data(as_text=True),
+                ).group(0)
+                assert 'aria-invalid="true"' in control
+                assert re.search(rf'aria-describedby="[^"]*\b{error_field}-error"', control)
+            assert (employee_count(db), committed(db, target)) == before
+            assert db.session.scalar(
+                select(func.count()).where(AuditEvent.action.like("employee.%"))
+            ) == 0
 
 
 def test_duplicate_nip_is_refused(org, admin_client, db):
@@ -262,22 +265,21 @@ def test_duplicate_nip_is_refused(org, admin_client, db):
 CYCLE = "Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh melingkar."
 
 
-@pytest.mark.parametrize(
-    ("who", "new_atasan"),
-    [("boss", "staff"), ("head", "staff"), ("head", "boss"), ("boss", "boss")],
-)
-def test_supervisor_cycles_are_refused(org, admin_client, db, who, new_atasan):
+def test_supervisor_cycles_are_refused(org, admin_client, db, subtests):
     head, boss, staff, admin, outsider = org
     people = {"head": head, "boss": boss, "staff": staff[0]}
-    target = people[who]
-    before = committed(db, target)
-    response = admin_client.post(
-        f"/admin/pegawai/{target.id}/ubah",
-        employee_form(target, atasan_nip=people[new_atasan].nip_display),
-    )
-    assert response.status_code == 422
-    assert field_error(response, "atasan_nip") == CYCLE
-    assert committed(db, target) == before
+    for who, new_atasan in [("boss", "staff"), ("head", "staff"), ("head", "boss"),
+                            ("boss", "boss")]:
+        with subtests.test(employee=who, atasan=new_atasan):
+            target = people[who]
+            before = committed(db, target)
+            response = admin_client.post(
+                f"/admin/pegawai/{target.id}/ubah",
+                employee_form(target, atasan_nip=people[new_atasan].nip_display),
+            )
+            assert response.status_code == 422
+            assert field_error(response, "atasan_nip") == CYCLE
+            assert committed(db, target) == before
 
 
 def test_supervisor_from_another_instansi_is_refused(org, admin_client, db):
@@ -386,32 +388,38 @@ def test_search_as_an_htmx_fragment_returns_only_the_rows(org, admin_client, db)
     assert fragment.strip() in whole  # one partial, included in the page
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("Zamrud", {"staff0"}),
-        ("ZAMRUD lestari", {"staff0"}),
-        ("kepegawaian safir", {"boss"}),
-        ("nip-printed", {"staff0"}),
-        ("nip-digits", {"staff0"}),
-        ("Orang Luar", set()),
-        ("Tidak Ada Orang Ini", set()),
-        ("%", {"head", "boss", "staff0", "staff1", "admin"}),
-    ],
-)
-def test_search_finds_by_name_nip_or_jabatan(org, admin_client, db, query, expected):
+SEARCHES = [
+    ("Zamrud", {"staff0"}),
+    ("ZAMRUD lestari", {"staff0"}),
+    ("kepegawaian safir", {"boss"}),
+    ("nip-printed", {"staff0"}),
+    ("nip-digits", {"staff0"}),
+    ("Orang Luar", set()),
+    ("Tidak Ada Orang Ini", set()),
+    # Typed characters are matched as typed, never as SQL wildcards.
+    ("100%", {"staff1"}),
+    ("%", {"staff1"}),
+    ("_", set()),
+]
+
+
+def test_search_finds_by_name_nip_or_jabatan(org, admin_client, db, subtests):
     head, boss, staff, admin, outsider = org
     staff[0].name = "Kartika Zamrud Lestari"
     boss.jabatan = "Kepala Bagian Kepegawaian Safir"
     outsider.name = "Orang Luar Instansi"
+    staff[1].jabatan = "Analis Capaian 100% Kinerja"
     db.session.commit()
     people = {"head": head, "boss": boss, "staff0": staff[0], "staff1": staff[1],
               "admin": admin, "outsider": outsider}
-    q = {"nip-printed": staff[0].nip_display, "nip-digits": staff[0].nip}.get(query, query)
-    page = admin_client.get("/admin/pegawai", query_string={"q": q}, htmx=True)
-    text = page.get_data(as_text=True)
-    found = {name for name, person in people.items() if f'href="/pegawai/{person.id}"' in text}
-    assert found == expected
+    ids = {name: person.id for name, person in people.items()}
+    for query, expected in SEARCHES:
+        with subtests.test(query=query):
+            q = {"nip-printed": staff[0].nip_display, "nip-digits": staff[0].nip}.get(query, query)
+            page = admin_client.get("/admin/pegawai", query_string={"q": q}, htmx=True)
+            text = page.get_data(as_text=True)
+            found = {name for name, pk in ids.items() if f'href="/pegawai/{pk}"' in text}
+            assert found == expected
 
 
 def test_list_pages_through_many_employees(org, factory, admin_client, db):
@@ -425,6 +433,12 @@ def test_list_pages_through_many_employees(org, factory, admin_client, db):
     assert len(rows.findall(first)) == 25
     assert len(rows.findall(second)) == 35 - 25
     assert not set(rows.findall(first)) & set(rows.findall(second))
+    # Pages out of range show the nearest page, never an error.
+    for page, same_as in [("99999999999999999999", second), ("3", second), ("0", first),
+                          ("-5", first), ("abc", first)]:
+        response = admin_client.get(f"/admin/pegawai?page={page}")
+        assert response.status_code == 200, page
+        assert rows.findall(response.get_data(as_text=True)) == rows.findall(same_as), page
 
 
 # Query counts do not grow with the number of employees
@@ -452,7 +466,9 @@ def test_statement_counts_do_not_grow_with_the_number_of_employees(
     def measure() -> dict[str, int]:
         counts = {}
         for name, (who, url) in urls.items():
-            db.session.expunge_all()  # as in production: nothing cached between requests
+            # As in production: no transaction left open, nothing cached between requests.
+            db.session.rollback()
+            db.session.expunge_all()
             with count_statements() as counter:
                 response = clients[who].get(url)
             assert response.status_code == 200, name

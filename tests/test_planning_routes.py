@@ -258,6 +258,32 @@ def test_the_badge_counts_and_follows_each_action(w, sign_in):
     assert second.id  # still a draft, still counted
 
 
+def _buttons(html: str, target: Target) -> set[str]:
+    """The triggers offered for ``target``: forms to fire, and disabled buttons with the
+    reason they are blocked."""
+    forms = re.findall(rf'action="/target/{target.id}/aksi/(\w+)"', html)
+    blocked = re.findall(rf'id="blocked-{target.id}-(\w+)"', html)
+    return set(forms) | set(blocked)
+
+
+def test_the_buttons_are_exactly_the_available_actions(w, sign_in):
+    """On the plan and on the target page, each person is offered the triggers that
+    ``engine.available_actions`` gives them, and nothing else."""
+    targets = {state: _target(w, state=state) for state in ("drafted", "discussed", "approved")}
+    for person in ("owner", "boss", "head", "admin", "colleague"):
+        user = getattr(w, person)
+        client = sign_in(user)
+        plan_html = client.get(_plan_url(w)).get_data(as_text=True)
+        for state, target in targets.items():
+            expected = {a.trigger for a in engine.available_actions(user, target)}
+            if (person, state) == ("boss", "discussed"):
+                assert expected == {"approve", "request_revision"}  # not a vacuous check
+            response = client.get(f"/target/{target.id}")
+            page = response.get_data(as_text=True) if response.status_code == 200 else ""
+            assert _buttons(page, target) == _buttons(plan_html, target) == expected, (
+                person, state)
+
+
 # -- full pages and fragments --------------------------------------------------------------
 
 

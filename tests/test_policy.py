@@ -6,12 +6,15 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import func, select
 
 from portal import policy
 from portal.errors import NotFound, PermissionDenied
-from portal.models import Employee
+from portal.models import AuditEvent, Employee
 from portal.policy import Action
 from tests.factories import employee_form
+
+pytestmark = pytest.mark.usefixtures("no_inline_code")  # every page rendered here
 
 
 @dataclass
@@ -100,40 +103,44 @@ MATRIX = {
 }
 
 
-@pytest.mark.parametrize("user", MATRIX)
-def test_policy_matrix(org, user):
-    viewer = org[user]
-    for target, (relation, view, manage, refusal) in MATRIX[user].items():
-        employee = org[target]
-        assert policy.relation(viewer, employee) == relation, target
-        assert policy.can(viewer, Action.VIEW_PROFILE, employee) is view, target
-        assert policy.can(viewer, Action.MANAGE_EMPLOYEE, employee) is manage, target
-        if refusal is None:
-            policy.authorize(viewer, Action.VIEW_PROFILE, employee)
-        else:
-            with pytest.raises(refusal):
-                policy.authorize(viewer, Action.VIEW_PROFILE, employee)
+def test_policy_matrix(org, subtests):
+    for user, rows in MATRIX.items():
+        viewer = org[user]
+        for target, (relation, view, manage, refusal) in rows.items():
+            with subtests.test(user=user, target=target):
+                employee = org[target]
+                assert policy.relation(viewer, employee) == relation
+                assert policy.can(viewer, Action.VIEW_PROFILE, employee) is view
+                assert policy.can(viewer, Action.MANAGE_EMPLOYEE, employee) is manage
+                if refusal is None:
+                    policy.authorize(viewer, Action.VIEW_PROFILE, employee)
+                else:
+                    with pytest.raises(refusal):
+                        policy.authorize(viewer, Action.VIEW_PROFILE, employee)
 
 
-@pytest.mark.parametrize(
-    ("user", "instansi_of", "view", "manage"),
-    [
-        ("staff", "staff", True, False),
-        ("head", "staff", True, False),
-        ("admin", "staff", True, True),
-        ("admin", "staff_b", False, False),
-        ("super", "staff", True, True),
-        ("super", "staff_b", True, True),
-    ],
-)
-def test_instansi_actions(org, factory, user, instansi_of, view, manage):
-    user, instansi = org[user], org[instansi_of].instansi
-    period = factory.period(instansi)
-    assert policy.can(user, Action.VIEW_INSTANSI, instansi) is view
-    assert policy.can(user, Action.VIEW_PERIOD, period) is view
-    assert policy.can(user, Action.MANAGE_INSTANSI, instansi) is manage
-    assert policy.can(user, Action.MANAGE_INSTANSI, period) is manage
-    assert policy.can(user, Action.MANAGE_EMPLOYEE, instansi) is manage
+INSTANSI_MATRIX = [
+    # (user, whose instansi, may view it and its periods, may manage it)
+    ("staff", "staff", True, False),
+    ("head", "staff", True, False),
+    ("admin", "staff", True, True),
+    ("admin", "staff_b", False, False),
+    ("super", "staff", True, True),
+    ("super", "staff_b", True, True),
+]
+
+
+def test_instansi_actions(org, factory, subtests):
+    periods = {name: factory.period(org[name].instansi) for name in ("staff", "staff_b")}
+    for user, instansi_of, view, manage in INSTANSI_MATRIX:
+        with subtests.test(user=user, instansi_of=instansi_of):
+            user, instansi = org[user], org[instansi_of].instansi
+            period = periods[instansi_of]
+            assert policy.can(user, Action.VIEW_INSTANSI, instansi) is view
+            assert policy.can(user, Action.VIEW_PERIOD, period) is view
+            assert policy.can(user, Action.MANAGE_INSTANSI, instansi) is manage
+            assert policy.can(user, Action.MANAGE_INSTANSI, period) is manage
+            assert policy.can(user, Action.MANAGE_EMPLOYEE, instansi) is manage
 
 
 def test_own_settings_are_only_ones_own(org):
@@ -167,14 +174,16 @@ def test_the_subtree_follows_the_whole_chain(org, factory, db):
 # Over HTTP
 
 
-@pytest.mark.parametrize("user", MATRIX)
-def test_profile_over_http(org, signed_in, user):
-    client = signed_in(org[user])
-    for target, (_, _, _, refusal) in MATRIX[user].items():
-        employee = org[target]
-        response = client.get(f"/pegawai/{employee.id}")
-        assert response.status_code == {None: 200, D: 403, N: 404}[refusal], target
-        assert (employee.name in response.get_data(as_text=True)) is (refusal is None), target
+def test_profile_over_http(org, signed_in, subtests):
+    for user, rows in MATRIX.items():
+        client = signed_in(org[user])
+        for target, (_, _, _, refusal) in rows.items():
+            with subtests.test(user=user, target=target):
+                employee = org[target]
+                response = client.get(f"/pegawai/{employee.id}")
+                assert response.status_code == {None: 200, D: 403, N: 404}[refusal]
+                shown = employee.name in response.get_data(as_text=True)
+                assert shown is (refusal is None)
 
 
 def without_csrf_tokens(response) -> str:
@@ -195,16 +204,15 @@ def test_another_instansi_cannot_be_told_from_nothing(org, signed_in, htmx):
         }
 
 
-@pytest.mark.parametrize(
-    ("user", "status"),
-    [("staff", 403), ("boss", 403), ("head", 403), ("admin", 200), ("super", 200)],
-)
-def test_admin_pages_are_for_admins(org, signed_in, user, status):
-    client = signed_in(org[user])
-    assert client.get("/admin/pegawai").status_code == status
-    assert client.get("/admin/pegawai?q=a", htmx=True).status_code == status
-    assert client.get("/admin/pegawai/baru").status_code == status
-    assert client.get(f"/admin/pegawai/{org.staff.id}/ubah").status_code == status
+def test_admin_pages_are_for_admins(org, signed_in, subtests):
+    for user, status in [("staff", 403), ("boss", 403), ("head", 403), ("admin", 200),
+                         ("super", 200)]:
+        client = signed_in(org[user])
+        for url, htmx in [("/admin/pegawai", False), ("/admin/pegawai?q=a", True),
+                          ("/admin/pegawai/baru", False),
+                          (f"/admin/pegawai/{org.staff.id}/ubah", False)]:
+            with subtests.test(user=user, url=url):
+                assert client.get(url, htmx=htmx).status_code == status
 
 
 def test_admin_list_shows_only_the_admins_instansi(org, signed_in):
@@ -214,14 +222,18 @@ def test_admin_list_shows_only_the_admins_instansi(org, signed_in):
     assert org.head_b.name not in page
 
 
-@pytest.mark.parametrize(("user", "status"), [("admin_b", 404), ("boss", 403), ("staff", 403)])
-def test_editing_someone_one_may_not_manage_changes_nothing(org, signed_in, db, user, status):
-    response = signed_in(org[user]).post(
-        f"/admin/pegawai/{org.staff.id}/ubah", employee_form(org.staff, jabatan="Diretas")
-    )
-    assert response.status_code == status
-    db.session.rollback()
-    assert db.session.get(Employee, org.staff.id).jabatan == "Analis Kebijakan"
+def test_editing_someone_one_may_not_manage_changes_nothing(org, signed_in, db, subtests):
+    for user, status in [("admin_b", 404), ("boss", 403), ("staff", 403), ("head", 403)]:
+        with subtests.test(user=user):
+            response = signed_in(org[user]).post(
+                f"/admin/pegawai/{org.staff.id}/ubah", employee_form(org.staff, jabatan="Diretas")
+            )
+            assert response.status_code == status
+            db.session.rollback()
+            assert db.session.get(Employee, org.staff.id).jabatan == "Analis Kebijakan"
+            assert db.session.scalar(
+                select(func.count()).where(AuditEvent.action == "employee.update")
+            ) == 0
 
 
 def test_edit_link_only_for_those_who_may_edit(org, signed_in):

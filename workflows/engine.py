@@ -13,10 +13,10 @@ from datetime import date
 
 from flask import g, has_request_context
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, clock, policy
+from portal.concurrency import compare_and_swap
 from portal.errors import Conflict, InvalidInput, PermissionDenied
 from portal.extensions import db
 from portal.models import Employee, Evaluation, FollowUpItem, Target, TargetHistory
@@ -133,18 +133,12 @@ def fire(
     if not MACHINE.events[trigger].trigger(token, facts=facts):
         raise InvalidInput("Syarat tindakan ini belum terpenuhi.")
     from_state, version = target.state, target.version
-    try:
-        result = db.session.execute(
-            update(Target)
-            .where(Target.id == target.id, Target.state == from_state, Target.version == version)
-            .values(state=token.state, version=version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    except OperationalError as exc:  # SQLite: the other writer held the lock too long
-        raise Conflict(LOST_RACE) from exc
-    if result.rowcount != 1:
-        # The caller rolls back (or its savepoint does) and re-renders the fresh row.
-        raise Conflict(LOST_RACE)
+    compare_and_swap(
+        update(Target)
+        .where(Target.id == target.id, Target.state == from_state, Target.version == version)
+        .values(state=token.state, version=version + 1, updated_at=utcnow()),
+        LOST_RACE,
+    )
     # The row is already written; tell the ORM without marking the object dirty.
     set_committed_value(target, "state", token.state)
     set_committed_value(target, "version", version + 1)

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("evaluations", __name__)
 
-from portal.evaluations import routes  # noqa: E402,F401
+# routes serve the blueprint; batch registers the background-job handlers
+from portal.evaluations import batch, routes  # noqa: E402,F401

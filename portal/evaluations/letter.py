@@ -105,8 +105,9 @@ def record(data: LetterData, actor: Employee) -> Letter:
     return letter
 
 
-def render(data: LetterData) -> bytes:
-    return letters.render_pdf(
+def render(data: LetterData):
+    """The letter laid out as pages (a weasyprint Document)."""
+    return letters.render_document(
         "letters/evaluation.html",
         d=data,
         e=data.evaluation,
@@ -119,4 +120,16 @@ def render(data: LetterData) -> bytes:
 def evaluation_letter(evaluation: Evaluation, actor: Employee) -> bytes:
     data = letter_data(evaluation)
     record(data, actor)
-    return render(data)
+    return render(data).write_pdf()
+
+
+def letters_of(evaluations: list[Evaluation], actor: Employee, progress=None) -> bytes:
+    """Every letter in one PDF, reporting progress after each one."""
+    documents = []
+    for done, evaluation in enumerate(evaluations, 1):
+        data = letter_data(evaluation)
+        record(data, actor)
+        documents.append(render(data))
+        if progress is not None:
+            progress(done, len(evaluations))
+    return letters.merge(documents)

@@ -44,21 +44,33 @@ def _evaluation_or_404(evaluation_id: int, action: Action) -> Evaluation:
     return evaluation
 
 
+RATINGS = list(scoring.Rating)
+
+
+def _is_evaluator(me: Employee, ctx: services.Context) -> bool:
+    return any(r.target.evaluator_id == me.id for r in ctx.results)
+
+
+def _editable(ctx: services.Context, is_evaluator: bool) -> bool:
+    evaluation = ctx.evaluation
+    return (
+        is_evaluator and (evaluation is None or not evaluation.is_final) and ctx.plan.period.is_open
+    )
+
+
 def _screen(plan, form=None, errors=None, status=200, message=None):
     me = _me()
     ctx = services.context(plan)
     evaluation = ctx.evaluation
-    is_evaluator = any(r.target.evaluator_id == me.id for r in ctx.results)
+    is_evaluator = _is_evaluator(me, ctx)
     if not is_evaluator:
-        if evaluation is None:
-            # Nothing to show yet; say so without revealing scores to the employee.
+        if evaluation is None or (plan.employee_id == me.id and not evaluation.is_final):
+            # Nothing to show the employee yet (not even a draft's scores): say so.
             policy.authorize(me, Action.VIEW_PLAN, PlanRef(plan.employee, plan.period, plan))
         else:
             policy.authorize(me, Action.VIEW_EVALUATION, evaluation)
     form = form if form is not None else services.form_of(evaluation, ctx)
-    editable = (
-        is_evaluator and (evaluation is None or not evaluation.is_final) and plan.period.is_open
-    )
+    editable = _editable(ctx, is_evaluator)
     outcome = services.compute(ctx, form) if (editable or evaluation) else None
     hide_scores = plan.employee_id == me.id and (evaluation is None or not evaluation.is_final)
     follow_ups = []
@@ -84,7 +96,7 @@ def _screen(plan, form=None, errors=None, status=200, message=None):
         message=message,
         aspects=perilaku_aspects(ctx.structural),
         berakhlak=scoring.BERAKHLAK,
-        ratings=list(scoring.Rating),
+        ratings=RATINGS,
         organisation_ratings=scoring.ORGANISATION_RATINGS,
         predikats=scoring.PREDIKAT_PP46 if plan.period.scheme == "pp46" else scoring.PREDIKAT_2022,
         follow_up_kinds=list(FollowUpKind),
@@ -106,15 +118,18 @@ def preview(period_id: int, employee_id: int):
     """The live outcome as the evaluator changes the inputs (htmx, nothing saved)."""
     plan = _plan_or_404(period_id, employee_id)
     ctx = services.context(plan)
-    if not any(r.target.evaluator_id == _me().id for r in ctx.results):
+    if not _is_evaluator(_me(), ctx):
         raise PermissionDenied("Anda bukan pejabat penilai target pegawai ini.")
-    outcome = services.compute(ctx, request.form)
+    # The fragment replaces the whole outcome card: it needs what the page gives the
+    # partial (the rating choices, and whether it is still live), or the swapped-in card
+    # comes back with empty, disabled selects and stops previewing.
     return render(
         "evaluations/_outcome.html",
         partial="evaluations/_outcome.html",
-        outcome=outcome,
+        outcome=services.compute(ctx, request.form),
         plan=plan,
-        hide_scores=False,
+        editable=_editable(ctx, True),
+        ratings=RATINGS,
     )
 
 
@@ -252,9 +267,158 @@ def verify_letter(code: str | None = None):
             if CODE.match(code)
             else None
         )
+    # A genuine letter whose evaluation changed afterwards (an objection decided, say)
+    # no longer states the evaluation: say so rather than confirm outdated figures.
+    superseded = found is not None and found.figures != letter.figures_of(found.evaluation)
     return render(
         "evaluations/verify.html",
         code=code,
         letter=found,
+        superseded=superseded,
         status=404 if code and found is None else 200,
+    )
+
+
+@bp.route("/surat/tim")
+@login_required
+def team_letters():
+    """Choose a period and print every final evaluation of one's subordinates at once."""
+    from portal.evaluations import batch
+    from portal.home.queries import current_period
+
+    me = _me()
+    period_id = request.args.get("periode", type=int)
+    period = db.session.get(Period, period_id) if period_id else current_period(me.instansi_id)
+    if period is None or not policy.visible(me, period):
+        abort(404)
+    evaluations = batch.printable(me, period, batch.subtree_ids(me))
+    periods = db.session.scalars(
+        select(Period).where(Period.instansi_id == me.instansi_id).order_by(Period.start_date)
+    ).all()
+    return render(
+        "evaluations/team_letters.html", period=period, periods=periods, evaluations=evaluations
+    )
+
+
+@bp.route("/surat/tim", methods=["POST"])
+@login_required
+def start_team_letters():
+    from portal import jobs
+    from portal.evaluations import batch
+
+    me = _me()
+    period = db.session.get(Period, request.form.get("period_id", type=int) or 0)
+    if period is None or not policy.visible(me, period):
+        abort(404)
+    evaluations = batch.printable(me, period, batch.subtree_ids(me))
+    if not evaluations:
+        raise InvalidInput("Belum ada evaluasi selesai yang dapat dicetak pada periode ini.")
+    job = jobs.enqueue(
+        "unit_letters", {"period_id": period.id, "evaluation_ids": [e.id for e in evaluations]}, me
+    )
+    return redirect(url_for("evaluations.job", job_id=job.id), code=303)
+
+
+def _job_or_404(job_id: int):
+    from portal.models import Job
+
+    job = db.session.get(Job, job_id)
+    if job is None or job.created_by_id != _me().id:
+        abort(404)
+    return job
+
+
+@bp.route("/pekerjaan/<int:job_id>")
+@login_required
+def job(job_id: int):
+    """Progress of a background job; htmx polls the partial until it is finished."""
+    from portal import jobs
+
+    job = _job_or_404(job_id)
+    jobs.revive_if_stale(job)
+    return render("evaluations/job.html", partial="evaluations/_job.html", job=job)
+
+
+@bp.route("/pekerjaan/<int:job_id>/unduh")
+@login_required
+def job_download(job_id: int):
+    from flask import send_file
+
+    from portal import jobs
+
+    job = _job_or_404(job_id)
+    if job.status != "done" or not job.result_name:
+        abort(404)
+    return send_file(
+        jobs.results_folder() / job.result_name,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=job.result_name,
+        max_age=0,
+    )
+
+
+@bp.route("/surat/rekap")
+@login_required
+def recap_pdf():
+    """The unit recap for the evaluation meeting: every subordinate, score, predikat and
+    follow-up status."""
+    from dataclasses import dataclass
+
+    from sqlalchemy import func
+
+    from portal import clock, letters
+    from portal.evaluations import batch
+    from portal.home.queries import current_period
+
+    me = _me()
+    period_id = request.args.get("periode", type=int)
+    period = db.session.get(Period, period_id) if period_id else current_period(me.instansi_id)
+    if period is None or not policy.visible(me, period):
+        abort(404)
+    ids = batch.subtree_ids(me)
+    if not ids:
+        raise PermissionDenied("Rekap tim hanya untuk atasan yang memiliki bawahan.")
+    people = db.session.scalars(
+        select(Employee).where(Employee.id.in_(ids)).order_by(Employee.name)
+    ).all()
+    evaluations = {
+        e.employee_id: e
+        for e in db.session.scalars(
+            select(Evaluation).where(
+                Evaluation.period_id == period.id, Evaluation.employee_id.in_(ids)
+            )
+        )
+    }
+    counts = {
+        (employee_id, status): n
+        for employee_id, status, n in db.session.execute(
+            select(FollowUpItem.employee_id, FollowUpItem.status, func.count())
+            .join(Evaluation, Evaluation.id == FollowUpItem.evaluation_id)
+            .where(Evaluation.period_id == period.id, FollowUpItem.employee_id.in_(ids))
+            .group_by(FollowUpItem.employee_id, FollowUpItem.status)
+        )
+    }
+
+    @dataclass
+    class Row:
+        employee: Employee
+        evaluation: Evaluation | None
+        open_items: int
+        done_items: int
+
+    rows = [
+        Row(p, evaluations.get(p.id), counts.get((p.id, "open"), 0), counts.get((p.id, "done"), 0))
+        for p in people
+    ]
+    pdf = letters.render_pdf(
+        "letters/recap.html", supervisor=me, period=period, rows=rows, today=clock.today()
+    )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="rekap-evaluasi-{period.id}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
     )

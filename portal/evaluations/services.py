@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, clock, policy
 from portal.errors import Conflict, InvalidInput, PermissionDenied
@@ -35,6 +37,7 @@ from workflows.guards import NEEDS_IMPROVEMENT
 from workflows.targets import EVALUATED, REPORTED
 
 TEXT_MAX = 4000
+CHANGED_ELSEWHERE = "Evaluasi ini baru saja diubah di tempat lain. Muat ulang lalu ulangi."
 
 
 @dataclass
@@ -143,18 +146,12 @@ def save(ctx: Context, form: Mapping, actor: Employee, *, finish: bool) -> Evalu
         raise Conflict("Evaluasi ini sudah diselesaikan sebelumnya.")
     version = form.get("version")
     if evaluation is not None and str(evaluation.version) != str(version or ""):
-        raise Conflict("Evaluasi ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.")
+        raise Conflict(CHANGED_ELSEWHERE)
     plan = ctx.plan
     if evaluation is None:
-        evaluation = Evaluation(
-            plan_id=plan.id,
-            employee_id=plan.employee_id,
-            period_id=plan.period_id,
-            instansi_id=plan.instansi_id,
-            evaluator_id=actor.id,
-            version=0,
-        )
-        db.session.add(evaluation)
+        evaluation = _create(plan, actor)
+    else:
+        _claim(evaluation, Evaluation.status == EvaluationStatus.DRAFT)
     evaluation.evaluator_id = actor.id
     evaluation.behaviour = result.behaviour
     evaluation.ekspektasi_khusus = result.ekspektasi_khusus
@@ -169,7 +166,6 @@ def save(ctx: Context, form: Mapping, actor: Employee, *, finish: bool) -> Evalu
     evaluation.final_score = result.final_score
     evaluation.predikat = result.predikat
     evaluation.notes = result.notes
-    evaluation.version = (evaluation.version or 0) + 1
     db.session.flush()
     existing = {row.target_id: row for row in evaluation.targets}
     for r in result.results:
@@ -213,6 +209,43 @@ def save(ctx: Context, form: Mapping, actor: Employee, *, finish: bool) -> Evalu
     return evaluation
 
 
+def _create(plan: Plan, actor: Employee) -> Evaluation:
+    """The plan's first evaluation row; a twin saved a moment ago (another tab, a double
+    submit) is a conflict, not a 500."""
+    evaluation = Evaluation(
+        plan_id=plan.id,
+        employee_id=plan.employee_id,
+        period_id=plan.period_id,
+        instansi_id=plan.instansi_id,
+        evaluator_id=actor.id,
+        version=1,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(evaluation)
+    except IntegrityError:
+        raise Conflict(CHANGED_ELSEWHERE) from None
+    return evaluation
+
+
+def _claim(evaluation: Evaluation, *conditions, bump: bool = True, **values) -> None:
+    """Compare-and-swap: set ``values`` (and bump the version) only if nobody changed the
+    row since it was read and ``conditions`` still hold; else a :class:`Conflict`."""
+    if bump:
+        values = {"version": evaluation.version + 1, **values}
+    read = (Evaluation.id == evaluation.id, Evaluation.version == evaluation.version)
+    result = db.session.execute(
+        update(Evaluation)
+        .where(*read, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(CHANGED_ELSEWHERE)
+    for name, value in values.items():
+        set_committed_value(evaluation, name, value)
+
+
 def objection_deadline(evaluation: Evaluation) -> date | None:
     if evaluation.evaluated_at is None:
         return None
@@ -239,11 +272,16 @@ def respond(evaluation: Evaluation, actor: Employee, form: Mapping) -> None:
             raise InvalidInput("Tuliskan alasan keberatan.", field="reason")
     if len(reason) > TEXT_MAX:
         raise InvalidInput(f"Paling banyak {TEXT_MAX} karakter.", field="reason")
-    evaluation.employee_response = choice
-    evaluation.response_reason = reason
-    evaluation.responded_at = utcnow()
-    if choice == "object":
-        evaluation.objection_status = "open"
+    # The version stays: a response changes nothing the letter states.
+    _claim(
+        evaluation,
+        Evaluation.employee_response.is_(None),
+        bump=False,
+        employee_response=choice,
+        response_reason=reason,
+        responded_at=utcnow(),
+        objection_status="open" if choice == "object" else None,
+    )
     audit.record(f"evaluation.{choice}", evaluation, actor=actor, summary={"reason": reason})
     db.session.flush()
 
@@ -261,7 +299,7 @@ def decide_objection(evaluation: Evaluation, actor: Employee, form: Mapping) -> 
         raise InvalidInput("Alasan keputusan wajib diisi.", field="reason")
     if len(reason) > TEXT_MAX:
         raise InvalidInput(f"Paling banyak {TEXT_MAX} karakter.", field="reason")
-    before = evaluation.predikat
+    before = predikat = evaluation.predikat
     if decision == "changed":
         from portal import scoring
 
@@ -271,12 +309,15 @@ def decide_objection(evaluation: Evaluation, actor: Employee, form: Mapping) -> 
         predikat = form.get("predikat")
         if predikat not in choices or predikat == before:
             raise InvalidInput("Pilih predikat baru yang berbeda.", field="predikat")
-        evaluation.predikat = predikat
-    evaluation.objection_status = decision
-    evaluation.objection_decided_by_id = actor.id
-    evaluation.objection_decision_reason = reason
-    evaluation.objection_decided_at = utcnow()
-    evaluation.version += 1
+    _claim(
+        evaluation,
+        Evaluation.objection_status == "open",
+        predikat=predikat,
+        objection_status=decision,
+        objection_decided_by_id=actor.id,
+        objection_decision_reason=reason,
+        objection_decided_at=utcnow(),
+    )
     audit.record(
         "evaluation.objection_decided",
         evaluation,
@@ -353,6 +394,9 @@ def close_follow_up(item: FollowUpItem, actor: Employee) -> None:
 
 def complete_follow_up(ctx: Context, actor: Employee) -> int:
     """Fire ``follow_up`` on every evaluated target of the plan; return how many."""
+    if ctx.evaluation is None:
+        raise InvalidInput("Evaluasi belum selesai.")
+    policy.authorize(actor, Action.PLAN_FOLLOW_UP, ctx.evaluation)
     fired = 0
     for r in ctx.results:
         if r.target.state == EVALUATED and r.target.evaluator_id == actor.id:

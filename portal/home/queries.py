@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Employee, Period, Target, Unit
+from portal.models import Employee, Evaluation, FollowUpItem, Period, Target, Unit
 from portal.models.periods import PeriodStatus
 
 
@@ -106,4 +106,27 @@ def instansi_overview(instansi_id: int) -> InstansiOverview:
         admins=totals[2],
         without_supervisor=totals[3],
         periods=periods,
+    )
+
+
+def open_follow_ups(employee_id: int) -> list[FollowUpItem]:
+    """Open follow-up items about or for this person, from any period: they carry over
+    until closed."""
+    return list(
+        db.session.scalars(
+            select(FollowUpItem)
+            .join(Evaluation, Evaluation.id == FollowUpItem.evaluation_id)
+            .where(
+                FollowUpItem.status == "open",
+                (FollowUpItem.employee_id == employee_id)
+                | (FollowUpItem.responsible_id == employee_id)
+                | (Evaluation.evaluator_id == employee_id),
+            )
+            .options(
+                selectinload(FollowUpItem.employee),
+                selectinload(FollowUpItem.responsible),
+                selectinload(FollowUpItem.evaluation).selectinload(Evaluation.period),
+            )
+            .order_by(FollowUpItem.due_date, FollowUpItem.id)
+        )
     )

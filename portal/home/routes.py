@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal import audit, policy
+from portal import audit, clock, policy
 from portal.extensions import db
 from portal.home import bp, queries
 from portal.plans import queries as plan_queries
@@ -26,6 +26,8 @@ def index():
         plan_counts=queries.plan_state_counts(user.id, period.id) if period else {},
         subordinates=queries.subordinates(user.id),
         inbox=plan_queries.inbox(user.id),
+        follow_ups=queries.open_follow_ups(user.id),
+        today=clock.today(),
         overview=overview,
     )
 

@@ -9,6 +9,7 @@ from portal.models.evaluations import (
     FollowUpKind,
     Letter,
 )
+from portal.models.jobs import Job
 from portal.models.org import Instansi, Unit
 from portal.models.people import AuthFailure, Employee
 from portal.models.periods import Period, Scheme
@@ -37,6 +38,7 @@ __all__ = [
     "FollowUpKind",
     "EvaluatorAssignment",
     "Instansi",
+    "Job",
     "Letter",
     "MonthlyQuality",
     "MonthlyTarget",

@@ -63,12 +63,19 @@ def employee_list():
     stmt = select(Employee).where(Employee.instansi_id == user.instansi_id)
     if query:
         digits = normalise(query)
-        like = f"%{query.lower()}%"
-        conditions = [func.lower(Employee.name).like(like), func.lower(Employee.jabatan).like(like)]
+        # What was typed is matched as typed: % and _ are not wildcards here.
+        typed = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{typed}%"
+        conditions = [
+            func.lower(Employee.name).like(like, escape="\\"),
+            func.lower(Employee.jabatan).like(like, escape="\\"),
+        ]
         if digits.isdigit():
             conditions.append(Employee.nip.like(f"{digits}%"))
         stmt = stmt.where(or_(*conditions))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(page, pages)  # past the end, even absurdly far, shows the last page
     employees = db.session.scalars(
         stmt.options(selectinload(Employee.unit), selectinload(Employee.atasan))
         .order_by(Employee.name, Employee.id)
@@ -81,7 +88,7 @@ def employee_list():
         employees=employees,
         query=query,
         page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        pages=pages,
         total=total,
     )
 

@@ -449,3 +449,35 @@ def planning_helpers():
         "TRIGGER_DONE": TRIGGER_DONE,
         "month_label": month_label,
     }
+
+
+@bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>/cetak.pdf")
+@login_required
+def plan_pdf(period_id: int, employee_id: int):
+    """The SKP form: the plan with its targets and monthly breakdown, for signatures."""
+    from flask import Response
+
+    from portal import clock, letters
+
+    ref = _plan_ref(period_id, employee_id)
+    policy.authorize(_me(), Action.VIEW_PLAN, ref)
+    targets = queries.plan_targets(ref.plan.id) if ref.plan else []
+    evaluator = targets[0].evaluator if targets and targets[0].evaluator else ref.employee.atasan
+    pdf = letters.render_pdf(
+        "letters/skp.html",
+        ref=ref,
+        targets=targets,
+        evaluator=evaluator,
+        today=clock.today(),
+        month_label=month_label,
+        STATE_LABELS=STATE_LABELS,
+    )
+    name = f"skp-{ref.employee.nip}-{ref.period.id}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

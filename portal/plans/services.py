@@ -13,7 +13,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, policy
-from portal.errors import Conflict, InvalidInput, NotFound
+from portal.concurrency import compare_and_swap
+from portal.errors import InvalidInput, NotFound
 from portal.extensions import db
 from portal.models import (
     Employee,
@@ -245,14 +246,12 @@ def update_target(target: Target, data: TargetInput, actor: Employee, expected_v
     """Save new content of a draft, refusing a stale version with :class:`Conflict`."""
     policy.authorize(actor, Action.EDIT_TARGET, target)
     before = {**_public(_content_of(target)), "monthly": target.monthly_quantities}
-    result = db.session.execute(
+    compare_and_swap(
         update(Target)
         .where(Target.id == target.id, Target.version == expected_version, Target.state == DRAFTED)
-        .values(**_content(data), version=expected_version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .values(**_content(data), version=expected_version + 1, updated_at=utcnow()),
+        "Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.",
     )
-    if result.rowcount != 1:
-        raise Conflict("Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.")
     _write_months(target, data.monthly)
     after = {**_public(_content(data)), "monthly": data.monthly}
     changes = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
@@ -283,15 +282,12 @@ def delete_target(target: Target, actor: Employee, expected_version: int) -> Non
     # submit racing this delete has either moved the version already (and this refuses),
     # or waits for this transaction and then finds no row. Without the claim the delete
     # would win anyway and take the submitted target and its history with it.
-    claimed = db.session.execute(
+    compare_and_swap(
         update(Target)
-        .where(Target.id == target.id, Target.version == expected_version,
-               Target.state == DRAFTED)
-        .values(version=expected_version + 1)
-        .execution_options(synchronize_session=False)
+        .where(Target.id == target.id, Target.version == expected_version, Target.state == DRAFTED)
+        .values(version=expected_version + 1),
+        "Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.",
     )
-    if claimed.rowcount != 1:
-        raise Conflict("Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.")
     audit.record("target.delete", target, summary={"title": target.title})
     db.session.delete(target)
     db.session.flush()

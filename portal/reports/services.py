@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
 from portal import audit, clock, policy
+from portal.concurrency import compare_and_swap
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import (
@@ -246,7 +247,7 @@ def update_entry(
     """Change a pending or rejected entry; a rejected one goes back to the queue."""
     _editable(entry, actor)
     resubmitted = entry.status == EntryStatus.REJECTED
-    result = db.session.execute(
+    compare_and_swap(
         update(WorkEntry)
         .where(
             WorkEntry.id == entry.id,
@@ -267,11 +268,9 @@ def update_entry(
             reject_reason="",
             version=version + 1,
             updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
+        ),
+        "Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.",
     )
-    if result.rowcount != 1:
-        raise Conflict("Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.")
     _attach(entry, data.files, stored)
     _history(entry, actor.id, "resubmit" if resubmitted else "update")
     audit.record(
@@ -290,18 +289,16 @@ def delete_entry(entry: WorkEntry, actor, version: int) -> list[str]:
     """Delete an unverified entry; return the stored files to remove after commit."""
     _editable(entry, actor)
     # Compare-and-swap first: an acceptance that lands between reading and deleting wins.
-    result = db.session.execute(
+    compare_and_swap(
         update(WorkEntry)
         .where(
             WorkEntry.id == entry.id,
             WorkEntry.version == version,
             WorkEntry.status != EntryStatus.ACCEPTED,
         )
-        .values(version=version + 1)
-        .execution_options(synchronize_session=False)
+        .values(version=version + 1),
+        "Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.",
     )
-    if result.rowcount != 1:
-        raise Conflict("Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.")
     files = [e.stored_name for e in entry.evidence]
     audit.record(
         "entry.delete",
@@ -334,7 +331,7 @@ def verify(entry: WorkEntry, actor, version: int, *, accept: bool, reason: str =
     if len(reason) > REASON_MAX:
         raise InvalidInput(f"Alasan paling banyak {REASON_MAX} karakter.", field="reason")
     status = EntryStatus.ACCEPTED if accept else EntryStatus.REJECTED
-    result = db.session.execute(
+    compare_and_swap(
         update(WorkEntry)
         .where(
             WorkEntry.id == entry.id,
@@ -347,11 +344,9 @@ def verify(entry: WorkEntry, actor, version: int, *, accept: bool, reason: str =
             verified_by_id=actor.id,
             verified_at=utcnow(),
             version=version + 1,
-        )
-        .execution_options(synchronize_session=False)
+        ),
+        "Laporan ini baru saja diubah atau diverifikasi orang lain.",
     )
-    if result.rowcount != 1:
-        raise Conflict("Laporan ini baru saja diubah atau diverifikasi orang lain.")
     action = "accept" if accept else "reject"
     _history(entry, actor.id, action, reason)
     audit.record(f"entry.{action}", entry, actor=actor, summary={"reason": reason})
