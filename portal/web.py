@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal import policy
 from portal.concurrency import is_lock_conflict
-from portal.errors import DomainError
+from portal.errors import DomainError, InvalidInput
 from portal.extensions import db, htmx, login_manager
 from portal.models import Employee
 from portal.numbers import rupiah, thousands
@@ -78,6 +78,35 @@ ERROR_MESSAGES = {
 
 # Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static"}
+
+
+def current_employee() -> Employee:
+    """The signed-in employee (the real object, not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
+def whole_number(raw: str | None) -> int | None:
+    """ASCII digits only (``"²".isdigit()`` is true, and ``int("²")`` fails)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+def form_version() -> int:
+    """The version of the object the form was shown with (for the compare-and-swap)."""
+    version = whole_number(request.form.get("version"))
+    if version is None:
+        raise InvalidInput("Formulir tidak lengkap (versi). Muat ulang halaman.")
+    return version
+
+
+def versioned_ids(field: str) -> dict[int, int]:
+    """The ``id:version`` pairs a bulk form posts (checkboxes named ``field``)."""
+    chosen = {}
+    for raw in request.form.getlist(field):
+        object_id, _, version = raw.partition(":")
+        if whole_number(object_id) is not None and whole_number(version) is not None:
+            chosen[int(object_id)] = int(version)
+    return chosen
 
 
 def is_fragment_request() -> bool:

@@ -664,7 +664,7 @@ def test_a_missing_version_is_refused(w, sign_in):
     response = sign_in(w.owner).post(f"/target/{target.id}/aksi/submit", {"view": "card"},
                                       htmx=True)
     assert response.status_code == 422
-    assert "versi target" in response.get_data(as_text=True)
+    assert "Formulir tidak lengkap (versi)" in response.get_data(as_text=True)
 
 
 def test_an_unknown_trigger_is_409_not_500(w, sign_in):

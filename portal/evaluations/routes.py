@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from flask import Response, abort, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 
 from portal import policy, scoring
@@ -14,13 +14,12 @@ from portal.extensions import db
 from portal.models import Employee, Evaluation, FollowUpItem, FollowUpKind, Letter, Period
 from portal.plans.services import find_plan
 from portal.policy import Action, PlanRef
-from portal.web import is_fragment_request, render
+from portal.web import current_employee, is_fragment_request, render
 
 CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
 
 
-def _me() -> Employee:
-    return current_user._get_current_object()
+_me = current_employee
 
 
 def _plan_or_404(period_id: int, employee_id: int):

@@ -14,15 +14,20 @@ from portal.months import month_label
 from portal.plans import analysis, bp, queries, services
 from portal.policy import Action, PlanRef
 from portal.reports.realisation import cached_realisations
-from portal.web import is_fragment_request, render
+from portal.web import (
+    current_employee,
+    form_version,
+    is_fragment_request,
+    render,
+    versioned_ids,
+)
 from workflows import engine
 from workflows.targets import STATE_LABELS, TRIGGER_DONE
 
 INBOX_EVENT = "inbox-changed"
 
 
-def _me() -> Employee:
-    return current_user._get_current_object()
+_me = current_employee
 
 
 def _period_or_404(period_id: int) -> Period:
@@ -46,13 +51,6 @@ def _target_or_404(target_id: int, action: Action = Action.VIEW_TARGET) -> Targe
         abort(404)
     policy.authorize(_me(), action, target)
     return target
-
-
-def _version() -> int:
-    raw = request.form.get("version", "")
-    if not raw.isdigit():
-        raise InvalidInput("Formulir tidak lengkap (versi target). Muat ulang halaman.")
-    return int(raw)
 
 
 @bp.route("/skp")
@@ -178,7 +176,7 @@ def edit_target(target_id: int):
         return _editor(ref, target)
     candidates = services.cascade_candidates(ref.employee, ref.period)
     try:
-        version = _version()
+        version = form_version()
         data = services.parse_target_input(request.form, ref.period, candidates)
         services.update_target(target, data, _me(), version)
     except InvalidInput as exc:
@@ -199,7 +197,7 @@ def edit_target(target_id: int):
 def delete_target(target_id: int):
     target = _target_or_404(target_id, Action.EDIT_TARGET)
     period_id, owner_id, title = target.period_id, target.owner_id, target.title
-    services.delete_target(target, _me(), _version())
+    services.delete_target(target, _me(), form_version())
     db.session.commit()
     flash(f"Draf target “{title}” dihapus.", "success")
     return redirect(url_for("plans.plan", period_id=period_id, employee_id=owner_id), code=303)
@@ -291,7 +289,7 @@ def fire(target_id: int, trigger: str):
             trigger,
             _me(),
             reason=request.form.get("reason", ""),
-            expected_version=_version(),
+            expected_version=form_version(),
         )
     except (Conflict, InvalidInput) as exc:
         db.session.rollback()
@@ -350,11 +348,7 @@ def comment(target_id: int):
 def _bulk(period_id: int, employee_id: int, trigger: str, done: str):
     ref = _plan_ref(period_id, employee_id)
     policy.authorize(_me(), Action.VIEW_PLAN, ref)
-    chosen = {}
-    for raw in request.form.getlist("target"):
-        target_id, _, version = raw.partition(":")
-        if target_id.isdigit() and version.isdigit():
-            chosen[int(target_id)] = int(version)
+    chosen = versioned_ids("target")
     if not chosen:
         raise InvalidInput("Pilih minimal satu target.")
     targets = {t.id: t for t in (queries.plan_targets(ref.plan.id) if ref.plan else [])}

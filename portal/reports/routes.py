@@ -4,7 +4,7 @@ import secrets
 from datetime import date
 
 from flask import abort, flash, redirect, request, send_file, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, policy
@@ -16,13 +16,19 @@ from portal.months import elapsed_months, month_label, month_of, month_start, re
 from portal.policy import Action, PlanRef
 from portal.reports import bp, charts, evidence, queries, services
 from portal.reports.realisation import realisations
-from portal.web import is_fragment_request, render
+from portal.web import (
+    current_employee,
+    form_version,
+    is_fragment_request,
+    render,
+    versioned_ids,
+    whole_number,
+)
 
 VERIFY_EVENT = "entries-changed"
 
 
-def _me() -> Employee:
-    return current_user._get_current_object()
+_me = current_employee
 
 
 def _entry_or_404(entry_id: int, action: Action) -> WorkEntry:
@@ -31,18 +37,6 @@ def _entry_or_404(entry_id: int, action: Action) -> WorkEntry:
         abort(404)
     policy.authorize(_me(), action, entry)
     return entry
-
-
-def _digits(raw: str) -> bool:
-    """ASCII digits only: ``"²".isdigit()`` is true, and ``int("²")`` fails."""
-    return raw.isascii() and raw.isdigit()
-
-
-def _version() -> int:
-    raw = request.form.get("version", "")
-    if not _digits(raw):
-        raise InvalidInput("Formulir tidak lengkap (versi). Muat ulang halaman.")
-    return int(raw)
 
 
 def _day_from_args() -> date:
@@ -151,7 +145,7 @@ def edit_entry(entry_id: int):
         )
     stored: list[str] = []
     try:
-        version = _version()
+        version = form_version()
         data = services.parse_entry(
             request.form, request.files.getlist("files"), me.id, targets, existing=entry
         )
@@ -187,7 +181,7 @@ def edit_entry(entry_id: int):
 def delete_entry(entry_id: int):
     entry = _entry_or_404(entry_id, Action.EDIT_ENTRY)
     day = entry.entry_date
-    files = services.delete_entry(entry, _me(), _version())
+    files = services.delete_entry(entry, _me(), form_version())
     db.session.commit()
     evidence.discard(files)
     flash("Laporan dihapus.", "success")
@@ -216,9 +210,9 @@ def download(evidence_id: int):
 
 
 def _period_month(period: Period) -> int:
-    raw = request.args.get("bulan", "")
-    if _digits(raw) and 1 <= int(raw) <= period.month_count:
-        return int(raw)
+    month = whole_number(request.args.get("bulan"))
+    if month is not None and 1 <= month <= period.month_count:
+        return month
     return month_of(period, clock.today())
 
 
@@ -343,7 +337,7 @@ def verify(entry_id: int):
         services.verify(
             entry,
             _me(),
-            _version(),
+            form_version(),
             accept=decision == "accept",
             reason=request.form.get("reason", ""),
         )
@@ -375,11 +369,7 @@ def verify(entry_id: int):
 @login_required
 def accept_selected():
     me = _me()
-    chosen = {}
-    for raw in request.form.getlist("entry"):
-        entry_id, _, version = raw.partition(":")
-        if _digits(entry_id) and _digits(version):
-            chosen[int(entry_id)] = int(version)
+    chosen = versioned_ids("entry")
     if not chosen:
         raise InvalidInput("Pilih minimal satu laporan.")
     accepted, failed = 0, []

@@ -15,19 +15,26 @@ def evaluate_and_follow_up(employee: Employee, period: Period, evaluator: Employ
     """Scheme A: behaviour scores, finish, a follow-up plan, then ``follow_up``."""
     ctx = services.context(find_plan(employee, period))
     form = {f"perilaku_{i}": str(score) for i, score in enumerate((88, 90, 85, 87, 86, 80))}
-    form.update({
-        "tugas_tambahan": "2", "kreativitas": "",
-        "notes": "Pertahankan ketepatan waktu; tingkatkan kedalaman analisis.",
-    })
+    form.update(
+        {
+            "tugas_tambahan": "2",
+            "kreativitas": "",
+            "notes": "Pertahankan ketepatan waktu; tingkatkan kedalaman analisis.",
+        }
+    )
     for r in ctx.results:
         form[f"feedback_{r.target.id}"] = "Dokumen lengkap dan rapi."
     evaluation = services.save(ctx, form, evaluator, finish=True)
-    services.add_follow_up(evaluation, evaluator, {
-        "kind": "pengembangan_kompetensi",
-        "description": "Pelatihan analisis jabatan tingkat lanjut.",
-        "due_date": (clock.today() + timedelta(days=90)).isoformat(),
-        "responsible": "employee",
-    })
+    services.add_follow_up(
+        evaluation,
+        evaluator,
+        {
+            "kind": "pengembangan_kompetensi",
+            "description": "Pelatihan analisis jabatan tingkat lanjut.",
+            "due_date": (clock.today() + timedelta(days=90)).isoformat(),
+            "responsible": "employee",
+        },
+    )
     services.complete_follow_up(services.context(evaluation.plan), evaluator)
 
 
@@ -37,18 +44,24 @@ def evaluate_with_objection(employee: Employee, period: Period, evaluator: Emplo
     form = {f"berakhlak_{i}": scoring.Rating.SESUAI.value for i in range(7)}
     form["berakhlak_0"] = scoring.Rating.DI_ATAS.value
     suggested = services.compute(ctx, form)
-    form.update({
-        "rating_hasil_kerja": scoring.Rating.SESUAI.value,
-        "rating_perilaku": suggested.suggested_perilaku,
-        "organisation_rating": "Baik",
-        "notes": "Peta jabatan selesai lebih cepat; perlu pendampingan untuk unit lain.",
-    })
+    form.update(
+        {
+            "rating_hasil_kerja": scoring.Rating.SESUAI.value,
+            "rating_perilaku": suggested.suggested_perilaku,
+            "organisation_rating": "Baik",
+            "notes": "Peta jabatan selesai lebih cepat; perlu pendampingan untuk unit lain.",
+        }
+    )
     if form["rating_hasil_kerja"] != suggested.suggested_hasil_kerja:
         form["departure_reason"] = (
             "Sebagian peta jabatan masih menunggu validasi unit kerja; belum di atas ekspektasi."
         )
     evaluation = services.save(ctx, form, evaluator, finish=True)
-    services.respond(evaluation, employee, {
-        "response": "object",
-        "reason": "Seluruh peta jabatan sudah divalidasi Bagian Organisasi pada bulan Juni.",
-    })
+    services.respond(
+        evaluation,
+        employee,
+        {
+            "response": "object",
+            "reason": "Seluruh peta jabatan sudah divalidasi Bagian Organisasi pada bulan Juni.",
+        },
+    )
