@@ -163,8 +163,77 @@ def seed_work(instansi_id: int, entries_per_employee: int, seed: int = 7) -> int
                 writer.write(rows)
                 rows.clear()
     writer.write(rows)
+    _evaluate_share(period, target_ids, target_rows, rng)
     db.session.commit()
     return entries
+
+
+# Scheme B predikat and how often they occur among the evaluated (a realistic spread).
+PREDIKAT_SPREAD = (
+    ("Sangat Baik", "di atas ekspektasi", "di atas ekspektasi", 0.15),
+    ("Baik", "sesuai ekspektasi", "sesuai ekspektasi", 0.65),
+    ("Butuh Perbaikan", "di bawah ekspektasi", "sesuai ekspektasi", 0.12),
+    ("Kurang", "sesuai ekspektasi", "di bawah ekspektasi", 0.06),
+    ("Sangat Kurang", "di bawah ekspektasi", "di bawah ekspektasi", 0.02),
+)
+EVALUATED_SHARE = 0.3
+
+
+def _evaluate_share(period: Period, target_ids, target_rows, rng: random.Random) -> None:
+    """Mark about a third of the supervised employees as evaluated: their targets move to
+    ``evaluated`` and a final evaluation with a predikat is recorded (bulk, no letters)."""
+    from sqlalchemy import update
+
+    from portal.models import Evaluation
+
+    by_owner: dict[int, list[tuple[int, dict]]] = {}
+    for target_id, row in zip(target_ids, target_rows, strict=True):
+        if row["state"] == "approved":
+            by_owner.setdefault(row["owner_id"], []).append((target_id, row))
+    chosen = [owner for owner in sorted(by_owner) if rng.random() < EVALUATED_SHARE]
+    plan_of = dict(
+        db.session.execute(
+            select(Plan.employee_id, Plan.id).where(Plan.period_id == period.id)
+        ).all()
+    )
+    weights = [w for *_, w in PREDIKAT_SPREAD]
+    now = utcnow()
+    evaluations, evaluated_targets = [], []
+    for owner in chosen:
+        predikat, hasil, perilaku, _ = rng.choices(PREDIKAT_SPREAD, weights)[0]
+        evaluator = by_owner[owner][0][1]["evaluator_id"]
+        evaluations.append(
+            {
+                "plan_id": plan_of[owner],
+                "employee_id": owner,
+                "period_id": period.id,
+                "instansi_id": period.instansi_id,
+                "evaluator_id": evaluator,
+                "status": "final",
+                "behaviour": {},
+                "ekspektasi_khusus": "",
+                "tugas_tambahan": 0,
+                "suggested_hasil_kerja": hasil,
+                "suggested_perilaku": perilaku,
+                "rating_hasil_kerja": hasil,
+                "rating_perilaku": perilaku,
+                "departure_reason": "",
+                "predikat": predikat,
+                "notes": "",
+                "evaluated_at": now,
+                "version": 1,
+                "response_reason": "",
+                "objection_decision_reason": "",
+            }
+        )
+        evaluated_targets.extend(target_id for target_id, _ in by_owner[owner])
+    _bulk(Evaluation, evaluations)
+    for start in range(0, len(evaluated_targets), BATCH):
+        db.session.execute(
+            update(Target)
+            .where(Target.id.in_(evaluated_targets[start : start + BATCH]))
+            .values(state="evaluated", version=Target.version + 2)
+        )
 
 
 class _EntryWriter:
