@@ -24,13 +24,13 @@ from portal.models import (
     EvaluationTarget,
     FollowUpItem,
     Letter,
+    MonthlyQuality,
     Period,
     Scheme,
     Target,
     TargetHistory,
 )
 from portal.ranks import JenisJabatan
-from portal.reports import services as report_services
 from tests.reporting_helpers import add, entry, fix_today
 from workflows import engine
 from workflows.targets import APPROVED
@@ -126,7 +126,10 @@ def approved_target(team: Team, owner=None, **values) -> Target:
 
 def report(target: Target, work: Work = STEADY, *, on: date = AFTER_THE_PERIOD) -> Target:
     """Accepted entries and monthly ratings for ``target``, then ``submit_report`` fired by
-    its owner through the engine (``on`` a day after the period by default)."""
+    its owner through the engine (``on`` a day after the period by default).
+
+    Entries and ratings are written straight to the database (their services are tested
+    with the reports); the transition goes through the one transition function."""
     target = db.session.get(Target, target.id)
     entries = [
         entry(target, date(2026, month, 10), quantity=quantity, status=EntryStatus.ACCEPTED)
@@ -135,11 +138,13 @@ def report(target: Target, work: Work = STEADY, *, on: date = AFTER_THE_PERIOD) 
     ]
     if work.cost is not None:  # the whole cost reported with the first entry
         entries[0].cost = work.cost
-    add(*entries)
-    evaluator = target.evaluator
-    for month, rating in work.ratings.items():
-        report_services.rate_month(target, month, evaluator, {"rating": str(rating)})
-    db.session.commit()
+    ratings = [
+        MonthlyQuality(
+            target_id=target.id, month=month, rating=rating, rated_by_id=target.evaluator_id
+        )
+        for month, rating in sorted(work.ratings.items())
+    ]
+    add(*entries, *ratings)
     engine.fire(target, "submit_report", target.owner, on=on)
     db.session.commit()
     return target

@@ -167,7 +167,9 @@ def test_targets_that_are_not_reported_cannot_be_evaluated(factory, monkeypatch,
 
 def test_the_employee_sees_scores_and_predikat_only_once_the_evaluation_is_final(team_a, login_as):
     owner, boss = login_as(team_a.owner), login_as(team_a.boss)
-    rows = lambda: db.session.scalars(select(EvaluationTarget)).all()  # noqa: E731
+
+    def rows() -> list[EvaluationTarget]:
+        return list(db.session.scalars(select(EvaluationTarget)))
 
     def assert_hidden():
         page = owner.get(screen_url(team_a))
@@ -324,20 +326,17 @@ def test_scheme_b_suggests_and_a_departure_needs_a_reason(team_b, login_as):
     assert departure.summary["suggested"] == [DI_ATAS, DI_ATAS]
 
 
-def test_following_the_suggestion_needs_no_reason_and_is_not_a_departure(team_b, login_as):
+def test_finishing_evaluates_every_reported_target_with_its_own_history(team_b, login_as):
+    versions = {t.id: t.version for t in team_b.targets}
+    # Following the suggestion needs no reason and is no departure.
     evaluation = _finished(login_as(team_b.boss), team_b, form_b(team_b, ratings=MOSTLY_ABOVE))
-    assert evaluation.predikat == "Sangat Baik"
+    assert (evaluation.status, evaluation.predikat) == ("final", "Sangat Baik")
     assert evaluation.departure_reason == ""
     assert audit_actions("evaluation.") == ["evaluation.save", "evaluation.finish"]
-
-
-def test_finishing_evaluates_every_reported_target_with_its_own_history(team_b, login_as):
-    history_before = {t.id: t.version for t in team_b.targets}
-    evaluation = _finished(login_as(team_b.boss), team_b, form_b(team_b))
     for target in team_b.targets:
         db.session.refresh(target)
         assert target.state == EVALUATED
-        assert target.version == history_before[target.id] + 1
+        assert target.version == versions[target.id] + 1
         rows = db.session.scalars(
             select(TargetHistory).where(
                 TargetHistory.target_id == target.id, TargetHistory.trigger == "evaluate"
@@ -346,7 +345,6 @@ def test_finishing_evaluates_every_reported_target_with_its_own_history(team_b, 
         assert [(r.from_state, r.to_state, r.actor_id, r.version) for r in rows] == [
             (REPORTED, EVALUATED, team_b.boss.id, target.version)
         ]
-    assert evaluation.status == "final"
     assert audit_actions("target.evaluate") == ["target.evaluate"] * len(team_b.targets)
 
 

@@ -94,8 +94,23 @@ def letter_a(factory, monkeypatch, login_as):
     return team, evaluation_of(team), boss
 
 
-def test_the_scheme_a_letter_holds_every_section_and_figure(letter_a, make_client):
+def test_the_scheme_a_letter_its_readers_content_and_verification(
+    letter_a, login_as, make_client, app
+):
     team, evaluation, boss = letter_a
+    url = f"/evaluasi/{evaluation.id}/surat.pdf"
+
+    # Only those who may see the evaluation print it; a refusal prints and records nothing.
+    before = snapshot()
+    for who in (team.colleague, team.other_boss, team.other_staff):
+        refused = login_as(who).get(url)
+        assert refused.status_code == 403, who.jabatan
+        assert refused.mimetype == "text/html"
+    assert login_as(team.stranger).get(url).status_code == 404
+    assert boss.get("/evaluasi/999999/surat.pdf").status_code == 404
+    assert snapshot() == before
+    assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
+
     response = _pdf(boss, evaluation.id)
 
     assert response.mimetype == "application/pdf"
@@ -161,21 +176,14 @@ def test_the_scheme_a_letter_holds_every_section_and_figure(letter_a, make_clien
         assert f"Predikat {evaluation.predikat}" in shown
         assert f"{evaluation.final_score:.2f}" in shown
 
-
-def test_the_verification_page_rejects_forged_codes(letter_a, make_client, app):
-    team, evaluation, boss = letter_a
-    data = evaluation_letter.letter_data(evaluation)
-    evaluation_letter.record(data, team.boss)  # printed, as the route does before rendering
-    db.session.commit()
-    real = data.code
-    figures = dict(data.figures)
+    # Forged codes do not verify: a changed character, a code for better figures, a code
+    # made with another key, and codes that are not codes at all.
+    real, figures = stored.code, dict(stored.figures)
     better = letters.verification_code({**figures, "predikat": "Sangat Baik", "nilai": 99.0})
     app.config["SECRET_KEY"], key = "another-key", app.config["SECRET_KEY"]
     other_key = letters.verification_code(figures)
     app.config["SECRET_KEY"] = key
     flipped = ("A" if real[0] != "A" else "B") + real[1:]
-    public = make_client()
-    assert public.get(f"/cek-surat/{real}").status_code == 200
     for forged in (flipped, better, other_key, "AAAA-AAAA-AAAA-AAAA", "not-a-code", real[:-1]):
         page = public.get(f"/cek-surat/{forged}")
         assert page.status_code == 404, forged
@@ -183,20 +191,6 @@ def test_the_verification_page_rejects_forged_codes(letter_a, make_client, app):
         assert team.owner.display_name not in text_of(page)
     form_page = public.get("/cek-surat")
     assert form_page.status_code == 200 and "Kode ini tidak dikenal" not in text_of(form_page)
-
-
-def test_only_those_who_may_see_the_evaluation_print_its_letter(letter_a, login_as):
-    team, evaluation, _ = letter_a
-    url = f"/evaluasi/{evaluation.id}/surat.pdf"
-    before = snapshot()
-    for who in (team.colleague, team.other_boss, team.other_staff):
-        response = login_as(who).get(url)
-        assert response.status_code == 403, who.jabatan
-        assert response.mimetype == "text/html"
-    assert login_as(team.stranger).get(url).status_code == 404
-    assert login_as(team.boss).get("/evaluasi/999999/surat.pdf").status_code == 404
-    assert snapshot() == before
-    assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
 
 
 # -- scheme B: an objection decided, and hostile text everywhere ---------------------------

@@ -175,6 +175,20 @@ def _rating_field(form: Mapping, name: str, label: str, errors: dict) -> str | N
         return None
 
 
+def _decision(form: Mapping, name: str, suggestion: str | None) -> str | None:
+    """The supervisor's decided rating, or the system's suggestion when they left it alone.
+
+    Left alone means empty, or still the suggestion the screen showed beside it (posted
+    back as ``<name>_suggested``): the select starts on that suggestion, and when the
+    behaviour ratings move it, the decision must move along rather than turn into a
+    departure the supervisor never made.
+    """
+    raw = form.get(name) or ""
+    if not raw or raw == form.get(f"{name}_suggested"):
+        return suggestion
+    return raw
+
+
 def _outcome_2022(out: Outcome, form: Mapping) -> None:
     ratings = []
     for index, value in enumerate(scoring.BERAKHLAK):
@@ -198,8 +212,8 @@ def _outcome_2022(out: Outcome, form: Mapping) -> None:
         perilaku, perilaku_steps = scoring.explain_perilaku_2022(ratings)
         out.suggested_perilaku = perilaku.value
         out.steps += list(perilaku_steps)
-    chosen_hk = form.get("rating_hasil_kerja") or out.suggested_hasil_kerja
-    chosen_p = form.get("rating_perilaku") or out.suggested_perilaku
+    chosen_hk = _decision(form, "rating_hasil_kerja", out.suggested_hasil_kerja)
+    chosen_p = _decision(form, "rating_perilaku", out.suggested_perilaku)
     try:
         out.rating_hasil_kerja = scoring.Rating.parse(chosen_hk).value
     except ValueError:

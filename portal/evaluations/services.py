@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, clock, policy
+from portal.concurrency import compare_and_swap
 from portal.errors import Conflict, InvalidInput, PermissionDenied
 from portal.evaluations.scores import Outcome, TargetResult, outcome, target_result
 from portal.extensions import db
@@ -234,14 +235,9 @@ def _claim(evaluation: Evaluation, *conditions, bump: bool = True, **values) -> 
     if bump:
         values = {"version": evaluation.version + 1, **values}
     read = (Evaluation.id == evaluation.id, Evaluation.version == evaluation.version)
-    result = db.session.execute(
-        update(Evaluation)
-        .where(*read, *conditions)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    compare_and_swap(
+        update(Evaluation).where(*read, *conditions).values(**values), CHANGED_ELSEWHERE
     )
-    if result.rowcount != 1:
-        raise Conflict(CHANGED_ELSEWHERE)
     for name, value in values.items():
         set_committed_value(evaluation, name, value)
 
