@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, clock
 from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.models import Employee, Instansi, Period, Scheme, Unit
@@ -225,12 +225,20 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
                     jabatan, jenis, golongan = "Analis SDM Aparatur Ahli Muda", FUNG, "III/c"
                 employee(person, jabatan, jenis, golongan, sub, head, **extra)
 
+    # Last year (closed, PP 46) and this year (open, PermenPANRB 6/2022), whatever the year.
+    year = clock.today().year
     for name, start, end, scheme, status in (
-        ("Tahun 2025", date(2025, 1, 1), date(2025, 12, 31), Scheme.PP46, PeriodStatus.CLOSED),
         (
-            "Tahun 2026",
-            date(2026, 1, 1),
-            date(2026, 12, 31),
+            f"Tahun {year - 1}",
+            date(year - 1, 1, 1),
+            date(year - 1, 12, 31),
+            Scheme.PP46,
+            PeriodStatus.CLOSED,
+        ),
+        (
+            f"Tahun {year}",
+            date(year, 1, 1),
+            date(year, 12, 31),
             Scheme.PERMENPANRB_6_2022,
             PeriodStatus.OPEN,
         ),

@@ -78,7 +78,7 @@ def seed_plans(instansi_id: int, people: dict[str, Employee]) -> dict[str, Targe
         p.name: p
         for p in db.session.scalars(select(Period).where(Period.instansi_id == instansi_id))
     }
-    last, current = periods["Tahun 2025"], periods["Tahun 2026"]
+    last, current = sorted(periods.values(), key=lambda p: p.start_date)[-2:]
     named: dict[str, Target] = {}
     sekda, as3, kabag = people["SETDA"], people["AS3"], people["ORG"]
     atasan, pegawai, admin, clerk = (

@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
+from portal import clock
 from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.models import Employee, Instansi, Period, Scheme, Unit
@@ -46,11 +47,11 @@ def seed_scale(employees: int, code: str = "SCALE") -> int:
     db.session.add(
         Period(
             instansi_id=instansi.id,
-            name="Tahun 2026",
-            start_date=date(2026, 1, 1),
-            end_date=date(2026, 12, 31),
+            name=f"Tahun {clock.today().year}",
+            start_date=date(clock.today().year, 1, 1),
+            end_date=date(clock.today().year, 12, 31),
             scheme=Scheme.PERMENPANRB_6_2022,
-            planning_deadline=date(2026, 1, 31),
+            planning_deadline=date(clock.today().year, 1, 31),
         )
     )
     leaves = max(1, math.ceil(employees / (STAFF_PER_UNIT + 1)))
