@@ -59,7 +59,9 @@ class Window:
         """Tag the current document: a reload or a boosted navigation replaces ``<main>``
         and loses the tag, an htmx swap inside the page keeps it."""
         token = secrets.token_hex(4)
-        self.page.evaluate("token => { document.getElementById('main').dataset.e2e = token }", token)
+        self.page.evaluate(
+            "token => { document.getElementById('main').dataset.e2e = token }", token
+        )
         self._mark = token
 
     def expect_no_reload(self) -> None:
