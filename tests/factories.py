@@ -57,7 +57,9 @@ class Factory:
         obj = Employee(
             **{
                 "nip": person.nip,
-                "name": person.name,
+                # A fixed-width tag: no generated name can then contain another one
+                # ("Ayu Fauzi" in "Retno Ayu Fauzi"), so "X not in page" means what it says.
+                "name": f"{person.name} Uji{next(_counter):05d}",
                 "gelar_belakang": person.gelar_belakang,
                 "jabatan": "Analis Kebijakan",
                 "jenis_jabatan": JenisJabatan.FUNGSIONAL,
