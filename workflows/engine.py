@@ -19,7 +19,14 @@ from portal import audit, clock, policy
 from portal.concurrency import compare_and_swap
 from portal.errors import Conflict, InvalidInput, PermissionDenied
 from portal.extensions import db
-from portal.models import Employee, Evaluation, FollowUpItem, Target, TargetHistory
+from portal.models import (
+    Employee,
+    Evaluation,
+    EvaluationTarget,
+    FollowUpItem,
+    Target,
+    TargetHistory,
+)
 from portal.models.types import utcnow
 from portal.reports.realisation import cached_realisations, forget
 from workflows import guards
@@ -68,26 +75,36 @@ def facts_for(target: Target, transitions: list[Transition], on: date | None) ->
     realisation = None
     if needed & guards.NEEDS_REALISATION:
         realisation = cached_realisations([target])[target.id]
-    evaluation, kinds = None, frozenset()
+    evaluation, kinds, scored = None, frozenset(), frozenset()
     if needed & guards.NEEDS_EVALUATION:
-        evaluation, kinds = evaluation_facts(target.plan_id)
-    return guards.Facts(target, on or clock.today(), realisation, evaluation, kinds)
+        evaluation, kinds, scored = evaluation_facts(target.plan_id)
+    return guards.Facts(target, on or clock.today(), realisation, evaluation, kinds, scored)
 
 
-def evaluation_facts(plan_id: int) -> tuple[Evaluation | None, frozenset[str]]:
-    """The plan's evaluation and the kinds of its follow-up items, once per request."""
+def evaluation_facts(
+    plan_id: int,
+) -> tuple[Evaluation | None, frozenset[str], frozenset[int]]:
+    """The plan's evaluation, the kinds of its follow-up items and the targets it scored,
+    once per request."""
     cache = g.setdefault("evaluation_facts", {}) if has_request_context() else {}
     if plan_id not in cache:
         evaluation = db.session.scalar(select(Evaluation).where(Evaluation.plan_id == plan_id))
-        kinds = frozenset()
+        kinds, scored = frozenset(), frozenset()
         if evaluation is not None:
+            scored = frozenset(
+                db.session.scalars(
+                    select(EvaluationTarget.target_id).where(
+                        EvaluationTarget.evaluation_id == evaluation.id
+                    )
+                )
+            )
             kinds = frozenset(
                 k.value if hasattr(k, "value") else k
                 for k in db.session.scalars(
                     select(FollowUpItem.kind).where(FollowUpItem.evaluation_id == evaluation.id)
                 )
             )
-        cache[plan_id] = (evaluation, kinds)
+        cache[plan_id] = (evaluation, kinds, scored)
     return cache[plan_id]
 
 

@@ -22,6 +22,7 @@ class Facts:
     # portal.models.Evaluation of the target's plan, loaded only for guards that need it
     evaluation: object | None = None
     follow_up_kinds: frozenset[str] = frozenset()
+    scored_target_ids: frozenset[int] = frozenset()  # targets the evaluation gave a score
 
 
 def period_open(facts: Facts) -> str | None:
@@ -97,6 +98,12 @@ def months_rated(facts: Facts) -> str | None:
 def evaluation_final(facts: Facts) -> str | None:
     if facts.evaluation is None or facts.evaluation.status != "final":
         return "Selesaikan evaluasi pegawai ini di layar evaluasi; target dievaluasi bersama."
+    if facts.target.id not in facts.scored_target_ids:
+        # Reported after the evaluation was finished: it has no score in it to stand on.
+        return (
+            "Target ini dilaporkan setelah evaluasi diselesaikan dan belum dinilai; "
+            "minta admin membuka kembali evaluasi."
+        )
     return None
 
 
