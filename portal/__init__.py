@@ -13,6 +13,21 @@ from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The feature packages, each with its blueprint ``bp``.
+FEATURES = (
+    "auth",
+    "home",
+    "people",
+    "plans",
+    "reports",
+    "evaluations",
+    "imports",
+    "reassign",
+    "periods",
+    "auditlog",
+    "monitoring",
+)
+
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides the settings read from the environment."""
@@ -45,19 +60,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     web.init_app(app)
 
-    from portal.auth import bp as auth_bp
-    from portal.evaluations import bp as evaluations_bp
-    from portal.home import bp as home_bp
-    from portal.people import bp as people_bp
-    from portal.plans import bp as plans_bp
-    from portal.reports import bp as reports_bp
+    from importlib import import_module
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(people_bp)
-    app.register_blueprint(plans_bp)
-    app.register_blueprint(reports_bp)
-    app.register_blueprint(evaluations_bp)
+    for feature in FEATURES:
+        app.register_blueprint(import_module(f"portal.{feature}").bp)
 
     from portal import cli
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db as _db
+from portal.models.audit import SQLITE_TRIGGERS
 
 BACKEND = os.environ.get("PORTAL_TEST_DATABASE", "sqlite")
 TEST_PASSWORD = "Lembur-Malam-Senin-42"
@@ -106,9 +107,26 @@ def empty_all_tables() -> None:
     """Delete every row, children first. (TRUNCATE costs over a second per test on
     PostgreSQL with this many tables; DELETE on tables this small costs milliseconds.)"""
     tables = list(reversed(_db.metadata.sorted_tables))
-    with _db.engine.begin() as conn:
+    with _db.engine.begin() as conn, audit_log_unlocked(conn):
         for table in tables:
             conn.execute(table.delete())
+
+
+@contextmanager
+def audit_log_unlocked(conn):
+    """Lift the audit log's append-only triggers for the test cleanup, inside the
+    cleanup's own transaction; they are back in place when it commits."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        yield
+        conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+        return
+    for name in SQLITE_TRIGGERS:
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    yield
+    for statement in SQLITE_TRIGGERS.values():
+        conn.execute(text(statement))
 
 
 class FreshGlobalsClient(FlaskClient):

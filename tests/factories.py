@@ -95,10 +95,16 @@ class Factory:
     def team(self, size: int = 2):
         """An instansi with a head, a supervisor under them and ``size`` staff."""
         unit = self.unit()
-        head = self.employee(unit, jabatan="Kepala", jenis_jabatan=JenisJabatan.JPT,
-                             golongan="IV/c")
-        boss = self.employee(unit, atasan=head, jabatan="Kepala Bagian",
-                             jenis_jabatan=JenisJabatan.ADMINISTRASI, golongan="IV/a")
+        head = self.employee(
+            unit, jabatan="Kepala", jenis_jabatan=JenisJabatan.JPT, golongan="IV/c"
+        )
+        boss = self.employee(
+            unit,
+            atasan=head,
+            jabatan="Kepala Bagian",
+            jenis_jabatan=JenisJabatan.ADMINISTRASI,
+            golongan="IV/a",
+        )
         staff = [self.employee(unit, atasan=boss) for _ in range(size)]
         db.session.commit()
         return head, boss, staff

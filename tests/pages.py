@@ -59,4 +59,3 @@ def inline_code(page: str) -> list[str]:
     parser = _InlineCode()
     parser.feed(page)
     return parser.problems
-

@@ -274,9 +274,7 @@ def change(client: Client, current=TEST_PASSWORD, new=NEW_PASSWORD, confirm=None
     return response
 
 
-def test_password_change_ends_other_sessions_but_keeps_this_one(
-    factory, login_as, make_client, db
-):
+def test_password_change_ends_other_sessions_but_keeps_this_one(factory, login_as, make_client, db):
     head, boss, staff = factory.team(1)
     laptop, phone = login_as(boss), login_as(boss)
     old_cookie = cookie(laptop)
@@ -304,10 +302,20 @@ BAD_PASSWORDS = [
     (TEST_PASSWORD, "password123", None, "password", COMMON),
     (TEST_PASSWORD, "bismillah", None, "password", COMMON),
     (TEST_PASSWORD, "Bismillah", None, "password", COMMON),
-    (TEST_PASSWORD, TEST_PASSWORD, None, "password",
-     "Kata sandi baru harus berbeda dari yang sekarang."),
-    (TEST_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!", "confirm",
-     "Kedua isian kata sandi baru tidak sama."),
+    (
+        TEST_PASSWORD,
+        TEST_PASSWORD,
+        None,
+        "password",
+        "Kata sandi baru harus berbeda dari yang sekarang.",
+    ),
+    (
+        TEST_PASSWORD,
+        NEW_PASSWORD,
+        NEW_PASSWORD + "!",
+        "confirm",
+        "Kedua isian kata sandi baru tidak sama.",
+    ),
     ("Bukan-Sandi-Saya-1", NEW_PASSWORD, None, "current_password", "Kata sandi saat ini salah."),
     (TEST_PASSWORD, "", None, "password", "Wajib diisi."),
 ]
@@ -323,9 +331,7 @@ def test_bad_new_password_is_refused_and_nothing_changes(factory, signed_in, db,
             assert response.status_code == 422
             assert field_error(response, field) == message
             boss = fresh(db, boss)
-            assert (boss.password_hash, boss.session_version, boss.must_change_password) == (
-                before
-            )
+            assert (boss.password_hash, boss.session_version, boss.must_change_password) == (before)
             assert "auth.password_changed" not in actions(db)
             assert client.get("/").status_code == 200
 
@@ -355,8 +361,13 @@ def test_forced_password_change_at_first_sign_in(factory, make_client, db):
     assert response.status_code == 302
     assert response.headers["Location"] == "/kata-sandi"
 
-    for url in ["/", f"/pegawai/{boss.id}", f"/pegawai/{staff[0].id}", "/admin/pegawai",
-                "/pegawai/999999"]:
+    for url in [
+        "/",
+        f"/pegawai/{boss.id}",
+        f"/pegawai/{staff[0].id}",
+        "/admin/pegawai",
+        "/pegawai/999999",
+    ]:
         blocked = client.get(url)
         assert blocked.status_code == 302, url
         assert blocked.headers["Location"] == "/kata-sandi", url
@@ -403,8 +414,10 @@ def test_every_sign_in_event_is_audited(factory, make_client, db):
     client = make_client()
     client.raw.environ_base.update(REMOTE_ADDR="192.0.2.10", HTTP_USER_AGENT="UjiBrowser/1.0")
     client.login(boss)
-    client.post("/kata-sandi", {"current_password": "Salah-1234", "password": NEW_PASSWORD,
-                                "confirm": NEW_PASSWORD})
+    client.post(
+        "/kata-sandi",
+        {"current_password": "Salah-1234", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     change(client)
     client.logout()
     for _ in range(5):
@@ -427,7 +440,9 @@ def test_every_sign_in_event_is_audited(factory, make_client, db):
         assert event.occurred_at is not None
     for event in events[:4]:
         assert (event.actor_id, event.object_type, event.object_id) == (
-            boss.id, "Employee", boss.id
+            boss.id,
+            "Employee",
+            boss.id,
         )
         assert event.instansi_id == boss.instansi_id
     assert events[4].summary == {"nip": boss.nip, "reason": "credentials"}

@@ -99,8 +99,9 @@ def test_seed_demo_builds_a_realistic_agency_once(cli, app, make_client):
     assert len(titled) >= len(people) // 2
     assert len({e.jabatan for e in people}) >= 10
 
-    units = {u.id: u for u in _db.session.scalars(select(Unit).where(
-        Unit.instansi_id == instansi.id))}
+    units = {
+        u.id: u for u in _db.session.scalars(select(Unit).where(Unit.instansi_id == instansi.id))
+    }
     assert max(unit_depth(u, units) for u in units.values()) >= 4
     # Supervisors sit in the employee's unit or the unit above it.
     for employee in people:
@@ -109,8 +110,13 @@ def test_seed_demo_builds_a_realistic_agency_once(cli, app, make_client):
             assert atasan.unit_id in (employee.unit_id, units[employee.unit_id].parent_id)
 
     today = date.today()
-    open_periods = list(_db.session.scalars(select(Period).where(
-        Period.instansi_id == instansi.id, Period.status == PeriodStatus.OPEN)))
+    open_periods = list(
+        _db.session.scalars(
+            select(Period).where(
+                Period.instansi_id == instansi.id, Period.status == PeriodStatus.OPEN
+            )
+        )
+    )
     assert [p.start_date <= today <= p.end_date for p in open_periods] == [True]
     assert open_periods[0].start_date.year == today.year
 
@@ -143,16 +149,23 @@ def test_seed_scale_builds_a_valid_tree_of_the_size_asked(cli):
     people = assert_valid_supervisor_tree(instansi)
     assert len(people) == 300
     assert_valid_people(people)
-    units = {u.id: u for u in _db.session.scalars(select(Unit).where(
-        Unit.instansi_id == instansi.id))}
+    units = {
+        u.id: u for u in _db.session.scalars(select(Unit).where(Unit.instansi_id == instansi.id))
+    }
     assert max(unit_depth(u, units) for u in units.values()) == 4
     by_id = {e.id: e for e in people}
     for employee in people:
         if employee.atasan_id is not None:
             atasan = by_id[employee.atasan_id]
             assert atasan.unit_id in (employee.unit_id, units[employee.unit_id].parent_id)
-    assert _db.session.scalar(select(func.count()).select_from(Period).where(
-        Period.instansi_id == instansi.id, Period.status == PeriodStatus.OPEN)) == 1
+    assert (
+        _db.session.scalar(
+            select(func.count())
+            .select_from(Period)
+            .where(Period.instansi_id == instansi.id, Period.status == PeriodStatus.OPEN)
+        )
+        == 1
+    )
 
     again = cli("seed-scale", "--employees", "300", *NO_ENTRIES)
     assert again.exit_code == 0
@@ -164,8 +177,10 @@ def test_seed_scale_small_sizes(cli, subtests):
     for size in [1, 2, 21, 22]:
         with subtests.test(size=size):
             code = f"SMALL{size}"
-            assert cli("seed-scale", "--employees", str(size), "--code", code,
-                       *NO_ENTRIES).exit_code == 0
+            assert (
+                cli("seed-scale", "--employees", str(size), "--code", code, *NO_ENTRIES).exit_code
+                == 0
+            )
             instansi = _db.session.scalar(select(Instansi).where(Instansi.code == code))
             assert len(assert_valid_supervisor_tree(instansi)) == size
 
@@ -175,24 +190,42 @@ def test_seed_scale_small_sizes(cli, subtests):
 
 def create_admin(cli, password=ADMIN_PASSWORD, nip="19870918 201101 2 005", *extra):
     return cli(
-        "create-admin", "--nip", nip, "--name", "Wulan Anggraini", "--instansi-code", "BKD",
-        "--instansi-name", "Badan Kepegawaian Daerah", "--password", password, *extra,
+        "create-admin",
+        "--nip",
+        nip,
+        "--name",
+        "Wulan Anggraini",
+        "--instansi-code",
+        "BKD",
+        "--instansi-name",
+        "Badan Kepegawaian Daerah",
+        "--password",
+        password,
+        *extra,
     )
 
 
 @pytest.mark.parametrize(
     ("password", "nip", "message"),
     [
-        ("password123", "19870918 201101 2 005",
-         "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain."),
-        ("bismillah", "19870918 201101 2 005",
-         "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain."),
+        (
+            "password123",
+            "19870918 201101 2 005",
+            "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain.",
+        ),
+        (
+            "bismillah",
+            "19870918 201101 2 005",
+            "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain.",
+        ),
         ("Ab3-xyz", "19870918 201101 2 005", "Kata sandi minimal 8 karakter."),
-        ("x198709182011012005", "19870918 201101 2 005",
-         "Kata sandi tidak boleh memuat NIP Anda."),
+        ("x198709182011012005", "19870918 201101 2 005", "Kata sandi tidak boleh memuat NIP Anda."),
         (ADMIN_PASSWORD, "19870918 201101 2 00", "NIP harus 18 digit (yang diisi 17 digit)."),
-        (ADMIN_PASSWORD, "19870230 201101 2 005",
-         "Delapan digit pertama NIP bukan tanggal lahir yang sah."),
+        (
+            ADMIN_PASSWORD,
+            "19870230 201101 2 005",
+            "Delapan digit pertama NIP bukan tanggal lahir yang sah.",
+        ),
     ],
 )
 def test_create_admin_refuses_bad_input(cli, password, nip, message):
@@ -223,8 +256,17 @@ def test_create_admin_promotes_an_existing_employee_and_ends_their_sessions(
 ):
     head, boss, staff = factory.team(1)
     old_session = login_as(staff[0])
-    result = cli("create-admin", "--nip", staff[0].nip, "--name", staff[0].name,
-                 "--instansi-code", head.instansi.code, "--password", ADMIN_PASSWORD)
+    result = cli(
+        "create-admin",
+        "--nip",
+        staff[0].nip,
+        "--name",
+        staff[0].name,
+        "--instansi-code",
+        head.instansi.code,
+        "--password",
+        ADMIN_PASSWORD,
+    )
     assert result.exit_code == 0, result.output
     assert _db.session.scalar(select(func.count()).select_from(Employee)) == 3
     promoted = _db.session.get(Employee, staff[0].id)
@@ -241,8 +283,17 @@ def test_create_admin_refuses_a_nip_of_another_instansi(cli, factory):
 
 
 def test_create_admin_needs_a_name_for_a_new_instansi(cli):
-    result = cli("create-admin", "--nip", "19870918 201101 2 005", "--name", "Wulan",
-                 "--instansi-code", "BARU", "--password", ADMIN_PASSWORD)
+    result = cli(
+        "create-admin",
+        "--nip",
+        "19870918 201101 2 005",
+        "--name",
+        "Wulan",
+        "--instansi-code",
+        "BARU",
+        "--password",
+        ADMIN_PASSWORD,
+    )
     assert result.exit_code == 1
     assert "Instansi BARU belum ada" in result.output
     assert _db.session.scalar(select(func.count()).select_from(Instansi)) == 0

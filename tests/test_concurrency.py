@@ -34,8 +34,7 @@ def team(factory):
     admin = factory.employee(owner.unit, is_admin=True)
     period = factory.period(owner.instansi)
     db.session.commit()
-    return {"owner": owner, "evaluator": boss, "admin": admin, "period": period,
-            "factory": factory}
+    return {"owner": owner, "evaluator": boss, "admin": admin, "period": period, "factory": factory}
 
 
 @pytest.fixture
@@ -104,16 +103,20 @@ def _race(app, target_id: int, moves: list[tuple[int, str, str]]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [("approve", "request_revision"), ("approve", "approve"),
-     ("request_revision", "request_revision")],
+    [
+        ("approve", "request_revision"),
+        ("approve", "approve"),
+        ("request_revision", "request_revision"),
+    ],
 )
 def test_two_sessions_fire_on_one_target_at_once(app, team, slow_audit, first, second):
     target = _discussed(team)
     before = _history_count(target.id)
     evaluator = team["evaluator"].id
 
-    outcomes = _race(app, target.id, [(evaluator, first, "Perbaiki"),
-                                      (evaluator, second, "Perbaiki")])
+    outcomes = _race(
+        app, target.id, [(evaluator, first, "Perbaiki"), (evaluator, second, "Perbaiki")]
+    )
 
     assert outcomes.count("conflict") == 1
     [winner] = [o for o in outcomes if o != "conflict"]
@@ -123,8 +126,9 @@ def test_two_sessions_fire_on_one_target_at_once(app, team, slow_audit, first, s
     assert stored.state == {"approve": "approved", "request_revision": "drafted"}[winner]
     assert stored.version == 3
     [row] = db.session.scalars(
-        select(TargetHistory).where(TargetHistory.target_id == target.id,
-                                    TargetHistory.version == 3)
+        select(TargetHistory).where(
+            TargetHistory.target_id == target.id, TargetHistory.version == 3
+        )
     ).all()
     assert row.trigger == winner
 
@@ -133,8 +137,14 @@ def test_evaluator_and_admin_reopen_at_once(app, team, slow_audit):
     target = _discussed(team)
     engine.fire(target, "approve", team["evaluator"])
     db.session.commit()
-    outcomes = _race(app, target.id, [(team["evaluator"].id, "reopen", "Salah hitung"),
-                                      (team["admin"].id, "reopen", "Koreksi admin")])
+    outcomes = _race(
+        app,
+        target.id,
+        [
+            (team["evaluator"].id, "reopen", "Salah hitung"),
+            (team["admin"].id, "reopen", "Koreksi admin"),
+        ],
+    )
     assert sorted(outcomes) == ["conflict", "reopen"]
     assert _history_count(target.id) == 3
     assert db.session.get(Target, target.id).state == "discussed"
@@ -153,8 +163,11 @@ def test_two_clients_race_over_http(app, team, login_as, slow_audit):
 
     def post(tab, trigger):
         barrier.wait(timeout=10)
-        response = tab.post(url + trigger, {"version": version, "view": "card",
-                                            "reason": "Perjelas satuan"}, htmx=True)
+        response = tab.post(
+            url + trigger,
+            {"version": version, "view": "card", "reason": "Perjelas satuan"},
+            htmx=True,
+        )
         return trigger, response.status_code, response.get_data(as_text=True)
 
     with ThreadPoolExecutor(2) as pool:
@@ -180,8 +193,9 @@ def test_a_stale_version_gets_409_with_the_fresh_card(app, team, login_as):
     first, second = login_as(team["evaluator"]), login_as(team["evaluator"])
     url = f"/target/{target.id}/aksi/approve"
     assert first.post(url, {"version": "2", "view": "card"}, htmx=True).status_code == 200
-    engine.fire(db.session.get(Target, target.id), "reopen", team["admin"],
-                reason="Perlu dibahas ulang")
+    engine.fire(
+        db.session.get(Target, target.id), "reopen", team["admin"], reason="Perlu dibahas ulang"
+    )
     db.session.commit()
 
     response = second.post(url, {"version": "2", "view": "card"}, htmx=True)
@@ -245,8 +259,7 @@ def test_a_comment_submitted_twice_at_the_same_moment_creates_one(app, team, log
     assert db.session.scalar(select(func.count()).select_from(TargetComment)) == 1
 
 
-def test_deleting_a_draft_while_it_is_submitted_keeps_the_submitted_target(app, team,
-                                                                          slow_audit):
+def test_deleting_a_draft_while_it_is_submitted_keeps_the_submitted_target(app, team, slow_audit):
     """The owner deletes a draft in one tab while submitting it in another: the delete
     must lose (409), not wipe a submitted target together with its history."""
     target = team["factory"].target(team["owner"], team["period"])

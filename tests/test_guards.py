@@ -35,17 +35,31 @@ def team(factory):
     admin = factory.employee(owner.unit, is_admin=True)
     period = factory.period(owner.instansi)
     db.session.commit()
-    return SimpleNamespace(owner=owner, evaluator=boss, admin=admin, head=head, period=period,
-                           factory=factory)
+    return SimpleNamespace(
+        owner=owner, evaluator=boss, admin=admin, head=head, period=period, factory=factory
+    )
 
 
-def _facts(*, months=(1,) * 12, quantity=12, title="Laporan", is_open=True, evaluator=True,
-           today=date(2026, 6, 1), end=YEAR_END):
+def _facts(
+    *,
+    months=(1,) * 12,
+    quantity=12,
+    title="Laporan",
+    is_open=True,
+    evaluator=True,
+    today=date(2026, 6, 1),
+    end=YEAR_END,
+):
     period = SimpleNamespace(is_open=is_open, month_count=12, end_date=end)
     evaluator_obj = SimpleNamespace(active=True) if evaluator is True else evaluator
-    target = SimpleNamespace(title=title, quantity=quantity, quantity_unit="laporan",
-                             monthly_quantities=list(months), period=period,
-                             evaluator=evaluator_obj)
+    target = SimpleNamespace(
+        title=title,
+        quantity=quantity,
+        quantity_unit="laporan",
+        monthly_quantities=list(months),
+        period=period,
+        evaluator=evaluator_obj,
+    )
     return guards.Facts(target, today)
 
 
@@ -64,10 +78,14 @@ def test_period_open():
         ({"quantity": None}, "Kuantitas target tahunan belum diisi."),
         ({"quantity": 0}, "Kuantitas target tahunan belum diisi."),
         ({"months": (1,) * 11}, "Rincian target bulanan belum lengkap."),
-        ({"months": (1,) * 11 + (0,)},
-         "Jumlah target bulanan (11) belum sama dengan target tahunan (12)."),
-        ({"months": (2,) * 12},
-         "Jumlah target bulanan (24) belum sama dengan target tahunan (12)."),
+        (
+            {"months": (1,) * 11 + (0,)},
+            "Jumlah target bulanan (11) belum sama dengan target tahunan (12).",
+        ),
+        (
+            {"months": (2,) * 12},
+            "Jumlah target bulanan (24) belum sama dengan target tahunan (12).",
+        ),
     ],
     ids=["no-title", "no-quantity", "zero-quantity", "eleven-months", "sum-short", "sum-over"],
 )
@@ -88,8 +106,12 @@ def test_has_evaluator():
 
 @pytest.mark.parametrize(
     ("today", "passes"),
-    [(date(2026, 6, 1), False), (date(2026, 12, 30), False), (date(2027, 1, 1), True),
-     (date(2027, 3, 1), True)],
+    [
+        (date(2026, 6, 1), False),
+        (date(2026, 12, 30), False),
+        (date(2027, 1, 1), True),
+        (date(2027, 3, 1), True),
+    ],
 )
 def test_reporting_finished_after_the_period(today, passes):
     result = guards.reporting_finished(_facts(today=today))
@@ -114,8 +136,7 @@ HOLDER = {OWNER: "owner", EVALUATOR: "evaluator", ADMIN: "admin"}
 def test_a_closed_period_refuses_every_trigger(team, later_guards_pass, subtests):
     """Every row of the table, fired by every role it names (the admin's revert too)."""
     targets = {
-        row: team.factory.target(team.owner, team.period, state=row.source)
-        for row in TRANSITIONS
+        row: team.factory.target(team.owner, team.period, state=row.source) for row in TRANSITIONS
     }
     team.period.status = PeriodStatus.CLOSED
     db.session.commit()
@@ -124,8 +145,7 @@ def test_a_closed_period_refuses_every_trigger(team, later_guards_pass, subtests
             with subtests.test(trigger=row.trigger, source=row.source, role=role):
                 actor = getattr(team, HOLDER[role])
                 with pytest.raises(InvalidInput) as refused:
-                    engine.fire(target, row.trigger, actor, reason="Alasan",
-                                on=date(2027, 1, 5))
+                    engine.fire(target, row.trigger, actor, reason="Alasan", on=date(2027, 1, 5))
                 assert CLOSED in refused.value.message
                 assert (target.state, target.version) == (row.source, 1)
     assert db.session.scalar(select(func.count()).select_from(TargetHistory)) == 0
@@ -176,8 +196,13 @@ def test_employee_without_atasan_can_draft_but_not_submit(team, login_as):
     loner = team.factory.employee(team.owner.unit)  # no atasan in the system yet
     db.session.commit()
     client = login_as(loner)
-    form = {"title": "Menyusun laporan kepegawaian", "kind": "utama", "quantity": "12",
-            "quantity_unit": "laporan", **{f"month_{i}": "1" for i in range(1, 13)}}
+    form = {
+        "title": "Menyusun laporan kepegawaian",
+        "kind": "utama",
+        "quantity": "12",
+        "quantity_unit": "laporan",
+        **{f"month_{i}": "1" for i in range(1, 13)},
+    }
     response = client.post(f"/skp/{team.period.id}/pegawai/{loner.id}/target/baru", form)
     assert response.status_code == 303
     target = db.session.scalar(select(Target).where(Target.owner_id == loner.id))
@@ -192,8 +217,11 @@ def test_employee_without_atasan_can_draft_but_not_submit(team, login_as):
     page = client.get(f"/target/{target.id}").get_data(as_text=True)
     assert "belum memiliki pejabat penilai" in page
     assert "disabled" in page  # the submit button is shown, blocked, with its reason
-    response = client.post(f"/target/{target.id}/aksi/submit",
-                           {"version": str(target.version), "view": "card"}, htmx=True)
+    response = client.post(
+        f"/target/{target.id}/aksi/submit",
+        {"version": str(target.version), "view": "card"},
+        htmx=True,
+    )
     assert response.status_code == 422
     assert "belum memiliki pejabat penilai" in response.get_data(as_text=True)
     db.session.expire_all()

@@ -56,8 +56,12 @@ def test_a_job_runs_in_a_thread_and_reports_progress(app, factory):
 
 def test_two_runners_of_one_job_run_it_once(app, factory):
     _, boss, _ = factory.team(1)
-    job = Job(kind="test_echo", params={"steps": 2, "pause": 0.2}, created_by_id=boss.id,
-              instansi_id=boss.instansi_id)
+    job = Job(
+        kind="test_echo",
+        params={"steps": 2, "pause": 0.2},
+        created_by_id=boss.id,
+        instansi_id=boss.instansi_id,
+    )
     db.session.add(job)
     db.session.commit()
     threads = [threading.Thread(target=jobs._run_with_app, args=(app, job.id)) for _ in range(2)]
@@ -71,9 +75,16 @@ def test_two_runners_of_one_job_run_it_once(app, factory):
 
 def test_a_job_whose_runner_died_is_run_again(app, factory):
     _, boss, _ = factory.team(1)
-    job = Job(kind="test_echo", params={"steps": 1}, created_by_id=boss.id,
-              instansi_id=boss.instansi_id, status="running", attempts=1, claim="dead",
-              heartbeat_at=utcnow() - jobs.STALE - timedelta(seconds=5))
+    job = Job(
+        kind="test_echo",
+        params={"steps": 1},
+        created_by_id=boss.id,
+        instansi_id=boss.instansi_id,
+        status="running",
+        attempts=1,
+        claim="dead",
+        heartbeat_at=utcnow() - jobs.STALE - timedelta(seconds=5),
+    )
     db.session.add(job)
     db.session.commit()
     assert jobs.revive_if_stale(job) is True
@@ -83,8 +94,16 @@ def test_a_job_whose_runner_died_is_run_again(app, factory):
 
 def test_a_fresh_running_job_is_left_alone(app, factory):
     _, boss, _ = factory.team(1)
-    job = Job(kind="test_echo", params={}, created_by_id=boss.id, instansi_id=boss.instansi_id,
-              status="running", attempts=1, claim="alive", heartbeat_at=utcnow())
+    job = Job(
+        kind="test_echo",
+        params={},
+        created_by_id=boss.id,
+        instansi_id=boss.instansi_id,
+        status="running",
+        attempts=1,
+        claim="alive",
+        heartbeat_at=utcnow(),
+    )
     db.session.add(job)
     db.session.commit()
     assert jobs.revive_if_stale(job) is False
@@ -99,8 +118,13 @@ def test_a_job_that_keeps_failing_stops_after_the_last_attempt(app, factory, mon
         raise RuntimeError("kertas habis")
 
     monkeypatch.setitem(jobs.HANDLERS, "test_broken", broken)
-    job = Job(kind="test_broken", params={}, created_by_id=boss.id,
-              instansi_id=boss.instansi_id, attempts=jobs.MAX_ATTEMPTS - 1)
+    job = Job(
+        kind="test_broken",
+        params={},
+        created_by_id=boss.id,
+        instansi_id=boss.instansi_id,
+        attempts=jobs.MAX_ATTEMPTS - 1,
+    )
     db.session.add(job)
     db.session.commit()
     jobs.run(job.id)
@@ -132,9 +156,18 @@ def test_jobs_run_on_rq_workers_when_redis_is_configured(app, factory):
 
 def test_the_progress_page_polls_until_done(app, factory, login_as):
     _, boss, _ = factory.team(1)
-    job = Job(kind="test_echo", params={}, created_by_id=boss.id, instansi_id=boss.instansi_id,
-              status="running", attempts=1, claim="alive", heartbeat_at=utcnow(), total=4,
-              progress=1)
+    job = Job(
+        kind="test_echo",
+        params={},
+        created_by_id=boss.id,
+        instansi_id=boss.instansi_id,
+        status="running",
+        attempts=1,
+        claim="alive",
+        heartbeat_at=utcnow(),
+        total=4,
+        progress=1,
+    )
     db.session.add(job)
     db.session.commit()
     client = login_as(boss)

@@ -80,7 +80,9 @@ def test_create_shows_a_one_time_password_once(org, admin_client, make_client, d
     created = db.session.scalar(select(Employee).where(Employee.nip == "199001012015012001"))
     assert created.display_name == "Siti Aminah, S.E., M.M."
     assert (created.instansi_id, created.unit_id, created.atasan_id) == (
-        admin.instansi_id, boss.unit_id, boss.id
+        admin.instansi_id,
+        boss.unit_id,
+        boss.id,
     )
     assert created.jenis_jabatan is JenisJabatan.FUNGSIONAL
     assert created.golongan == "III/b"
@@ -130,8 +132,13 @@ def test_edit_changes_the_employee_and_logs_what_changed(org, admin_client, db):
     target = staff[0]
     response = admin_client.post(
         f"/admin/pegawai/{target.id}/ubah",
-        employee_form(target, jabatan="Analis Data Ahli Muda", golongan="III/c",
-                      atasan_nip=head.nip, gelar_depan="Dr."),
+        employee_form(
+            target,
+            jabatan="Analis Data Ahli Muda",
+            golongan="III/c",
+            atasan_nip=head.nip,
+            gelar_depan="Dr.",
+        ),
     )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/pegawai/{target.id}"
@@ -165,9 +172,9 @@ def test_saving_unchanged_logs_nothing(org, admin_client, db):
     head, boss, staff, admin, outsider = org
     response = admin_client.post(f"/admin/pegawai/{staff[0].id}/ubah", employee_form(staff[0]))
     assert response.status_code == 303
-    assert db.session.scalar(
-        select(func.count()).where(AuditEvent.action == "employee.update")
-    ) == 0
+    assert (
+        db.session.scalar(select(func.count()).where(AuditEvent.action == "employee.update")) == 0
+    )
 
 
 def test_superadmin_edits_an_employee_of_another_instansi(org, factory, signed_in, db):
@@ -190,10 +197,18 @@ BAD_INPUT = [
     ("nip", "19900101 201501 2 00", "nip", "NIP harus 18 digit (yang diisi 17 digit)."),
     ("nip", "1990010120150120011", "nip", "NIP harus 18 digit (yang diisi 19 digit)."),
     ("nip", "19900101 2015O1 2 001", "nip", "NIP hanya boleh berisi angka."),
-    ("nip", "19900230 201501 2 001", "nip",
-     "Delapan digit pertama NIP bukan tanggal lahir yang sah."),
-    ("nip", "19900101 200501 2 001", "nip",
-     "TMT CPNS dalam NIP harus setelah pegawai berusia 18 tahun."),
+    (
+        "nip",
+        "19900230 201501 2 001",
+        "nip",
+        "Delapan digit pertama NIP bukan tanggal lahir yang sah.",
+    ),
+    (
+        "nip",
+        "19900101 200501 2 001",
+        "nip",
+        "TMT CPNS dalam NIP harus setelah pegawai berusia 18 tahun.",
+    ),
     ("nip", "19900101 201501 5 001", "nip", "Digit ke-15 NIP (jenis kelamin) harus 1 atau 2."),
     ("nip", "", "nip", "Wajib diisi."),
     ("nip", "1" * 41, "nip", "NIP terlalu panjang."),
@@ -212,11 +227,21 @@ BAD_INPUT = [
     ("email", "bukan-email", "email", "Alamat email tidak valid."),
     ("unit_id", "", "unit_id", "Unit kerja tidak ditemukan di instansi ini."),
     ("unit_id", "99999999", "unit_id", "Unit kerja tidak ditemukan di instansi ini."),
-    ("atasan_nip", "19800512 200501 1 003", "atasan_nip",
-     "Pegawai dengan NIP ini tidak ditemukan di instansi Anda."),
-    ("atasan_nip", "bukan NIP", "atasan_nip",
-     "Pegawai dengan NIP ini tidak ditemukan di instansi Anda."),
+    (
+        "atasan_nip",
+        "19800512 200501 1 003",
+        "atasan_nip",
+        "Pegawai dengan NIP ini tidak ditemukan di instansi Anda.",
+    ),
+    (
+        "atasan_nip",
+        "bukan NIP",
+        "atasan_nip",
+        "Pegawai dengan NIP ini tidak ditemukan di instansi Anda.",
+    ),
 ]
+
+
 def test_bad_input_on_create_and_edit(org, admin_client, db, subtests):
     head, boss, staff, admin, outsider = org
     target = staff[0]
@@ -239,9 +264,10 @@ def test_bad_input_on_create_and_edit(org, admin_client, db, subtests):
                 assert 'aria-invalid="true"' in control
                 assert re.search(rf'aria-describedby="[^"]*\b{error_field}-error"', control)
             assert (employee_count(db), committed(db, target)) == before
-            assert db.session.scalar(
-                select(func.count()).where(AuditEvent.action.like("employee.%"))
-            ) == 0
+            assert (
+                db.session.scalar(select(func.count()).where(AuditEvent.action.like("employee.%")))
+                == 0
+            )
 
 
 def test_duplicate_nip_is_refused(org, admin_client, db):
@@ -268,8 +294,12 @@ CYCLE = "Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh 
 def test_supervisor_cycles_are_refused(org, admin_client, db, subtests):
     head, boss, staff, admin, outsider = org
     people = {"head": head, "boss": boss, "staff": staff[0]}
-    for who, new_atasan in [("boss", "staff"), ("head", "staff"), ("head", "boss"),
-                            ("boss", "boss")]:
+    for who, new_atasan in [
+        ("boss", "staff"),
+        ("head", "staff"),
+        ("head", "boss"),
+        ("boss", "boss"),
+    ]:
         with subtests.test(employee=who, atasan=new_atasan):
             target = people[who]
             before = committed(db, target)
@@ -410,8 +440,14 @@ def test_search_finds_by_name_nip_or_jabatan(org, admin_client, db, subtests):
     outsider.name = "Orang Luar Instansi"
     staff[1].jabatan = "Analis Capaian 100% Kinerja"
     db.session.commit()
-    people = {"head": head, "boss": boss, "staff0": staff[0], "staff1": staff[1],
-              "admin": admin, "outsider": outsider}
+    people = {
+        "head": head,
+        "boss": boss,
+        "staff0": staff[0],
+        "staff1": staff[1],
+        "admin": admin,
+        "outsider": outsider,
+    }
     ids = {name: person.id for name, person in people.items()}
     for query, expected in SEARCHES:
         with subtests.test(query=query):
@@ -434,8 +470,13 @@ def test_list_pages_through_many_employees(org, factory, admin_client, db):
     assert len(rows.findall(second)) == 35 - 25
     assert not set(rows.findall(first)) & set(rows.findall(second))
     # Pages out of range show the nearest page, never an error.
-    for page, same_as in [("99999999999999999999", second), ("3", second), ("0", first),
-                          ("-5", first), ("abc", first)]:
+    for page, same_as in [
+        ("99999999999999999999", second),
+        ("3", second),
+        ("0", first),
+        ("-5", first),
+        ("abc", first),
+    ]:
         response = admin_client.get(f"/admin/pegawai?page={page}")
         assert response.status_code == 200, page
         assert rows.findall(response.get_data(as_text=True)) == rows.findall(same_as), page
@@ -448,9 +489,10 @@ def test_statement_counts_do_not_grow_with_the_number_of_employees(
     org, factory, db, signed_in, count_statements
 ):
     head, boss, staff, admin, outsider = org
-    assert db.session.scalar(
-        select(func.count()).where(Employee.instansi_id == admin.instansi_id)
-    ) == 5
+    assert (
+        db.session.scalar(select(func.count()).where(Employee.instansi_id == admin.instansi_id))
+        == 5
+    )
     clients = {"admin": signed_in(admin), "boss": signed_in(boss)}
     urls = {
         "admin list": ("admin", "/admin/pegawai"),

@@ -29,13 +29,25 @@ def sign_in(make_client):
 @pytest.fixture
 def team(factory):
     head, boss, (owner,) = factory.team(1)
-    last = factory.period(owner.instansi, name="Tahun 2025", start_date=date(2025, 1, 1),
-                          end_date=date(2025, 12, 31), planning_deadline=date(2025, 1, 31))
+    last = factory.period(
+        owner.instansi,
+        name="Tahun 2025",
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 12, 31),
+        planning_deadline=date(2025, 1, 31),
+    )
     period = factory.period(owner.instansi)
     parents = [factory.target(boss, period, title=f"Sasaran bagian {i}") for i in range(3)]
     db.session.commit()
-    return {"factory": factory, "head": head, "boss": boss, "owner": owner, "last": last,
-            "period": period, "parents": parents}
+    return {
+        "factory": factory,
+        "head": head,
+        "boss": boss,
+        "owner": owner,
+        "last": last,
+        "period": period,
+        "parents": parents,
+    }
 
 
 def _statements(count_statements, client, url: str) -> int:
@@ -56,8 +68,9 @@ def _add_targets(team, owner, count: int, start: int) -> None:
     evaluator = owner.atasan
     for i in range(start, start + count):
         parent = team["parents"][i % 3] if owner.atasan_id == boss.id and i % 2 else None
-        target = factory.target(owner, period, title=f"Menyusun laporan kegiatan {i}",
-                                parent=parent)
+        target = factory.target(
+            owner, period, title=f"Menyusun laporan kegiatan {i}", parent=parent
+        )
         kind = i % 4
         if kind >= 1:
             engine.fire(target, "submit", owner)
@@ -72,8 +85,9 @@ def _add_history(team, owner, count: int, start: int) -> None:
     """Last period's targets of ``owner``, for the analysis to compare against."""
     team["last"].status = PeriodStatus.OPEN
     for i in range(start, start + count):
-        team["factory"].target(owner, team["last"], title=f"Menyusun laporan kegiatan {i}",
-                               quantity=6)
+        team["factory"].target(
+            owner, team["last"], title=f"Menyusun laporan kegiatan {i}", quantity=6
+        )
     team["last"].status = PeriodStatus.CLOSED
     db.session.commit()
 
@@ -85,8 +99,9 @@ def _add_subordinates(team, count: int) -> None:
     people = [factory.employee(boss.unit, atasan=boss) for _ in range(count)]
     for n, person in enumerate(people):
         parent = team["parents"][n % 3] if n % 2 else None
-        target = factory.target(person, period, title=f"Menyusun laporan kegiatan {n}",
-                                parent=parent)
+        target = factory.target(
+            person, period, title=f"Menyusun laporan kegiatan {n}", parent=parent
+        )
         engine.fire(target, "submit", person)
     db.session.commit()
 
@@ -125,14 +140,12 @@ def test_my_plan_and_the_subordinates_plan_cost_the_same_for_5_and_50_targets(
     _add_history(team, owner, SMALL, 0)
     _add_subordinates(team, SMALL)  # peers with the same jabatan, for the analysis
     mine, theirs = sign_in(owner), sign_in(boss)
-    small = (_statements(count_statements, mine, url),
-             _statements(count_statements, theirs, url))
+    small = (_statements(count_statements, mine, url), _statements(count_statements, theirs, url))
 
     _add_targets(team, owner, LARGE - SMALL, SMALL)
     _add_history(team, owner, LARGE - SMALL, SMALL)
     _add_subordinates(team, LARGE - SMALL)
-    large = (_statements(count_statements, mine, url),
-             _statements(count_statements, theirs, url))
+    large = (_statements(count_statements, mine, url), _statements(count_statements, theirs, url))
     assert mine.get(url).get_data(as_text=True).count('class="card target"') == LARGE
     html = theirs.get(url).get_data(as_text=True)
     assert html.count('aria-label="Analisis target"') == LARGE

@@ -33,13 +33,24 @@ def w(factory):
     """A team in one instansi, an admin, and last year's and this year's periods."""
     head, boss, (owner, colleague) = factory.team(2)
     admin = factory.employee(owner.unit, is_admin=True)
-    last = factory.period(owner.instansi, name="Tahun 2025", start_date=date(2025, 1, 1),
-                          end_date=date(2025, 12, 31), planning_deadline=date(2025, 1, 31))
+    last = factory.period(
+        owner.instansi,
+        name="Tahun 2025",
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 12, 31),
+        planning_deadline=date(2025, 1, 31),
+    )
     period = factory.period(owner.instansi)
     db.session.commit()
     return SimpleNamespace(
-        factory=factory, head=head, boss=boss, owner=owner, colleague=colleague, admin=admin,
-        last=last, period=period,
+        factory=factory,
+        head=head,
+        boss=boss,
+        owner=owner,
+        colleague=colleague,
+        admin=admin,
+        last=last,
+        period=period,
     )
 
 
@@ -112,8 +123,14 @@ def test_my_plan_leads_to_the_own_plan_of_the_open_period(w, login_as):
 
 def _check_access(w, other, sign_in, expected: dict[str, int], *urls: str) -> None:
     """Each viewer gets the status ``expected`` says, on every URL, as a whole page."""
-    viewers = {"owner": w.owner, "boss": w.boss, "head": w.head, "admin": w.admin,
-               "colleague": w.colleague, "outsider": other.staff}
+    viewers = {
+        "owner": w.owner,
+        "boss": w.boss,
+        "head": w.head,
+        "admin": w.admin,
+        "colleague": w.colleague,
+        "outsider": other.staff,
+    }
     for viewer, status in expected.items():
         client = sign_in(viewers[viewer])
         for url in urls:
@@ -126,10 +143,14 @@ def test_who_sees_a_plan_and_a_target(w, other, sign_in):
     """Owner, supervisor, the supervisor's supervisor and the admin see; a colleague is
     refused; for someone of another instansi the plan does not exist."""
     target = _target(w)
-    _check_access(w, other, sign_in,
-                  {"owner": 200, "boss": 200, "head": 200, "admin": 200, "colleague": 403,
-                   "outsider": 404},
-                  _plan_url(w), f"/target/{target.id}")
+    _check_access(
+        w,
+        other,
+        sign_in,
+        {"owner": 200, "boss": 200, "head": 200, "admin": 200, "colleague": 403, "outsider": 404},
+        _plan_url(w),
+        f"/target/{target.id}",
+    )
 
 
 def test_the_plan_lists_its_targets(w, sign_in):
@@ -152,12 +173,16 @@ def test_the_analysis_is_for_the_supervisors(w, sign_in):
 def test_the_subordinates_plan_shows_the_analysis_per_target(w, sign_in):
     parent = _target(w, owner=w.boss, title="Meningkatnya kualitas kelembagaan")
     _target(w, owner=w.colleague, title="Menyusun laporan evaluasi jabatan", quantity=12)
-    _target(w, owner=w.owner, period=w.last, title="Menyusun laporan evaluasi jabatan",
-            quantity=20)
-    mine = _target(w, title="Menyusun laporan evaluasi jabatan", quantity=40, parent=parent,
-                   monthly=[0] * 9 + [10, 10, 20])
+    _target(w, owner=w.owner, period=w.last, title="Menyusun laporan evaluasi jabatan", quantity=20)
+    mine = _target(
+        w,
+        title="Menyusun laporan evaluasi jabatan",
+        quantity=40,
+        parent=parent,
+        monthly=[0] * 9 + [10, 10, 20],
+    )
     html = sign_in(w.boss).get(_plan_url(w)).get_data(as_text=True)
-    card = html[html.index(f'id="target-{mine.id}"'):]
+    card = html[html.index(f'id="target-{mine.id}"') :]
     assert "Meningkatnya kualitas kelembagaan" in card  # its alignment
     assert "20 laporan" in card  # last period's similar target
     assert "12 laporan" in card and "tinggi" in card  # against the peers' median
@@ -167,9 +192,14 @@ def test_the_subordinates_plan_shows_the_analysis_per_target(w, sign_in):
 
 def test_only_the_owner_opens_the_editors(w, other, sign_in):
     target = _target(w)
-    _check_access(w, other, sign_in,
-                  {"owner": 200, "boss": 403, "admin": 403, "colleague": 403, "outsider": 404},
-                  f"{_plan_url(w)}/target/baru", f"/target/{target.id}/ubah")
+    _check_access(
+        w,
+        other,
+        sign_in,
+        {"owner": 200, "boss": 403, "admin": 403, "colleague": 403, "outsider": 404},
+        f"{_plan_url(w)}/target/baru",
+        f"/target/{target.id}/ubah",
+    )
 
 
 def test_the_editor_shows_the_supervisors_targets_to_support(w, sign_in):
@@ -192,10 +222,13 @@ def test_who_sees_the_cascade(w, other, sign_in):
     """The supervisor, those above and the admin; not the subordinates nor a colleague."""
     parent = _target(w, owner=w.boss, title="Target kepala bagian")
     _target(w, parent=parent, title="Target pendukung")
-    _check_access(w, other, sign_in,
-                  {"boss": 200, "head": 200, "admin": 200, "owner": 403, "colleague": 403,
-                   "outsider": 404},
-                  f"{_plan_url(w, w.boss)}/kaskade")
+    _check_access(
+        w,
+        other,
+        sign_in,
+        {"boss": 200, "head": 200, "admin": 200, "owner": 403, "colleague": 403, "outsider": 404},
+        f"{_plan_url(w, w.boss)}/kaskade",
+    )
 
 
 def test_the_cascade_shows_supporters_unaligned_targets_and_idle_subordinates(w, sign_in):
@@ -206,11 +239,11 @@ def test_the_cascade_shows_supporters_unaligned_targets_and_idle_subordinates(w,
     response = client.get(f"/skp/{w.period.id}/kaskade")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    branch = html[html.index("Target kepala bagian"):html.index('id="unaligned-title"')]
+    branch = html[html.index("Target kepala bagian") : html.index('id="unaligned-title"')]
     assert "Target pendukung" in branch
-    unaligned = html[html.index('id="unaligned-title"'):html.index('id="idle-title"')]
+    unaligned = html[html.index('id="unaligned-title"') : html.index('id="idle-title"')]
     assert "Target lepas" in unaligned and "(1)" in unaligned
-    idle = html[html.index('id="idle-title"'):]
+    idle = html[html.index('id="idle-title"') :]
     assert w.colleague.name in idle and w.owner.name not in idle
 
 
@@ -249,8 +282,9 @@ def test_the_badge_counts_and_follows_each_action(w, sign_in):
     owner, boss = sign_in(w.owner), sign_in(w.boss)
     assert (_badge(owner), _badge(boss)) == (2, 0)
 
-    response = owner.post(f"/target/{first.id}/aksi/submit",
-                          {"version": "1", "view": "card"}, htmx=True)
+    response = owner.post(
+        f"/target/{first.id}/aksi/submit", {"version": "1", "view": "card"}, htmx=True
+    )
     assert response.headers["HX-Trigger"] == "inbox-changed"
     assert (_badge(owner), _badge(boss)) == (1, 1)
     boss.post(f"/target/{first.id}/aksi/approve", {"version": "2", "view": "card"}, htmx=True)
@@ -281,7 +315,9 @@ def test_the_buttons_are_exactly_the_available_actions(w, sign_in):
             response = client.get(f"/target/{target.id}")
             page = response.get_data(as_text=True) if response.status_code == 200 else ""
             assert _buttons(page, target) == _buttons(plan_html, target) == expected, (
-                person, state)
+                person,
+                state,
+            )
 
 
 # -- full pages and fragments --------------------------------------------------------------
@@ -289,8 +325,9 @@ def test_the_buttons_are_exactly_the_available_actions(w, sign_in):
 
 def test_an_htmx_action_returns_only_the_card_and_announces_the_change(w, sign_in):
     target = _target(w)
-    response = sign_in(w.owner).post(f"/target/{target.id}/aksi/submit",
-                                      {"version": "1", "view": "card"}, htmx=True)
+    response = sign_in(w.owner).post(
+        f"/target/{target.id}/aksi/submit", {"version": "1", "view": "card"}, htmx=True
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html
@@ -303,9 +340,11 @@ def test_an_htmx_action_from_the_target_page_returns_its_main_part(w, sign_in):
     target = _target(w)
     engine.fire(target, "submit", w.owner)
     db.session.commit()
-    response = sign_in(w.boss).post(f"/target/{target.id}/aksi/request_revision",
-                                      {"version": "2", "view": "detail",
-                                       "reason": "Satuan kurang tepat"}, htmx=True)
+    response = sign_in(w.boss).post(
+        f"/target/{target.id}/aksi/request_revision",
+        {"version": "2", "view": "detail", "reason": "Satuan kurang tepat"},
+        htmx=True,
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html and html.lstrip().startswith('<div id="target-main">')
@@ -325,9 +364,11 @@ def test_an_action_without_htmx_redirects_to_a_full_page(w, sign_in):
 def test_a_comment_is_appended_as_a_fragment(w, sign_in):
     target = _target(w)
     client = sign_in(w.owner)
-    response = client.post(f"/target/{target.id}/komentar",
-                           {"body": "Mohon masukan", "form_token": secrets.token_hex(16)},
-                           htmx=True)
+    response = client.post(
+        f"/target/{target.id}/komentar",
+        {"body": "Mohon masukan", "form_token": secrets.token_hex(16)},
+        htmx=True,
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html and 'id="discussion"' in html and "Mohon masukan" in html
@@ -338,11 +379,13 @@ def test_comments_and_transitions_share_one_timeline(w, sign_in):
     engine.fire(target, "submit", w.owner)
     db.session.commit()
     client = sign_in(w.boss)
-    client.post(f"/target/{target.id}/komentar",
-                {"body": "Angka Desember terlalu tinggi", "form_token": secrets.token_hex(16)},
-                htmx=True)
+    client.post(
+        f"/target/{target.id}/komentar",
+        {"body": "Angka Desember terlalu tinggi", "form_token": secrets.token_hex(16)},
+        htmx=True,
+    )
     html = client.get(f"/target/{target.id}").get_data(as_text=True)
-    timeline = html[html.index('<ol class="timeline">'):]
+    timeline = html[html.index('<ol class="timeline">') :]
     assert timeline.index("Diajukan ke atasan") < timeline.index("Angka Desember")
     assert w.owner.name in timeline and w.boss.name in timeline
 
@@ -350,7 +393,8 @@ def test_comments_and_transitions_share_one_timeline(w, sign_in):
 def test_a_colleague_cannot_comment(w, sign_in):
     target = _target(w)
     response = sign_in(w.colleague).post(
-        f"/target/{target.id}/komentar", {"body": "Halo", "form_token": secrets.token_hex(16)},
+        f"/target/{target.id}/komentar",
+        {"body": "Halo", "form_token": secrets.token_hex(16)},
         htmx=True,
     )
     assert response.status_code == 403
@@ -362,8 +406,10 @@ def test_a_bad_comment_is_refused_inline(w, sign_in):
     client = sign_in(w.owner)
     cases = [
         ({"body": "", "form_token": secrets.token_hex(16)}, "Tulis komentar terlebih dahulu."),
-        ({"body": "x" * 4001, "form_token": secrets.token_hex(16)},
-         "Komentar paling banyak 4000 karakter."),
+        (
+            {"body": "x" * 4001, "form_token": secrets.token_hex(16)},
+            "Komentar paling banyak 4000 karakter.",
+        ),
         ({"body": "Halo", "form_token": "pendek"}, "Formulir tidak lengkap; muat ulang halaman."),
     ]
     for form, message in cases:
@@ -387,7 +433,10 @@ def test_creating_a_target_sets_the_evaluator_to_the_atasan_with_an_assignment(w
     assert target.monthly_quantities == [1] * 12
     [assignment] = db.session.scalars(select(EvaluatorAssignment)).all()
     assert (assignment.target_id, assignment.evaluator_id, assignment.assigned_by_id) == (
-        target.id, w.boss.id, w.owner.id)
+        target.id,
+        w.boss.id,
+        w.owner.id,
+    )
 
     w.owner.atasan_id = w.head.id  # the supervisor changes later: existing targets keep theirs
     db.session.commit()
@@ -442,23 +491,29 @@ def test_an_unknown_kind_is_refused(w, sign_in):
 
 
 def test_the_form_comes_back_with_what_was_typed(w, sign_in):
-    response = sign_in(w.owner).post(f"{_plan_url(w)}/target/baru",
-                                     _form(quantity="dua belas", title="Judul yang saya tulis"))
+    response = sign_in(w.owner).post(
+        f"{_plan_url(w)}/target/baru", _form(quantity="dua belas", title="Judul yang saya tulis")
+    )
     html = response.get_data(as_text=True)
     assert 'value="dua belas"' in html and 'value="Judul yang saya tulis"' in html
 
 
 def test_monthly_targets_that_do_not_add_up_are_refused(w, sign_in, subtests):
     client = sign_in(w.owner)
-    cases = [({"month_12": "2"}, 13), ({"month_1": "0"}, 11),
-             ({f"month_{i}": "0" for i in range(1, 13)}, 0)]
+    cases = [
+        ({"month_12": "2"}, 13),
+        ({"month_1": "0"}, 11),
+        ({f"month_{i}": "0" for i in range(1, 13)}, 0),
+    ]
     for months, total in cases:
         with subtests.test(total=total):
             response = client.post(f"{_plan_url(w)}/target/baru", _form(**months))
             html = response.get_data(as_text=True)
             assert response.status_code == 422
-            assert (f'<p class="field-error" role="alert">Jumlah target bulanan {total} belum '
-                    "sama dengan kuantitas tahunan 12.</p>") in html
+            assert (
+                f'<p class="field-error" role="alert">Jumlah target bulanan {total} belum '
+                "sama dengan kuantitas tahunan 12.</p>"
+            ) in html
             assert "monthly-sum--off" in html  # the running sum says so too
             assert _counts() == (0, 0)
 
@@ -483,8 +538,7 @@ def test_a_cascade_link_outside_the_supervisors_targets_is_refused(w, other, sig
     before = _counts()
     for case, parent_id in links.items():
         with subtests.test(case=case):
-            response = client.post(f"{_plan_url(w)}/target/baru",
-                                   _form(parent_id=str(parent_id)))
+            response = client.post(f"{_plan_url(w)}/target/baru", _form(parent_id=str(parent_id)))
             assert response.status_code == 422
             assert _field_error(response.get_data(as_text=True), "parent_id") == (
                 "Target atasan tidak valid: pilih salah satu target atasan langsung Anda pada "
@@ -495,11 +549,11 @@ def test_a_cascade_link_outside_the_supervisors_targets_is_refused(w, other, sig
 
 def test_a_cascade_link_to_the_supervisors_target_is_accepted(w, sign_in):
     parent = _target(w, owner=w.boss)
-    response = sign_in(w.owner).post(f"{_plan_url(w)}/target/baru",
-                                      _form(parent_id=str(parent.id)))
+    response = sign_in(w.owner).post(f"{_plan_url(w)}/target/baru", _form(parent_id=str(parent.id)))
     assert response.status_code == 303
     assert db.session.scalar(select(Target).where(Target.owner_id == w.owner.id)).parent_id == (
-        parent.id)
+        parent.id
+    )
 
 
 def test_no_target_in_a_closed_period(w, sign_in):
@@ -534,9 +588,15 @@ def test_the_owner_edits_a_draft(w, sign_in):
     target = _target(w)
     old_title = target.title
     client = sign_in(w.owner)
-    response = client.post(f"/target/{target.id}/ubah",
-                           _form(title="Judul baru", quantity="24",
-                                 **{f"month_{i}": "2" for i in range(1, 13)}, version="1"))
+    response = client.post(
+        f"/target/{target.id}/ubah",
+        _form(
+            title="Judul baru",
+            quantity="24",
+            **{f"month_{i}": "2" for i in range(1, 13)},
+            version="1",
+        ),
+    )
     assert response.status_code == 303
     db.session.expire_all()
     target = db.session.get(Target, target.id)
@@ -567,10 +627,13 @@ def test_a_submitted_target_cannot_be_edited(w, sign_in, state):
 def test_an_edit_with_a_stale_version_is_a_conflict(w, sign_in):
     target = _target(w)
     client = sign_in(w.owner)
-    assert client.post(f"/target/{target.id}/ubah",
-                       _form(title="Dari tab pertama", version="1")).status_code == 303
-    response = client.post(f"/target/{target.id}/ubah",
-                           _form(title="Dari tab kedua", version="1"))
+    assert (
+        client.post(
+            f"/target/{target.id}/ubah", _form(title="Dari tab pertama", version="1")
+        ).status_code
+        == 303
+    )
+    response = client.post(f"/target/{target.id}/ubah", _form(title="Dari tab kedua", version="1"))
     assert response.status_code == 409
     assert "baru saja diubah di tempat lain" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -579,8 +642,7 @@ def test_an_edit_with_a_stale_version_is_a_conflict(w, sign_in):
 
 def test_an_edit_with_bad_input_changes_nothing(w, sign_in):
     target = _target(w)
-    response = sign_in(w.owner).post(f"/target/{target.id}/ubah",
-                                      _form(quantity="-3", version="1"))
+    response = sign_in(w.owner).post(f"/target/{target.id}/ubah", _form(quantity="-3", version="1"))
     assert response.status_code == 422
     assert "tidak boleh negatif" in _field_error(response.get_data(as_text=True), "quantity")
     db.session.expire_all()
@@ -593,8 +655,9 @@ def test_a_colleague_cannot_edit_or_delete(w, other, sign_in):
     client = sign_in(w.colleague)
     assert client.post(f"/target/{target.id}/ubah", _form(version="1")).status_code == 403
     assert client.post(f"/target/{target.id}/hapus", {"version": "1"}).status_code == 403
-    assert sign_in(other.staff).post(f"/target/{target.id}/hapus",
-                                     {"version": "1"}).status_code == 404
+    assert (
+        sign_in(other.staff).post(f"/target/{target.id}/hapus", {"version": "1"}).status_code == 404
+    )
     assert _counts() == (1, 12)
 
 
@@ -620,8 +683,11 @@ def test_a_draft_with_history_cannot_be_deleted(w, sign_in):
 
 
 def _fire(client, target, trigger, version, **extra):
-    return client.post(f"/target/{target.id}/aksi/{trigger}",
-                       {"version": str(version), "view": "card", **extra}, htmx=True)
+    return client.post(
+        f"/target/{target.id}/aksi/{trigger}",
+        {"version": str(version), "view": "card", **extra},
+        htmx=True,
+    )
 
 
 def test_a_trigger_the_state_does_not_allow_is_409(w, sign_in):
@@ -635,10 +701,20 @@ def test_a_trigger_the_state_does_not_allow_is_409(w, sign_in):
 
 def test_a_trigger_the_role_does_not_allow_is_refused(w, other, sign_in):
     target = _target(w, state="discussed")
-    people = {"owner": w.owner, "head": w.head, "colleague": w.colleague, "admin": w.admin,
-              "outsider": other.staff}
-    for person, status in (("owner", 403), ("head", 403), ("colleague", 403), ("admin", 403),
-                           ("outsider", 404)):
+    people = {
+        "owner": w.owner,
+        "head": w.head,
+        "colleague": w.colleague,
+        "admin": w.admin,
+        "outsider": other.staff,
+    }
+    for person, status in (
+        ("owner", 403),
+        ("head", 403),
+        ("colleague", 403),
+        ("admin", 403),
+        ("outsider", 404),
+    ):
         response = _fire(sign_in(people[person]), target, "approve", 1)
         assert response.status_code == status, person
         if status == 403:
@@ -661,8 +737,9 @@ def test_a_missing_reason_is_422_with_the_message(w, sign_in):
 
 def test_a_missing_version_is_refused(w, sign_in):
     target = _target(w)
-    response = sign_in(w.owner).post(f"/target/{target.id}/aksi/submit", {"view": "card"},
-                                      htmx=True)
+    response = sign_in(w.owner).post(
+        f"/target/{target.id}/aksi/submit", {"view": "card"}, htmx=True
+    )
     assert response.status_code == 422
     assert "Formulir tidak lengkap (versi)" in response.get_data(as_text=True)
 
@@ -697,7 +774,8 @@ def test_copy_last_period_creates_drafts_once(w, sign_in):
         select(Target).where(Target.period_id == w.period.id).order_by(Target.position)
     ).all()
     assert [(t.title, t.quantity, t.state, t.version) for t in copies] == [
-        ("Menyusun analisis jabatan", 10, "drafted", 1), ("Evaluasi kelembagaan", 4, "drafted", 1)
+        ("Menyusun analisis jabatan", 10, "drafted", 1),
+        ("Evaluasi kelembagaan", 4, "drafted", 1),
     ]
     assert all(sum(t.monthly_quantities) == t.quantity for t in copies)
     assert all(t.copied_from_id and t.evaluator_id == w.boss.id for t in copies)
@@ -741,8 +819,11 @@ def test_bulk_approve_reports_each_failure_and_approves_the_rest(w, sign_in):
     assert "“Target bulk 1”: Target ini baru saja diubah orang lain" in page
     db.session.expire_all()
     states = {t.title: db.session.get(Target, t.id).state for t in targets}
-    assert states == {"Target bulk 0": "approved", "Target bulk 1": "discussed",
-                      "Target bulk 2": "approved"}
+    assert states == {
+        "Target bulk 0": "approved",
+        "Target bulk 1": "discussed",
+        "Target bulk 2": "approved",
+    }
     approvals = db.session.scalars(
         select(TargetHistory).where(TargetHistory.trigger == "approve")
     ).all()
@@ -755,9 +836,10 @@ def test_bulk_approve_by_someone_else_approves_nothing(w, sign_in):
     engine.fire(target, "submit", w.owner)
     db.session.commit()
     client = sign_in(w.head)
-    response = client.raw.post(f"{_plan_url(w)}/setujui",
-                               data={"target": [f"{target.id}:2"],
-                                     "csrf_token": client.csrf_token()})
+    response = client.raw.post(
+        f"{_plan_url(w)}/setujui",
+        data={"target": [f"{target.id}:2"], "csrf_token": client.csrf_token()},
+    )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "tidak berwenang" in page
@@ -787,14 +869,19 @@ def test_html_in_titles_and_comments_is_escaped(w, sign_in):
     assert client.post(f"{_plan_url(w)}/target/baru", _form(title=SCRIPT)).status_code == 303
     target = db.session.scalar(select(Target))
     assert target.title == SCRIPT
-    client.post(f"/target/{target.id}/komentar",
-                {"body": SCRIPT, "form_token": secrets.token_hex(16)}, htmx=True)
+    client.post(
+        f"/target/{target.id}/komentar",
+        {"body": SCRIPT, "form_token": secrets.token_hex(16)},
+        htmx=True,
+    )
     engine.fire(target, "submit", w.owner)
     db.session.commit()
     boss = sign_in(w.boss)
     pages = [
-        client.get(_plan_url(w)), client.get(f"/target/{target.id}"),
-        boss.get("/perlu-tindakan"), boss.get(_plan_url(w)),
+        client.get(_plan_url(w)),
+        client.get(f"/target/{target.id}"),
+        boss.get("/perlu-tindakan"),
+        boss.get(_plan_url(w)),
         boss.get(f"/skp/{w.period.id}/kaskade"),
     ]
     for page in pages:

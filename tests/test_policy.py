@@ -50,8 +50,9 @@ def org(factory, db) -> Org:
     admin_b = factory.employee(unit_b, atasan=head_b, is_admin=True)
     superadmin = factory.employee(unit_b, atasan=head_b, is_superadmin=True)
     db.session.commit()
-    return Org(head, boss, staff, staff2, peer, peer_staff, admin, head_b, staff_b, admin_b,
-               superadmin)
+    return Org(
+        head, boss, staff, staff2, peer, peer_staff, admin, head_b, staff_b, admin_b, superadmin
+    )
 
 
 # user → {target: (relation, may view the profile, may manage the employee, refusal)}.
@@ -163,9 +164,10 @@ def test_the_subtree_follows_the_whole_chain(org, factory, db):
         deep = factory.employee(org.head.unit, atasan=deep)
         chain.append(deep)
     db.session.commit()
-    assert policy.supervisor_chain_ids(deep.id) == [
-        e.id for e in reversed(chain[:-1])
-    ] + [org.boss.id, org.head.id]
+    assert policy.supervisor_chain_ids(deep.id) == [e.id for e in reversed(chain[:-1])] + [
+        org.boss.id,
+        org.head.id,
+    ]
     assert policy.relation(org.head, deep) == "subtree"
     assert policy.relation(org.staff, deep) == "subtree"
     assert policy.relation(deep, org.staff) is None
@@ -205,12 +207,20 @@ def test_another_instansi_cannot_be_told_from_nothing(org, signed_in, htmx):
 
 
 def test_admin_pages_are_for_admins(org, signed_in, subtests):
-    for user, status in [("staff", 403), ("boss", 403), ("head", 403), ("admin", 200),
-                         ("super", 200)]:
+    for user, status in [
+        ("staff", 403),
+        ("boss", 403),
+        ("head", 403),
+        ("admin", 200),
+        ("super", 200),
+    ]:
         client = signed_in(org[user])
-        for url, htmx in [("/admin/pegawai", False), ("/admin/pegawai?q=a", True),
-                          ("/admin/pegawai/baru", False),
-                          (f"/admin/pegawai/{org.staff.id}/ubah", False)]:
+        for url, htmx in [
+            ("/admin/pegawai", False),
+            ("/admin/pegawai?q=a", True),
+            ("/admin/pegawai/baru", False),
+            (f"/admin/pegawai/{org.staff.id}/ubah", False),
+        ]:
             with subtests.test(user=user, url=url):
                 assert client.get(url, htmx=htmx).status_code == status
 
@@ -232,9 +242,12 @@ def test_editing_someone_one_may_not_manage_changes_nothing(org, signed_in, db, 
             assert response.status_code == status
             db.session.rollback()
             assert db.session.get(Employee, org.staff.id).jabatan == "Analis Kebijakan"
-            assert db.session.scalar(
-                select(func.count()).where(AuditEvent.action == "employee.update")
-            ) == 0
+            assert (
+                db.session.scalar(
+                    select(func.count()).where(AuditEvent.action == "employee.update")
+                )
+                == 0
+            )
 
 
 def test_edit_link_only_for_those_who_may_edit(org, signed_in):

@@ -62,9 +62,9 @@ def test_plain_post_without_token_is_refused(people, signed_in, db):
     assert "<html" in page
     db.session.rollback()
     assert db.session.get(Employee, boss.id).language == "id"
-    assert db.session.scalar(
-        select(func.count()).where(AuditEvent.action == "employee.language")
-    ) == 0
+    assert (
+        db.session.scalar(select(func.count()).where(AuditEvent.action == "employee.language")) == 0
+    )
 
 
 def test_post_with_a_forged_token_is_refused(people, signed_in, db):
@@ -375,8 +375,12 @@ def test_no_page_carries_inline_script_or_style(people, signed_in, make_client, 
         }
     )
     boss_client = signed_in(boss)
-    pages.update({"boss home": boss_client.get("/"), "boss profile": boss_client.get(
-        f"/pegawai/{staff[0].id}")})
+    pages.update(
+        {
+            "boss home": boss_client.get("/"),
+            "boss profile": boss_client.get(f"/pegawai/{staff[0].id}"),
+        }
+    )
     staff_client = signed_in(staff[0])
     pages.update(
         {

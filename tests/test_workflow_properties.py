@@ -47,14 +47,15 @@ class PlanningWorkflow(RuleBasedStateMachine):
         admin = factory.employee(owner.unit, is_admin=True)
         self.period = factory.period(owner.instansi)
         self.people = {
-            "owner": owner.id, "evaluator": boss.id, "admin": admin.id,
-            "evaluator_supervisor": head.id, "stranger": stranger.id,
+            "owner": owner.id,
+            "evaluator": boss.id,
+            "admin": admin.id,
+            "evaluator_supervisor": head.id,
+            "stranger": stranger.id,
         }
         # The last target starts incomplete: its months do not add up to the quantity.
         self.targets = [factory.target(owner, self.period).id for _ in range(TARGETS - 1)]
-        self.targets.append(
-            factory.target(owner, self.period, quantity=5, monthly=[1] * 12).id
-        )
+        self.targets.append(factory.target(owner, self.period, quantity=5, monthly=[1] * 12).id)
         self.complete = {tid: True for tid in self.targets}
         self.complete[self.targets[-1]] = False
         self.edits = dict.fromkeys(self.targets, 0)
@@ -123,9 +124,17 @@ class PlanningWorkflow(RuleBasedStateMachine):
         allowed = person == "owner" and target.state == DRAFTED and not stale
         monthly = spread_evenly(quantity if complete else quantity + 1, 12)
         data = TargetInput(
-            title=f"Target diubah {quantity}", kind=TargetKind.UTAMA, parent_id=None,
-            indicator="", lower_is_better=False, quantity=quantity, quantity_unit="laporan",
-            quality_target=100, time_months=12, cost=None, monthly=monthly,
+            title=f"Target diubah {quantity}",
+            kind=TargetKind.UTAMA,
+            parent_id=None,
+            indicator="",
+            lower_is_better=False,
+            quantity=quantity,
+            quantity_unit="laporan",
+            quality_target=100,
+            time_months=12,
+            cost=None,
+            monthly=monthly,
         )
         version = target.version - 1 if stale else target.version
         target_id = target.id
@@ -151,8 +160,9 @@ class PlanningWorkflow(RuleBasedStateMachine):
         history: dict[int, list] = {tid: [] for tid in self.targets}
         h = TargetHistory
         for row in db.session.execute(
-            select(h.target_id, h.version, h.trigger, h.from_state, h.to_state, h.actor_id,
-                   h.reason)
+            select(
+                h.target_id, h.version, h.trigger, h.from_state, h.to_state, h.actor_id, h.reason
+            )
             .where(h.target_id.in_(self.targets))
             .order_by(h.target_id, h.version)
         ):

@@ -170,8 +170,9 @@ def test_every_state_trigger_and_role(case, state, trigger, person):
 
     if expected is not None:
         with pytest.raises(expected) as refused:
-            engine.fire(target, trigger, actor, reason="Alasan uji", expected_version=1,
-                        on=AFTER_PERIOD)
+            engine.fire(
+                target, trigger, actor, reason="Alasan uji", expected_version=1, on=AFTER_PERIOD
+            )
         assert refused.value.message  # a message for the person, in Indonesian
         assert _stored(target.id) == (state, 1)
         assert len(_history(target.id)) == before_history == 0
@@ -180,23 +181,28 @@ def test_every_state_trigger_and_role(case, state, trigger, person):
 
     row = transition_for(trigger, state)
     started = datetime.now(UTC)
-    history = engine.fire(target, trigger, actor, reason="  Alasan uji  ", expected_version=1,
-                          on=AFTER_PERIOD)
+    history = engine.fire(
+        target, trigger, actor, reason="  Alasan uji  ", expected_version=1, on=AFTER_PERIOD
+    )
 
     assert _stored(target.id) == (row.dest, 2)
     assert (target.state, target.version) == (row.dest, 2)
     rows = _history(target.id)
     assert rows == [history]
-    assert (history.actor_id, history.trigger, history.from_state, history.to_state,
-            history.reason, history.version) == (actor.id, trigger, state, row.dest,
-                                                 "Alasan uji", 2)
+    assert (
+        history.actor_id,
+        history.trigger,
+        history.from_state,
+        history.to_state,
+        history.reason,
+        history.version,
+    ) == (actor.id, trigger, state, row.dest, "Alasan uji", 2)
     assert history.occurred_at.tzinfo is not None
     assert started - timedelta(seconds=5) <= history.occurred_at <= datetime.now(UTC)
     [event] = _audit(target.id, f"target.{trigger}")
     assert event.actor_id == actor.id
     assert event.instansi_id == target.instansi_id
-    assert event.summary == {"from": state, "to": row.dest, "reason": "Alasan uji",
-                             "version": 2}
+    assert event.summary == {"from": state, "to": row.dest, "reason": "Alasan uji", "version": 2}
 
 
 REASON_ROWS = [
@@ -221,8 +227,12 @@ def test_a_required_reason_must_be_given(case, row, reason):
 def test_a_reason_longer_than_the_limit_is_refused(case):
     target = _target_in(case, "discussed")
     with pytest.raises(InvalidInput) as refused:
-        engine.fire(target, "request_revision", case["people"]["evaluator"],
-                    reason="x" * (engine.REASON_MAX + 1))
+        engine.fire(
+            target,
+            "request_revision",
+            case["people"]["evaluator"],
+            reason="x" * (engine.REASON_MAX + 1),
+        )
     assert refused.value.field == "reason"
     assert _stored(target.id) == ("discussed", 1)
 
@@ -256,16 +266,28 @@ def test_a_chain_of_transitions_numbers_the_history_by_version(case):
     people = case["people"]
     target = _target_in(case, "drafted")
     steps = [
-        ("submit", "owner", ""), ("request_revision", "evaluator", "Perjelas indikator"),
-        ("submit", "owner", ""), ("approve", "evaluator", ""),
-        ("reopen", "admin", "Salah setujui"), ("approve", "evaluator", ""),
-        ("submit_report", "owner", ""), ("return_report", "evaluator", "Bukti kurang"),
-        ("submit_report", "owner", ""), ("evaluate", "evaluator", ""),
-        ("follow_up", "evaluator", ""), ("revert", "admin", "Koreksi data"),
+        ("submit", "owner", ""),
+        ("request_revision", "evaluator", "Perjelas indikator"),
+        ("submit", "owner", ""),
+        ("approve", "evaluator", ""),
+        ("reopen", "admin", "Salah setujui"),
+        ("approve", "evaluator", ""),
+        ("submit_report", "owner", ""),
+        ("return_report", "evaluator", "Bukti kurang"),
+        ("submit_report", "owner", ""),
+        ("evaluate", "evaluator", ""),
+        ("follow_up", "evaluator", ""),
+        ("revert", "admin", "Koreksi data"),
     ]
     for version, (trigger, person, reason) in enumerate(steps, start=2):
-        engine.fire(target, trigger, people[person], reason=reason,
-                    expected_version=version - 1, on=AFTER_PERIOD)
+        engine.fire(
+            target,
+            trigger,
+            people[person],
+            reason=reason,
+            expected_version=version - 1,
+            on=AFTER_PERIOD,
+        )
         assert target.version == version
     rows = sorted(_history(target.id), key=lambda h: h.version)
     assert [h.version for h in rows] == list(range(2, len(steps) + 2))
@@ -273,18 +295,28 @@ def test_a_chain_of_transitions_numbers_the_history_by_version(case):
     assert all(a.to_state == b.from_state for a, b in zip(rows, rows[1:], strict=False))
     assert _stored(target.id) == ("evaluated", len(steps) + 1)
     audited = db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.object_id == target.id, AuditEvent.action.like("target.%"),
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.object_id == target.id,
+            AuditEvent.action.like("target.%"),
             AuditEvent.action != "target.create",
         )
     )
     assert audited == len(steps)
 
 
-@pytest.mark.parametrize(("state", "trigger"), [
-    ("approved", "reopen"), ("approved", "revert"), ("discussed", "revert"),
-    ("reported", "revert"), ("evaluated", "revert"), ("followed_up", "revert"),
-])
+@pytest.mark.parametrize(
+    ("state", "trigger"),
+    [
+        ("approved", "reopen"),
+        ("approved", "revert"),
+        ("discussed", "revert"),
+        ("reported", "revert"),
+        ("evaluated", "revert"),
+        ("followed_up", "revert"),
+    ],
+)
 def test_an_admin_cannot_override_their_own_targets(case, state, trigger):
     """The admin's override is over other people's targets: on their own plan an admin
     is an owner like any other, or they could undo their own evaluation."""

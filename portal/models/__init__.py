@@ -9,6 +9,7 @@ from portal.models.evaluations import (
     FollowUpKind,
     Letter,
 )
+from portal.models.imports import ImportBatch
 from portal.models.jobs import Job
 from portal.models.org import Instansi, Unit
 from portal.models.people import AuthFailure, Employee
@@ -36,6 +37,7 @@ __all__ = [
     "Evidence",
     "FollowUpItem",
     "FollowUpKind",
+    "ImportBatch",
     "EvaluatorAssignment",
     "Instansi",
     "Job",

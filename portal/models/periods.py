@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.org import Instansi
-from portal.models.types import str_enum
+from portal.models.types import UTCDateTime, str_enum
 
 
 class Scheme(StrEnum):
@@ -51,9 +51,13 @@ class Period(db.Model):
     report_deadline_day: Mapped[int] = mapped_column(default=5)
     weight_skp: Mapped[int] = mapped_column(default=60)
     weight_perilaku: Mapped[int] = mapped_column(default=40)
+    # Evaluations should be finished by this day (shown on the period's progress page).
+    evaluation_deadline: Mapped[date | None]
     status: Mapped[PeriodStatus] = mapped_column(
         str_enum(PeriodStatus, 10), default=PeriodStatus.OPEN
     )
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
 
     instansi: Mapped[Instansi] = relationship()
 

@@ -154,10 +154,16 @@ class EvaluatorAssignment(db.Model):
     target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), index=True)
     evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    # The interim note from the departing evaluator or the admin to the new one.
     note: Mapped[str] = mapped_column(Text, default="")
+    # "plt" / "plh" when the new evaluator acts for an absent official (``acting_for``);
+    # "" for a definitive supervisor.
+    acting: Mapped[str] = mapped_column(String(3), default="")
+    acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     evaluator: Mapped[Employee | None] = relationship(foreign_keys=[evaluator_id])
+    acting_for: Mapped[Employee | None] = relationship(foreign_keys=[acting_for_id])
 
 
 class TargetComment(db.Model):
