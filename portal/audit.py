@@ -33,6 +33,7 @@ def record(
         action=action,
         object_type=type(obj).__name__ if obj is not None else None,
         object_id=getattr(obj, "id", None),
+        subject_id=subject_of(obj),
         summary=summary or {},
     )
     if has_request_context():
@@ -40,3 +41,21 @@ def record(
         event.user_agent = (request.user_agent.string or "")[:300]
     db.session.add(event)
     return event
+
+
+# Where each kind of object keeps the employee whose data it is.
+SUBJECT_ATTRIBUTES = ("owner_id", "employee_id")
+
+
+def subject_of(obj: Any) -> int | None:
+    """The employee an object's data belongs to: the employee themself, or the owner of
+    a plan, target, entry, evaluation or follow-up item."""
+    if obj is None:
+        return None
+    if isinstance(obj, Employee):
+        return obj.id
+    for attribute in SUBJECT_ATTRIBUTES:
+        value = getattr(obj, attribute, None)
+        if value is not None:
+            return value
+    return None

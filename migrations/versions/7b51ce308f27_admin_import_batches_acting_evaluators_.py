@@ -42,6 +42,11 @@ def upgrade():
     with op.batch_alter_table('import_batch', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_batch_instansi_id'), ['instansi_id'], unique=False)
 
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('subject_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_audit_event_subject_id'), ['subject_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_audit_event_subject_id_employee'), 'employee', ['subject_id'], ['id'])
+
     with op.batch_alter_table('evaluator_assignment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('acting', sa.String(length=3), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('acting_for_id', sa.Integer(), nullable=True))
@@ -83,6 +88,11 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_evaluator_assignment_acting_for_id_employee'), type_='foreignkey')
         batch_op.drop_column('acting_for_id')
         batch_op.drop_column('acting')
+
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_audit_event_subject_id_employee'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_audit_event_subject_id'))
+        batch_op.drop_column('subject_id')
 
     with op.batch_alter_table('import_batch', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_batch_instansi_id'))

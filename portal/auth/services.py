@@ -43,14 +43,14 @@ def sign_in(nip_text: str, password: str, lockout_minutes: int) -> Employee:
     )
     if not passwords.verify_password(employee.password_hash if employee else None, password):
         locked_now = throttle.register_failure(account_key, ip)
+        # Whoever typed the password is unknown: the account is the event's subject.
         audit.record(
             "auth.login_failed",
             employee,
-            actor=employee,
             summary={"nip": account_key, "reason": "credentials"},
         )
         if locked_now:
-            audit.record("auth.lockout", employee, actor=employee, summary={"nip": account_key})
+            audit.record("auth.lockout", employee, summary={"nip": account_key})
         db.session.commit()
         if locked_now:
             raise SignInRefused(LOCKED.format(minutes=lockout_minutes), 429)

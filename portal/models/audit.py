@@ -24,6 +24,9 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
     # The instansi the event belongs to, so admins see their own agency's trail only.
     instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id"), index=True)
+    # The employee whose data the event is about (their account, plan, targets, entries,
+    # evaluation...): what they see as their own audit trail.
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[int | None]
@@ -32,6 +35,7 @@ class AuditEvent(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(300))
 
     actor = relationship("Employee", foreign_keys=[actor_id])
+    subject = relationship("Employee", foreign_keys=[subject_id])
 
 
 APPEND_ONLY = "audit_event is append-only"
