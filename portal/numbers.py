@@ -41,3 +41,10 @@ def thousands(value: int | float | None) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
     return f"{int(value):,}".replace(",", ".")
+
+
+def decimal(value: float | None, places: int = 2) -> str:
+    """A decimal as printed in Indonesian documents: ``1.234,50``, ``89,67``."""
+    if value is None:
+        return "—"
+    return f"{value:,.{places}f}".replace(",", "X").replace(".", ",").replace("X", ".")

@@ -15,7 +15,7 @@ from portal.concurrency import is_lock_conflict
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db, htmx, login_manager
 from portal.models import Employee
-from portal.numbers import rupiah, thousands
+from portal.numbers import decimal, rupiah, thousands
 
 CSP = "; ".join(
     [
@@ -242,6 +242,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["tanggal"] = lambda d: format_date(d, "long") if d else "—"
     app.jinja_env.filters["waktu"] = lambda t: format_datetime(t, "d MMM y, HH.mm") if t else "—"
     app.jinja_env.filters["angka"] = thousands
+    app.jinja_env.filters["desimal"] = decimal
     app.jinja_env.filters["rupiah"] = rupiah
 
     @app.context_processor

@@ -21,6 +21,7 @@ from portal.models import (
     Target,
     TargetHistory,
 )
+from portal.numbers import decimal
 from portal.plans.services import find_plan
 from tests.evaluation_helpers import (
     DI_ATAS,
@@ -180,7 +181,7 @@ def test_the_employee_sees_scores_and_predikat_only_once_the_evaluation_is_final
             assert label not in text
         assert 'class="predikat"' not in html
         for row in rows():
-            assert f"{row.score:.2f}" not in text
+            assert decimal(row.score) not in text
         # Neither the live preview nor the letter tells the employee more.
         preview = owner.post(screen_url(team_a) + "/pratinjau", form_a(team_a), htmx=True)
         assert preview.status_code == 403
@@ -198,10 +199,10 @@ def test_the_employee_sees_scores_and_predikat_only_once_the_evaluation_is_final
     page = owner.get(screen_url(team_a))
     assert page.status_code == 200
     text = text_of(page)
-    assert f"nilai prestasi kerja {evaluation.final_score:.2f}" in text
+    assert f"nilai prestasi kerja {decimal(evaluation.final_score)}" in text
     assert f"Predikat: {evaluation.predikat}" in text
     for row in rows():
-        assert f"Nilai: {row.score:.2f}" in text
+        assert f"Nilai: {decimal(row.score)}" in text
     assert "Apakah Anda setuju dengan evaluasi ini?" in text
 
 
@@ -297,7 +298,7 @@ MOSTLY_ABOVE = [DI_ATAS] * 4 + [SESUAI] * 3
 def test_scheme_b_suggests_and_a_departure_needs_a_reason(team_b, login_as):
     boss = login_as(team_b.boss)
     page = boss.get(screen_url(team_b))
-    assert "Capaian: 108.33 %" in text_of(page) and "Capaian: 116.67 %" in text_of(page)
+    assert "Capaian: 108,33 %" in text_of(page) and "Capaian: 116,67 %" in text_of(page)
 
     departing = form_b(team_b, ratings=MOSTLY_ABOVE, rating_hasil_kerja=SESUAI)
     before = snapshot()

