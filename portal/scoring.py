@@ -546,6 +546,38 @@ def explain_rating_hasil_kerja(
     return Explained(suggestion, tuple(steps))
 
 
+# The head of a unit takes the unit's own rating as their rating hasil kerja
+# (PermenPANRB 6/2022): an outstanding unit is above expectations, a good one as
+# expected, and any rating below "Baik" below expectations.
+UNIT_HEAD_RATING = {
+    "Istimewa": "di atas ekspektasi",
+    "Baik": "sesuai ekspektasi",
+    "Butuh Perbaikan": "di bawah ekspektasi",
+    "Kurang": "di bawah ekspektasi",
+    "Sangat Kurang": "di bawah ekspektasi",
+}
+
+
+def explain_unit_head_rating(organisation_rating: object) -> Explained[Rating]:
+    """The rating hasil kerja of a unit head: the unit's rating, translated.
+
+    ``organisation_rating`` is one of :data:`ORGANISATION_RATINGS` (any letter case).
+    Raises ValueError for anything else.
+    """
+    organisation = _canonical(organisation_rating, ORGANISATION_RATINGS, "Predikat organisasi")
+    rating = Rating.parse(UNIT_HEAD_RATING[organisation])
+    step = (
+        f"Pimpinan unit kerja: rating hasil kerja mengikuti predikat kinerja unit "
+        f"“{organisation}” → {rating.label}"
+    )
+    return Explained(rating, (step,))
+
+
+def unit_head_rating(organisation_rating: object) -> Rating:
+    """See :func:`explain_unit_head_rating`."""
+    return explain_unit_head_rating(organisation_rating).value
+
+
 def suggest_rating_hasil_kerja(
     capaians: Sequence[Number],
     utama_flags: Sequence[bool],

@@ -619,3 +619,68 @@ def test_a_response_or_a_decision_that_loses_a_race_is_a_conflict(final_b):
     db.session.rollback()
     evaluation = evaluation_of(final_b)
     assert (evaluation.objection_status, evaluation.predikat) == ("open", "Sangat Baik")
+
+
+def test_a_plan_split_between_two_evaluators_is_not_evaluated_by_either(team_b, login_as):
+    """After one target was reassigned, the plan has two evaluators: neither may
+    evaluate the whole plan until the admin brings its targets under one."""
+    first, second = team_b.targets
+    db.session.execute(
+        update(Target).where(Target.id == second.id).values(evaluator_id=team_b.other_boss.id)
+    )
+    db.session.commit()
+    before = snapshot()
+    for evaluator in (team_b.boss, team_b.other_boss):
+        client = login_as(evaluator)
+        page = client.get(screen_url(team_b))
+        assert "dinilai oleh pejabat penilai lain" in text_of(page)
+        refused = finish(client, team_b, form_b(team_b))
+        assert refused.status_code == 422
+        assert "minta admin kepegawaian mengalihkan" in text_of(refused)
+        assert snapshot() == before
+
+    db.session.execute(
+        update(Target).where(Target.id == second.id).values(evaluator_id=team_b.boss.id)
+    )
+    db.session.commit()
+    assert finish(login_as(team_b.boss), team_b, form_b(team_b)).status_code == 303
+    assert evaluation_of(team_b).is_final
+
+
+def test_a_unit_head_takes_the_units_rating_as_their_rating_hasil_kerja(
+    factory, monkeypatch, login_as
+):
+    """The boss heads a unit: their results are above expectations, but the unit is
+    only "Baik", so the suggestion is "sesuai ekspektasi"; an "Istimewa" unit makes it
+    "di atas"; without the unit's rating there is nothing to suggest from."""
+    team = build_team(factory, monkeypatch)
+    reported_targets(team, ABOVE, owner=team.boss)
+    head = login_as(team.head)
+    url = screen_url(team, team.boss)
+    before = snapshot()
+    refused = finish(head, team, form_b(team, organisation_rating=""), team.boss)
+    assert refused.status_code == 422
+    assert field_error(refused, "f-org") == (
+        "Pilih predikat kinerja unit: pimpinan unit kerja mengambil rating hasil kerjanya "
+        "dari predikat itu."
+    )
+    assert snapshot() == before
+
+    preview = head.post(url + "/pratinjau", form_b(team, organisation_rating="Istimewa"), htmx=True)
+    shown = text_of(preview)
+    assert "mengikuti predikat kinerja unit “Istimewa” → Di Atas Ekspektasi" in shown
+
+    assert (
+        finish(head, team, form_b(team, organisation_rating="Baik"), team.boss).status_code == 303
+    )
+    evaluation = evaluation_of(team, team.boss)
+    assert evaluation.suggested_hasil_kerja == SESUAI == evaluation.rating_hasil_kerja
+    assert evaluation.departure_reason == ""
+    assert evaluation.predikat == "Baik"
+
+
+def test_a_staff_member_is_rated_on_their_own_results_whatever_the_unit(team_b, login_as):
+    boss = login_as(team_b.boss)
+    finished = finish(boss, team_b, form_b(team_b, organisation_rating="Butuh Perbaikan"))
+    assert finished.status_code == 303
+    assert evaluation_of(team_b).suggested_hasil_kerja == DI_ATAS

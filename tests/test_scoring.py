@@ -918,3 +918,25 @@ def test_every_public_function_is_documented():
         assert regulation in scoring.__doc__
     assert TargetScore in mine and Rating in mine
     assert [obj.__name__ for obj in mine if not obj.__doc__] == []
+
+
+@pytest.mark.parametrize(
+    ("organisation", "rating"),
+    [
+        ("Istimewa", "di atas ekspektasi"),
+        ("baik", "sesuai ekspektasi"),
+        ("Butuh Perbaikan", "di bawah ekspektasi"),
+        ("KURANG", "di bawah ekspektasi"),
+        ("Sangat Kurang", "di bawah ekspektasi"),
+    ],
+)
+def test_a_unit_head_takes_the_units_rating(organisation, rating):
+    explained = scoring.explain_unit_head_rating(organisation)
+    assert scoring.unit_head_rating(organisation).value == rating == explained.value.value
+    assert explained.steps[0].startswith("Pimpinan unit kerja: rating hasil kerja mengikuti")
+
+
+@pytest.mark.parametrize("bad", [None, "", "Sangat Baik", "istimewa!", 3])
+def test_a_unit_head_rating_needs_a_known_unit_rating(bad):
+    with pytest.raises(ValueError):
+        scoring.unit_head_rating(bad)

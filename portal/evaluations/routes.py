@@ -70,6 +70,8 @@ def _screen(plan, form=None, errors=None, status=200, message=None):
             policy.authorize(me, Action.VIEW_EVALUATION, evaluation)
     form = form if form is not None else services.form_of(evaluation, ctx)
     editable = _editable(ctx, is_evaluator)
+    if editable and message is None and not errors:
+        message = services.split_evaluators(ctx, me)
     outcome = services.compute(ctx, form) if (editable or evaluation) else None
     hide_scores = plan.employee_id == me.id and (evaluation is None or not evaluation.is_final)
     follow_ups = []

@@ -104,7 +104,12 @@ TEXT_MAX = 4000
 
 
 def outcome(
-    period: Period, results: list[TargetResult], form: Mapping, *, structural: bool
+    period: Period,
+    results: list[TargetResult],
+    form: Mapping,
+    *,
+    structural: bool,
+    unit_head: bool = False,
 ) -> Outcome:
     """Read the evaluator's inputs and compute the outcome, collecting every error."""
     out = Outcome(period.scheme, results)
@@ -123,7 +128,7 @@ def outcome(
     if period.scheme == Scheme.PP46:
         _outcome_pp46(out, period, form, structural)
     else:
-        _outcome_2022(out, form)
+        _outcome_2022(out, form, unit_head)
     return out
 
 
@@ -189,7 +194,7 @@ def _decision(form: Mapping, name: str, suggestion: str | None) -> str | None:
     return raw
 
 
-def _outcome_2022(out: Outcome, form: Mapping) -> None:
+def _outcome_2022(out: Outcome, form: Mapping, unit_head: bool = False) -> None:
     ratings = []
     for index, value in enumerate(scoring.BERAKHLAK):
         rating = _rating_field(form, f"berakhlak_{index}", f"rating {value}", out.errors)
@@ -203,9 +208,17 @@ def _outcome_2022(out: Outcome, form: Mapping) -> None:
     if organisation and organisation not in scoring.ORGANISATION_RATINGS:
         out.errors["organisation_rating"] = "Predikat kinerja organisasi tidak dikenal."
     out.organisation_rating = organisation or None
-    suggestion, steps = scoring.explain_rating_hasil_kerja(
-        [r.score for r in out.results], [r.target.kind.value == "utama" for r in out.results]
-    )
+    if unit_head and out.organisation_rating in scoring.ORGANISATION_RATINGS:
+        suggestion, steps = scoring.explain_unit_head_rating(out.organisation_rating)
+    else:
+        if unit_head and "organisation_rating" not in out.errors:
+            out.errors["organisation_rating"] = (
+                "Pilih predikat kinerja unit: pimpinan unit kerja mengambil rating hasil "
+                "kerjanya dari predikat itu."
+            )
+        suggestion, steps = scoring.explain_rating_hasil_kerja(
+            [r.score for r in out.results], [r.target.kind.value == "utama" for r in out.results]
+        )
     out.suggested_hasil_kerja = suggestion.value
     out.steps = list(steps)
     if len(ratings) == len(scoring.BERAKHLAK):

@@ -32,6 +32,7 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.plans.queries import target_options
 from portal.policy import Action
+from portal.ranks import JenisJabatan
 from portal.reports.realisation import realisations
 from workflows import engine
 from workflows.guards import NEEDS_IMPROVEMENT
@@ -47,6 +48,9 @@ class Context:
     evaluation: Evaluation | None
     results: list[TargetResult]
     structural: bool
+    # The head of a unit (a structural position with subordinates) takes the unit's
+    # rating as their own rating hasil kerja (scheme B).
+    unit_head: bool = False
 
 
 def evaluated_targets(plan: Plan) -> list[Target]:
@@ -89,7 +93,8 @@ def context(plan: Plan) -> Context:
             select(func.count()).select_from(Employee).where(Employee.atasan_id == plan.employee_id)
         )
     )
-    return Context(plan, evaluation, results, structural)
+    unit_head = structural and plan.employee.jenis_jabatan != JenisJabatan.FUNGSIONAL
+    return Context(plan, evaluation, results, structural, unit_head)
 
 
 def form_of(evaluation: Evaluation | None, ctx: Context) -> dict:
@@ -124,7 +129,25 @@ def form_of(evaluation: Evaluation | None, ctx: Context) -> dict:
 
 
 def compute(ctx: Context, form: Mapping) -> Outcome:
-    return outcome(ctx.plan.period, ctx.results, form, structural=ctx.structural)
+    return outcome(
+        ctx.plan.period, ctx.results, form, structural=ctx.structural, unit_head=ctx.unit_head
+    )
+
+
+def split_evaluators(ctx: Context, actor: Employee) -> str | None:
+    """Why ``actor`` cannot evaluate the plan as a whole: some of its targets have
+    another evaluator (after a single target was reassigned). One employee has one
+    pejabat penilai per period, so the plan is evaluated only once every target up
+    for evaluation has the same one; None when that holds."""
+    others = [r.target for r in ctx.results if r.target.evaluator_id != actor.id]
+    if not others or len(others) == len(ctx.results):
+        return None
+    names = sorted({t.evaluator.display_name if t.evaluator else "—" for t in others})
+    return (
+        f"{len(others)} target pegawai ini dinilai oleh pejabat penilai lain "
+        f"({', '.join(names)}). Satu pegawai dievaluasi oleh satu pejabat penilai: minta "
+        "admin kepegawaian mengalihkan target tersebut kepada Anda sebelum evaluasi."
+    )
 
 
 def _authorize_evaluator(actor: Employee, ctx: Context) -> None:
@@ -134,6 +157,9 @@ def _authorize_evaluator(actor: Employee, ctx: Context) -> None:
         raise PermissionDenied("Anda bukan pejabat penilai target pegawai ini.")
     if not ctx.plan.period.is_open:
         raise PermissionDenied("Periode penilaian sudah ditutup.")
+    split = split_evaluators(ctx, actor)
+    if split:
+        raise InvalidInput(split)
 
 
 def save(ctx: Context, form: Mapping, actor: Employee, *, finish: bool) -> Evaluation:
