@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from portal import audit
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.models import Employee, Target, TargetComment, TargetHistory
+from portal.models.periods import PeriodStatus
 from portal.plans import services
 from workflows import engine
 
@@ -321,3 +323,40 @@ def test_unrelated_actions_at_the_same_moment_both_succeed(app, team, login_as, 
     assert statuses == [200, 200]
     db.session.expire_all()
     assert {db.session.get(Target, t).state for t in (mine.id, theirs.id)} == {"discussed"}
+
+
+def test_copying_last_period_twice_at_the_same_moment_copies_once(app, team, login_as, slow_audit):
+    """Two tabs click "copy last period" together: one copies, the other is told there is
+    nothing left to copy; never two sets of drafts."""
+    factory, owner = team["factory"], team["owner"]
+    last = factory.period(
+        owner.instansi,
+        name="Tahun 2025",
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 12, 31),
+        planning_deadline=date(2025, 1, 31),
+    )
+    for title in ("Menyusun analisis jabatan", "Evaluasi kelembagaan"):
+        factory.target(owner, last, title=title)
+    last.status = PeriodStatus.CLOSED
+    factory.target(owner, team["period"], title="Sudah ada")  # the plan exists already
+    db.session.commit()
+    tabs = [login_as(owner), login_as(owner)]
+    for tab in tabs:
+        tab.csrf_token()
+    url = f"/skp/{team['period'].id}/salin"
+    _end_the_test_transaction()
+    barrier = threading.Barrier(2)
+
+    def post(tab):
+        barrier.wait(timeout=10)
+        return tab.post(url).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(post, tabs))
+    assert statuses == [303, 422]
+    db.session.expire_all()
+    copied = db.session.scalar(
+        select(func.count()).select_from(Target).where(Target.period_id == team["period"].id)
+    )
+    assert copied == 3

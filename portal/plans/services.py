@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +40,7 @@ UNIT_MAX = 50
 QUANTITY_MAX = 1_000_000
 COST_MAX = 10_000_000_000_000  # ten trillion Rupiah
 COMMENT_MAX = 4000
+CHANGED_ELSEWHERE = _l("Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.")
 
 
 @dataclass
@@ -76,21 +79,25 @@ def parse_target_input(form: Mapping, period: Period, candidates: list[Target]) 
     errors: dict[str, str] = {}
     title = _text(form, "title")
     if not title:
-        errors["title"] = "Judul target wajib diisi."
+        errors["title"] = _("Judul target wajib diisi.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Judul target paling banyak {TITLE_MAX} karakter (terisi {len(title)})."
+        errors["title"] = _(
+            "Judul target paling banyak %(max)s karakter (terisi %(count)s).",
+            max=TITLE_MAX,
+            count=len(title),
+        )
     indicator = _text(form, "indicator")
     if len(indicator) > INDICATOR_MAX:
-        errors["indicator"] = f"Indikator paling banyak {INDICATOR_MAX} karakter."
+        errors["indicator"] = _("Indikator paling banyak %(max)s karakter.", max=INDICATOR_MAX)
     unit = _text(form, "quantity_unit")
     if not unit:
-        errors["quantity_unit"] = "Satuan wajib diisi, misalnya “laporan” atau “dokumen”."
+        errors["quantity_unit"] = _("Satuan wajib diisi, misalnya “laporan” atau “dokumen”.")
     elif len(unit) > UNIT_MAX:
-        errors["quantity_unit"] = f"Satuan paling banyak {UNIT_MAX} karakter."
+        errors["quantity_unit"] = _("Satuan paling banyak %(max)s karakter.", max=UNIT_MAX)
     try:
         kind = TargetKind(form.get("kind") or TargetKind.UTAMA.value)
     except ValueError:
-        errors["kind"] = "Jenis target harus Utama atau Tambahan."
+        errors["kind"] = _("Jenis target harus Utama atau Tambahan.")
         kind = TargetKind.UTAMA
 
     def number(name, label, minimum, maximum, default=None):
@@ -103,23 +110,27 @@ def parse_target_input(form: Mapping, period: Period, candidates: list[Target]) 
             errors[name] = str(exc)
             return None
 
-    quantity = number("quantity", "Kuantitas", 1, QUANTITY_MAX)
-    quality = number("quality_target", "Target kualitas", 1, 100, default=100)
+    quantity = number("quantity", _("Kuantitas"), 1, QUANTITY_MAX)
+    quality = number("quality_target", _("Target kualitas"), 1, 100, default=100)
     months = period.month_count
-    time_months = number("time_months", "Target waktu", 1, months, default=months)
+    time_months = number("time_months", _("Target waktu"), 1, months, default=months)
     cost = None
     if (form.get("cost") or "").strip():
-        cost = number("cost", "Biaya", 1, COST_MAX)
+        cost = number("cost", _("Biaya"), 1, COST_MAX)
 
     monthly: list[int] = []
     for index in range(1, months + 1):
-        value = number(f"month_{index}", f"Target bulan ke-{index}", 0, QUANTITY_MAX, default=0)
+        label = _("Target bulan ke-%(month)s", month=index)
+        value = number(f"month_{index}", label, 0, QUANTITY_MAX, default=0)
         monthly.append(value or 0)
     if quantity is not None and not any(f"month_{i}" in errors for i in range(1, months + 1)):
         total = sum(monthly)
         if total != quantity:
-            errors["monthly"] = (
-                f"Jumlah target bulanan {total} belum sama dengan kuantitas tahunan {quantity}."
+            errors["monthly"] = _(
+                "Jumlah target bulanan %(total)s belum sama dengan kuantitas tahunan "
+                "%(quantity)s.",
+                total=total,
+                quantity=quantity,
             )
 
     parent_id = None
@@ -127,7 +138,7 @@ def parse_target_input(form: Mapping, period: Period, candidates: list[Target]) 
     if raw_parent:
         allowed = {t.id for t in candidates}
         if not raw_parent.isdigit() or int(raw_parent) not in allowed:
-            errors["parent_id"] = (
+            errors["parent_id"] = _(
                 "Target atasan tidak valid: pilih salah satu target atasan langsung Anda pada "
                 "periode yang sama."
             )
@@ -232,7 +243,7 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
             target_id=target.id,
             evaluator_id=target.evaluator_id,
             assigned_by_id=actor.id,
-            note="Atasan langsung saat target dibuat.",
+            note="Atasan langsung saat target dibuat.",  # stored data: not translated
         )
     )
     audit.record(
@@ -250,7 +261,7 @@ def update_target(target: Target, data: TargetInput, actor: Employee, expected_v
         update(Target)
         .where(Target.id == target.id, Target.version == expected_version, Target.state == DRAFTED)
         .values(**_content(data), version=expected_version + 1, updated_at=utcnow()),
-        "Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.",
+        CHANGED_ELSEWHERE,
     )
     _write_months(target, data.monthly)
     after = {**_public(_content(data)), "monthly": data.monthly}
@@ -269,14 +280,17 @@ def delete_target(target: Target, actor: Employee, expected_version: int) -> Non
     )
     if has_history is not None:
         raise InvalidInput(
-            "Target yang pernah diajukan tidak dapat dihapus; riwayatnya harus tetap ada."
+            _("Target yang pernah diajukan tidak dapat dihapus; riwayatnya harus tetap ada.")
         )
     supported = db.session.scalar(
         select(func.count()).select_from(Target).where(Target.parent_id == target.id)
     )
     if supported:
         raise InvalidInput(
-            f"Target ini didukung oleh {supported} target bawahan; tidak dapat dihapus."
+            _(
+                "Target ini didukung oleh %(count)s target bawahan; tidak dapat dihapus.",
+                count=supported,
+            )
         )
     # Claim the row with a compare-and-swap, as every other write to a target does: a
     # submit racing this delete has either moved the version already (and this refuses),
@@ -286,7 +300,7 @@ def delete_target(target: Target, actor: Employee, expected_version: int) -> Non
         update(Target)
         .where(Target.id == target.id, Target.version == expected_version, Target.state == DRAFTED)
         .values(version=expected_version + 1),
-        "Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.",
+        CHANGED_ELSEWHERE,
     )
     audit.record("target.delete", target, summary={"title": target.title})
     db.session.delete(target)
@@ -318,7 +332,7 @@ def copy_previous(ref: PlanRef, actor: Employee) -> list[Target]:
     policy.authorize(actor, Action.EDIT_PLAN, ref)
     previous = previous_period(ref.period)
     if previous is None:
-        raise NotFound("Tidak ada periode sebelumnya untuk disalin.")
+        raise NotFound(_("Tidak ada periode sebelumnya untuk disalin."))
     sources = list(
         db.session.scalars(
             select(Target)
@@ -327,17 +341,21 @@ def copy_previous(ref: PlanRef, actor: Employee) -> list[Target]:
         )
     )
     if not sources:
-        raise InvalidInput(f"Anda tidak memiliki target pada periode {previous.name}.")
-    plan = find_plan(ref.employee, ref.period)
-    already = set()
-    if plan is not None:
-        already = set(
-            db.session.scalars(
-                select(Target.copied_from_id).where(
-                    Target.plan_id == plan.id, Target.copied_from_id.is_not(None)
-                )
+        raise InvalidInput(
+            _("Anda tidak memiliki target pada periode %(period)s.", period=previous.name)
+        )
+    # Two clicks at the same moment must copy once: the plan row is locked (PostgreSQL;
+    # SQLite's write transactions are serialised already) before reading what was
+    # copied, so the second copy waits for the first and then finds nothing left.
+    plan = ensure_plan(ref.employee, ref.period)
+    db.session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update())
+    already = set(
+        db.session.scalars(
+            select(Target.copied_from_id).where(
+                Target.plan_id == plan.id, Target.copied_from_id.is_not(None)
             )
         )
+    )
     months = ref.period.month_count
     copies = []
     for source in sources:
@@ -358,7 +376,7 @@ def copy_previous(ref: PlanRef, actor: Employee) -> list[Target]:
         )
         copies.append(create_target(ref, data, actor, copied_from=source.id))
     if not copies:
-        raise InvalidInput("Semua target periode sebelumnya sudah pernah disalin.")
+        raise InvalidInput(_("Semua target periode sebelumnya sudah pernah disalin."))
     return copies
 
 
@@ -367,16 +385,18 @@ def add_comment(target: Target, author: Employee, body: str, form_token: str) ->
     policy.authorize(author, Action.COMMENT_TARGET, target)
     body = (body or "").strip()
     if not body:
-        raise InvalidInput("Tulis komentar terlebih dahulu.", field="body")
+        raise InvalidInput(_("Tulis komentar terlebih dahulu."), field="body")
     if len(body) > COMMENT_MAX:
-        raise InvalidInput(f"Komentar paling banyak {COMMENT_MAX} karakter.", field="body")
+        raise InvalidInput(
+            _("Komentar paling banyak %(max)s karakter.", max=COMMENT_MAX), field="body"
+        )
     token = (form_token or "").strip()[:64]
     if len(token) < 16:
-        raise InvalidInput("Formulir tidak lengkap; muat ulang halaman.", field="body")
+        raise InvalidInput(_("Formulir tidak lengkap; muat ulang halaman."), field="body")
     existing = db.session.scalar(select(TargetComment).where(TargetComment.form_token == token))
     if existing is not None:
         if existing.author_id != author.id or existing.target_id != target.id:
-            raise InvalidInput("Formulir tidak sah; muat ulang halaman.", field="body")
+            raise InvalidInput(_("Formulir tidak sah; muat ulang halaman."), field="body")
         return existing
     comment = TargetComment(target_id=target.id, author_id=author.id, body=body, form_token=token)
     try:
