@@ -4,11 +4,16 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base class; ``message`` is shown to the user, in Indonesian."""
+    """Base class; ``message`` is shown to the user, in their language.
+
+    A lazily translated message is turned into text here, in the language of the request
+    that raised it: messages go into flashes (the session) and HTML, never lazy.
+    """
 
     status = 400
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.field = field
@@ -22,7 +27,10 @@ class InvalidInput(DomainError):
     def __init__(
         self, message: str = "", *, field: str | None = None, errors: dict | None = None
     ) -> None:
-        self.errors = dict(errors or ({field: message} if field else {}))
+        self.errors = {
+            name: str(text)
+            for name, text in (errors or ({field: message} if field else {})).items()
+        }
         message = message or " ".join(self.errors.values())
         super().__init__(message, field=field or next(iter(self.errors), None))
 

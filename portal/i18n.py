@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 
 from portal.extensions import babel
+
+
+class TranslatedLabels(Mapping[str, str]):
+    """Labels marked with ``lazy_gettext``, keyed by a code (a state, a trigger).
+
+    Each read gives a plain ``str`` in the current language: safe in f-strings, JSON,
+    spreadsheets and comparisons, where a lazy string is not. Letters are rendered under
+    ``force_locale("id")``, so there the labels read in Bahasa Indonesia.
+    """
+
+    def __init__(self, labels: Mapping[str, object]) -> None:
+        self._labels = dict(labels)
+
+    def __getitem__(self, key: str) -> str:
+        return str(self._labels[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
 
 
 def select_locale() -> str:

@@ -2,7 +2,7 @@
 
 Layout: ``YYYYMMDD`` birth date, ``YYYYMM`` appointment (TMT CPNS), one gender digit
 (1 male, 2 female) and a three-digit sequence. Printed as ``19800512 200501 1 003``.
-Pure functions: no Flask, no database.
+Pure functions, no database; messages are in the user's language (Flask-Babel).
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+
 _NON_DIGITS_ALLOWED = re.compile(r"[\s.\-]")
 
 
 class InvalidNIP(ValueError):
-    """The text is not a valid NIP; ``str(exc)`` is a message in Indonesian."""
+    """The text is not a valid NIP; ``str(exc)`` is the message, in the user's language."""
 
 
 @dataclass(frozen=True)
@@ -46,29 +48,29 @@ def parse(text: str, today: date | None = None) -> NIP:
     """Validate and decompose a NIP, raising :class:`InvalidNIP` with the reason."""
     digits = normalise(text)
     if not digits:
-        raise InvalidNIP("NIP wajib diisi.")
+        raise InvalidNIP(_("NIP wajib diisi."))
     # ASCII digits only: str.isdigit() also accepts "²" and Arabic-Indic digits.
     if not (digits.isascii() and digits.isdigit()):
-        raise InvalidNIP("NIP hanya boleh berisi angka.")
+        raise InvalidNIP(_("NIP hanya boleh berisi angka."))
     if len(digits) != 18:
-        raise InvalidNIP(f"NIP harus 18 digit (yang diisi {len(digits)} digit).")
+        raise InvalidNIP(_("NIP harus 18 digit (yang diisi %(count)s digit).", count=len(digits)))
     today = today or date.today()
     try:
         birth = date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        raise InvalidNIP("Delapan digit pertama NIP bukan tanggal lahir yang sah.") from None
+        raise InvalidNIP(_("Delapan digit pertama NIP bukan tanggal lahir yang sah.")) from None
     if birth.year < 1900 or birth > today:
-        raise InvalidNIP("Tanggal lahir dalam NIP tidak masuk akal.")
+        raise InvalidNIP(_("Tanggal lahir dalam NIP tidak masuk akal."))
     year, month = int(digits[8:12]), int(digits[12:14])
     if not 1 <= month <= 12:
-        raise InvalidNIP("Bulan TMT CPNS dalam NIP (digit 13–14) harus 01–12.")
+        raise InvalidNIP(_("Bulan TMT CPNS dalam NIP (digit 13–14) harus 01–12."))
     # Appointment month must come after the 18th birthday's month.
     if (year, month) < (birth.year + 18, birth.month):
-        raise InvalidNIP("TMT CPNS dalam NIP harus setelah pegawai berusia 18 tahun.")
+        raise InvalidNIP(_("TMT CPNS dalam NIP harus setelah pegawai berusia 18 tahun."))
     if (year, month) > (today.year, today.month):
-        raise InvalidNIP("TMT CPNS dalam NIP tidak boleh di masa depan.")
+        raise InvalidNIP(_("TMT CPNS dalam NIP tidak boleh di masa depan."))
     if digits[14] not in "12":
-        raise InvalidNIP("Digit ke-15 NIP (jenis kelamin) harus 1 atau 2.")
+        raise InvalidNIP(_("Digit ke-15 NIP (jenis kelamin) harus 1 atau 2."))
     return NIP(
         digits=digits,
         birth_date=birth,

@@ -4,30 +4,39 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+
 _GROUPED = re.compile(r"^\d{1,3}([. ]\d{3})+$")
 
 
 def parse_whole(text: str | None, label: str, *, minimum: int, maximum: int) -> int:
-    """Parse a whole number or raise ``ValueError`` with an Indonesian message."""
+    """Parse a whole number or raise ``ValueError`` with a message in the user's language;
+    ``label`` names the field (already translated by the caller)."""
     raw = (text or "").strip()
     raw = re.sub(r"^rp\.?\s*", "", raw, flags=re.IGNORECASE)
     if not raw:
-        raise ValueError(f"{label} wajib diisi.")
+        raise ValueError(_("%(label)s wajib diisi.", label=label))
     if _GROUPED.match(raw):
         raw = raw.replace(".", "").replace(" ", "")
     if raw.startswith("-") and raw[1:].isascii() and raw[1:].isdigit():
-        raise ValueError(f"{label} tidak boleh negatif.")
+        raise ValueError(_("%(label)s tidak boleh negatif.", label=label))
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise ValueError(f"{label} harus berupa bilangan bulat, misalnya 12.")
+        raise ValueError(_("%(label)s harus berupa bilangan bulat, misalnya 12.", label=label))
     value = int(raw)
     if value < minimum:
         raise ValueError(
-            f"{label} tidak boleh nol."
+            _("%(label)s tidak boleh nol.", label=label)
             if minimum == 1 and value == 0
-            else f"{label} minimal {minimum:,}.".replace(",", ".")
+            else _("%(label)s minimal %(minimum)s.", label=label, minimum=thousands(minimum))
         )
     if value > maximum:
-        raise ValueError(f"{label} terlalu besar (maksimal {maximum:,}).".replace(",", "."))
+        raise ValueError(
+            _(
+                "%(label)s terlalu besar (maksimal %(maximum)s).",
+                label=label,
+                maximum=thousands(maximum),
+            )
+        )
     return value
 
 

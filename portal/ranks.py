@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 # golongan/ruang → pangkat, as in PP 99/2000.
 PANGKAT_BY_GOLONGAN: dict[str, str] = {
     "I/a": "Juru Muda",
@@ -40,9 +43,9 @@ class JenisJabatan(StrEnum):
     FUNGSIONAL = "fungsional"
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return {
-            "jpt": "Jabatan Pimpinan Tinggi (JPT)",
-            "administrasi": "Jabatan Administrasi",
-            "fungsional": "Jabatan Fungsional",
+            "jpt": _l("Jabatan Pimpinan Tinggi (JPT)"),
+            "administrasi": _l("Jabatan Administrasi"),
+            "fungsional": _l("Jabatan Fungsional"),
         }[self.value]

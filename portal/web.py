@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -52,28 +54,30 @@ HTMX_CONFIG = {
 }
 
 ERROR_TITLES = {
-    400: "Permintaan tidak valid",
-    401: "Perlu masuk",
-    403: "Akses ditolak",
-    404: "Halaman tidak ditemukan",
-    405: "Metode tidak diizinkan",
-    409: "Data sudah berubah",
-    413: "Berkas terlalu besar",
-    422: "Data belum benar",
-    429: "Terlalu banyak percobaan",
-    500: "Terjadi kesalahan pada server",
+    400: _l("Permintaan tidak valid"),
+    401: _l("Perlu masuk"),
+    403: _l("Akses ditolak"),
+    404: _l("Halaman tidak ditemukan"),
+    405: _l("Metode tidak diizinkan"),
+    409: _l("Data sudah berubah"),
+    413: _l("Berkas terlalu besar"),
+    422: _l("Data belum benar"),
+    429: _l("Terlalu banyak percobaan"),
+    500: _l("Terjadi kesalahan pada server"),
 }
 ERROR_MESSAGES = {
-    400: "Permintaan tidak dapat diproses. Muat ulang halaman lalu coba lagi.",
-    401: "Silakan masuk terlebih dahulu.",
-    403: "Anda tidak berwenang melakukan tindakan ini.",
+    400: _l("Permintaan tidak dapat diproses. Muat ulang halaman lalu coba lagi."),
+    401: _l("Silakan masuk terlebih dahulu."),
+    403: _l("Anda tidak berwenang melakukan tindakan ini."),
     404: policy.NOT_FOUND,
-    405: "Tindakan ini tidak dapat dilakukan dengan cara tersebut.",
-    409: "Data ini baru saja diubah orang lain. Tampilan sudah diperbarui; periksa lalu ulangi.",
-    413: "Berkas yang dikirim melebihi batas ukuran.",
-    422: "Periksa kembali isian Anda.",
-    429: "Terlalu banyak percobaan. Tunggu beberapa saat lalu coba lagi.",
-    500: "Maaf, terjadi kesalahan. Tim kami sudah tercatat; silakan coba lagi nanti.",
+    405: _l("Tindakan ini tidak dapat dilakukan dengan cara tersebut."),
+    409: _l(
+        "Data ini baru saja diubah orang lain. Tampilan sudah diperbarui; periksa lalu ulangi."
+    ),
+    413: _l("Berkas yang dikirim melebihi batas ukuran."),
+    422: _l("Periksa kembali isian Anda."),
+    429: _l("Terlalu banyak percobaan. Tunggu beberapa saat lalu coba lagi."),
+    500: _l("Maaf, terjadi kesalahan. Tim kami sudah tercatat; silakan coba lagi nanti."),
 }
 
 # Endpoints a user who must change their password may still reach.
@@ -95,7 +99,7 @@ def form_version() -> int:
     """The version of the object the form was shown with (for the compare-and-swap)."""
     version = whole_number(request.form.get("version"))
     if version is None:
-        raise InvalidInput("Formulir tidak lengkap (versi). Muat ulang halaman.")
+        raise InvalidInput(_("Formulir tidak lengkap (versi). Muat ulang halaman."))
     return version
 
 
@@ -210,8 +214,10 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         return render_error(
             400,
-            "Sesi formulir sudah kedaluwarsa atau tidak sah (token CSRF). "
-            "Muat ulang halaman lalu kirim lagi.",
+            _(
+                "Sesi formulir sudah kedaluwarsa atau tidak sah (token CSRF). "
+                "Muat ulang halaman lalu kirim lagi."
+            ),
         )
 
     @app.errorhandler(HTTPException)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Target
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "portal" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -183,3 +184,235 @@ def test_translations_are_reviewed_and_keep_their_placeholders():
         expected = sorted(placeholder.findall(ids[0]))
         for string in strings:
             assert sorted(placeholder.findall(string)) == expected, message.id
+
+
+# -- texts made in Python: messages, errors and labels in the user's language ----------
+
+
+@pytest.fixture
+def english_team(db, factory):
+    """An English-speaking employee with an Indonesian-speaking supervisor, and a period."""
+    _, boss, (owner, colleague) = factory.team(2)
+    owner.language = "en"
+    colleague.language = "en"
+    period = factory.period(owner.instansi)
+    db.session.commit()
+    return boss, owner, colleague, period
+
+
+def _plan_url(owner, period) -> str:
+    return f"/skp/{period.id}/pegawai/{owner.id}"
+
+
+def _target_form(**changes) -> dict:
+    return {
+        "title": "Tersusunnya laporan analisis jabatan",
+        "kind": "utama",
+        "quantity": "12",
+        "quantity_unit": "laporan",
+        "quality_target": "100",
+        "time_months": "12",
+        **{f"month_{i}": "1" for i in range(1, 13)},
+        **changes,
+    }
+
+
+def _assert_english(page: str, english: list[str], indonesian: list[str]) -> None:
+    for text in english:
+        assert text in page, text
+    for text in indonesian:
+        assert text not in page, text
+
+
+def test_target_form_errors_are_in_english(english_team, signed_in):
+    _, owner, _, period = english_team
+
+    response = signed_in(owner).post(
+        f"{_plan_url(owner, period)}/target/baru",
+        _target_form(title="", month_3="-1", quantity_unit=""),
+    )
+
+    assert response.status_code == 422
+    _assert_english(
+        response.get_data(as_text=True),
+        [
+            "The title of the target is required.",
+            "Target for month 3 must not be negative.",
+            "The unit is required, for example “reports” or “documents”.",
+        ],
+        [
+            "Judul target wajib diisi.",
+            "Target bulan ke-3 tidak boleh negatif.",
+            "Satuan wajib diisi",
+        ],
+    )
+
+
+def test_wtforms_labels_and_errors_are_in_english(db, factory, signed_in):
+    admin = factory.employee(is_admin=True, language="en")
+    db.session.commit()
+    client = signed_in(admin)
+
+    page = client.get("/admin/pegawai/baru").get_data(as_text=True)
+    _assert_english(
+        page,
+        ["Name (without titles)", "Kind of position", "Senior executive position (JPT)"],
+        ["Nama (tanpa gelar)", "Jenis jabatan", "Jabatan Pimpinan Tinggi (JPT)"],
+    )
+
+    response = client.post("/admin/pegawai/baru", {"nip": "1234", "name": "", "jabatan": ""})
+    assert response.status_code == 422
+    _assert_english(
+        response.get_data(as_text=True),
+        ["Required."],
+        ["Wajib diisi."],
+    )
+
+
+def test_a_success_flash_is_in_english(english_team, signed_in):
+    _, owner, _, period = english_team
+    client = signed_in(owner)
+
+    response = client.post(f"{_plan_url(owner, period)}/target/baru", _target_form())
+
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    _assert_english(
+        page,
+        ["Target “Tersusunnya laporan analisis jabatan” saved as a draft."],
+        ["tersimpan sebagai draf"],
+    )
+
+
+def test_a_workflow_guard_refuses_in_english(english_team, factory, db, signed_in):
+    _, owner, _, period = english_team
+    incomplete = factory.target(owner, period, quantity=12, monthly=[1] * 11 + [0])
+    db.session.commit()
+    client = signed_in(owner)
+
+    response = client.post(f"/target/{incomplete.id}/aksi/submit", {"version": "1"})
+
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    _assert_english(
+        page,
+        ["The monthly targets add up to 11, not yet the annual target of 12."],
+        ["belum sama dengan target tahunan"],
+    )
+    db.session.refresh(incomplete)
+    assert incomplete.state == "drafted"
+
+
+def test_the_plan_page_shows_states_and_buttons_in_english(english_team, factory, db, signed_in):
+    boss, owner, _, period = english_team
+    draft = factory.target(owner, period)
+    factory.target(owner, period, state="approved")
+    db.session.commit()
+
+    page = signed_in(owner).get(_plan_url(owner, period)).get_data(as_text=True)
+
+    _assert_english(
+        page,
+        [">Draft<", ">Approved<", "Submit to supervisor", ">Main<"],
+        [">Draf<", ">Disetujui<", "Ajukan ke atasan", ">Utama<"],
+    )
+    assert draft.title in page
+
+
+def test_the_done_message_of_a_transition_is_in_english(english_team, factory, db, signed_in):
+    _, owner, _, period = english_team
+    target = factory.target(owner, period)
+    db.session.commit()
+
+    response = signed_in(owner).post(
+        f"/target/{target.id}/aksi/submit", {"version": "1", "view": "card"}, htmx=True
+    )
+
+    assert response.status_code == 200
+    _assert_english(
+        response.get_data(as_text=True),
+        ["Submitted to supervisor.", ">Under discussion<"],
+        ["Diajukan ke atasan", "Dalam pembahasan"],
+    )
+
+
+def test_error_pages_are_in_english(english_team, factory, db, signed_in):
+    _, owner, colleague, period = english_team
+    target = factory.target(owner, period)
+    db.session.commit()
+    client = signed_in(colleague)
+
+    missing = client.get("/target/999999")
+    assert missing.status_code == 404
+    _assert_english(
+        missing.get_data(as_text=True),
+        ["Page not found", "The page or data you are looking for does not exist."],
+        ["Halaman tidak ditemukan", "Halaman atau data yang Anda cari tidak ada."],
+    )
+
+    refused = client.get(f"/target/{target.id}/ubah")
+    assert refused.status_code == 403
+    _assert_english(
+        refused.get_data(as_text=True),
+        ["Access denied", "You are not authorised to do this."],
+        ["Akses ditolak", "Anda tidak berwenang"],
+    )
+
+
+def test_messages_stay_indonesian_for_an_indonesian_user(english_team, factory, db, signed_in):
+    boss, owner, _, period = english_team
+    target = factory.target(owner, period, quantity=12, monthly=[1] * 11 + [0])
+    db.session.commit()
+    client = signed_in(owner)
+    owner.language = "id"
+    db.session.commit()
+
+    response = client.post(f"/target/{target.id}/aksi/submit", {"version": "1"})
+
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Jumlah target bulanan (11) belum sama dengan target tahunan (12)." in page
+    assert "not yet the annual target" not in page
+
+
+def test_audit_summaries_stay_plain_json_after_actions_in_english(
+    english_team, factory, db, signed_in
+):
+    boss, owner, _, period = english_team
+    boss.language = "en"
+    db.session.commit()
+    client = signed_in(owner)
+    client.post(f"{_plan_url(owner, period)}/target/baru", _target_form())
+    target = db.session.scalar(select(Target).where(Target.owner_id == owner.id))
+    client.post(f"/target/{target.id}/aksi/submit", {"version": "1"})
+    client.post(f"/target/{target.id}/komentar", {"body": "Please review", "form_token": "t" * 32})
+    signed_in(boss).post(
+        f"/target/{target.id}/aksi/request_revision",
+        {"version": "2", "reason": "Unit of measure unclear"},
+    )
+
+    db.session.expire_all()
+    events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    actions = [e.action for e in events]
+    assert {"target.create", "target.submit", "target.comment"} <= set(actions)
+    assert "target.request_revision" in actions
+    for event in events:
+        # Lazy strings would not survive this, nor the JSON column.
+        assert json.loads(json.dumps(event.summary)) == event.summary
+    revision = next(e for e in events if e.action == "target.request_revision")
+    # Codes, not labels: the same whatever language the actor reads.
+    assert revision.summary["from"] == "discussed" and revision.summary["to"] == "drafted"
+
+
+def test_the_skp_letter_stays_indonesian_for_an_english_user(english_team, factory, db, signed_in):
+    from tests.evaluation_helpers import pdf_text
+
+    _, owner, _, period = english_team
+    factory.target(owner, period)
+    db.session.commit()
+
+    response = signed_in(owner).get(f"{_plan_url(owner, period)}/cetak.pdf")
+
+    assert response.status_code == 200
+    text, _ = pdf_text(response.data)
+    assert "(Utama)" in text and "Draf" in text
+    assert "(Main)" not in text and "Draft" not in text

@@ -1,7 +1,7 @@
 """Guards of the target workflow: pure, cheap functions of the facts about a target.
 
-Each returns None when the transition may go ahead, or the reason (in Indonesian)
-why it may not. No database access: the caller loads what the facts need.
+Each returns None when the transition may go ahead, or the reason why it may not, in
+the user's language. No database access: the caller loads what the facts need.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+from flask_babel import gettext as _
 
 
 @dataclass(frozen=True)
@@ -27,23 +29,24 @@ class Facts:
 
 def period_open(facts: Facts) -> str | None:
     if not facts.target.period.is_open:
-        return "Periode penilaian sudah ditutup; tidak ada perubahan yang dapat dilakukan."
+        return _("Periode penilaian sudah ditutup; tidak ada perubahan yang dapat dilakukan.")
     return None
 
 
 def target_complete(facts: Facts) -> str | None:
     target = facts.target
     if not (target.title or "").strip():
-        return "Judul target belum diisi."
+        return _("Judul target belum diisi.")
     if target.quantity is None or target.quantity <= 0:
-        return "Kuantitas target tahunan belum diisi."
+        return _("Kuantitas target tahunan belum diisi.")
     months = target.monthly_quantities
     if len(months) != target.period.month_count:
-        return "Rincian target bulanan belum lengkap."
+        return _("Rincian target bulanan belum lengkap.")
     if sum(months) != target.quantity:
-        return (
-            f"Jumlah target bulanan ({sum(months)}) belum sama dengan target tahunan "
-            f"({target.quantity})."
+        return _(
+            "Jumlah target bulanan (%(monthly)s) belum sama dengan target tahunan (%(annual)s).",
+            monthly=sum(months),
+            annual=target.quantity,
         )
     return None
 
@@ -51,12 +54,12 @@ def target_complete(facts: Facts) -> str | None:
 def has_evaluator(facts: Facts) -> str | None:
     evaluator = facts.target.evaluator
     if evaluator is None:
-        return (
+        return _(
             "Target ini belum memiliki pejabat penilai. Minta admin kepegawaian menetapkan "
             "atasan langsung Anda."
         )
     if not evaluator.active:
-        return "Pejabat penilai target ini sudah nonaktif. Minta admin menetapkan penggantinya."
+        return _("Pejabat penilai target ini sudah nonaktif. Minta admin menetapkan penggantinya.")
     return None
 
 
@@ -67,17 +70,21 @@ def reporting_finished(facts: Facts) -> str | None:
     if facts.realisation is not None and facts.realisation.accepted >= facts.target.quantity:
         return None
     accepted = facts.realisation.accepted if facts.realisation is not None else 0
-    return (
+    return _(
         "Realisasi dapat dikirim untuk evaluasi setelah periode berakhir atau setelah "
-        f"kuantitas tahunan tercapai (baru {accepted} dari {facts.target.quantity} "
-        f"{facts.target.quantity_unit} diterima)."
+        "kuantitas tahunan tercapai (baru %(accepted)s dari %(quantity)s %(unit)s diterima).",
+        accepted=accepted,
+        quantity=facts.target.quantity,
+        unit=facts.target.quantity_unit,
     )
 
 
 def entries_verified(facts: Facts) -> str | None:
     pending = facts.realisation.pending if facts.realisation is not None else 0
     if pending:
-        return f"Masih ada {pending} laporan harian yang belum diverifikasi atasan."
+        return _(
+            "Masih ada %(pending)s laporan harian yang belum diverifikasi atasan.", pending=pending
+        )
     return None
 
 
@@ -91,39 +98,40 @@ def months_rated(facts: Facts) -> str | None:
     )
     if missing:
         listed = ", ".join(str(m) for m in missing)
-        return f"Nilai kualitas bulanan belum diberikan untuk bulan ke-{listed}."
+        return _("Nilai kualitas bulanan belum diberikan untuk bulan ke-%(months)s.", months=listed)
     return None
 
 
 def evaluation_final(facts: Facts) -> str | None:
     if facts.evaluation is None or facts.evaluation.status != "final":
-        return "Selesaikan evaluasi pegawai ini di layar evaluasi; target dievaluasi bersama."
+        return _("Selesaikan evaluasi pegawai ini di layar evaluasi; target dievaluasi bersama.")
     if facts.target.id not in facts.scored_target_ids:
         # Reported after the evaluation was finished: it has no score in it to stand on.
-        return (
+        return _(
             "Target ini dilaporkan setelah evaluasi diselesaikan dan belum dinilai; "
             "minta admin membuka kembali evaluasi."
         )
     return None
 
 
-# Predikat that call for a performance-improvement plan (shared/domain.md).
+# Predikat that call for a performance-improvement plan (shared/domain.md). Data, not
+# text to translate: they are compared with the stored predikat.
 NEEDS_IMPROVEMENT = frozenset({"Butuh Perbaikan", "Kurang", "Sangat Kurang", "Cukup", "Buruk"})
 
 
 def follow_up_planned(facts: Facts) -> str | None:
     evaluation = facts.evaluation
     if evaluation is None or evaluation.status != "final":
-        return "Evaluasi belum selesai."
+        return _("Evaluasi belum selesai.")
     if not facts.follow_up_kinds:
-        return "Susun rencana tindak lanjut (minimal satu butir) sebelum menindaklanjuti."
+        return _("Susun rencana tindak lanjut (minimal satu butir) sebelum menindaklanjuti.")
     if (
         evaluation.predikat in NEEDS_IMPROVEMENT
         and "perbaikan_kinerja" not in facts.follow_up_kinds
     ):
-        return (
-            f"Predikat “{evaluation.predikat}” mewajibkan butir perbaikan kinerja "
-            "dengan tenggat waktu."
+        return _(
+            "Predikat “%(predikat)s” mewajibkan butir perbaikan kinerja dengan tenggat waktu.",
+            predikat=evaluation.predikat,
         )
     return None
 

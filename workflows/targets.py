@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from transitions import Machine
 
+from portal.i18n import TranslatedLabels
 from workflows import guards
 
 DRAFTED = "drafted"
@@ -24,14 +26,18 @@ EVALUATED = "evaluated"
 FOLLOWED_UP = "followed_up"
 STATES = (DRAFTED, DISCUSSED, APPROVED, REPORTED, EVALUATED, FOLLOWED_UP)
 
-STATE_LABELS = {
-    DRAFTED: "Draf",
-    DISCUSSED: "Dalam pembahasan",
-    APPROVED: "Disetujui",
-    REPORTED: "Dilaporkan",
-    EVALUATED: "Dievaluasi",
-    FOLLOWED_UP: "Ditindaklanjuti",
-}
+# What people read; the states themselves are codes. Each read is text in the current
+# language (letters: Bahasa Indonesia).
+STATE_LABELS = TranslatedLabels(
+    {
+        DRAFTED: _l("Draf"),
+        DISCUSSED: _l("Dalam pembahasan"),
+        APPROVED: _l("Disetujui"),
+        REPORTED: _l("Dilaporkan"),
+        EVALUATED: _l("Dievaluasi"),
+        FOLLOWED_UP: _l("Ditindaklanjuti"),
+    }
+)
 
 OWNER, EVALUATOR, ADMIN = "owner", "evaluator", "admin"
 
@@ -44,7 +50,7 @@ class Transition:
     roles: frozenset[str]
     guards: tuple[str, ...] = ()
     reason_required: bool = False
-    label: str = ""
+    label: str = ""  # the button's text, lazily translated
     style: str = "primary"  # how the button looks: primary, secondary, danger
 
 
@@ -61,7 +67,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         DISCUSSED,
         {OWNER},
         ("target_complete", "has_evaluator"),
-        label="Ajukan ke atasan",
+        label=_l("Ajukan ke atasan"),
     ),
     _row(
         "request_revision",
@@ -69,17 +75,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         DRAFTED,
         {EVALUATOR},
         reason=True,
-        label="Minta perbaikan",
+        label=_l("Minta perbaikan"),
         style="secondary",
     ),
-    _row("approve", DISCUSSED, APPROVED, {EVALUATOR}, ("target_complete",), label="Setujui"),
+    _row("approve", DISCUSSED, APPROVED, {EVALUATOR}, ("target_complete",), label=_l("Setujui")),
     _row(
         "reopen",
         APPROVED,
         DISCUSSED,
         {EVALUATOR, ADMIN},
         reason=True,
-        label="Buka kembali",
+        label=_l("Buka kembali"),
         style="secondary",
     ),
     _row(
@@ -88,7 +94,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         REPORTED,
         {OWNER},
         ("reporting_finished", "entries_verified", "months_rated"),
-        label="Kirim realisasi untuk evaluasi",
+        label=_l("Kirim realisasi untuk evaluasi"),
     ),
     _row(
         "return_report",
@@ -96,17 +102,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         APPROVED,
         {EVALUATOR},
         reason=True,
-        label="Kembalikan laporan",
+        label=_l("Kembalikan laporan"),
         style="secondary",
     ),
-    _row("evaluate", REPORTED, EVALUATED, {EVALUATOR}, ("evaluation_final",), label="Evaluasi"),
+    _row("evaluate", REPORTED, EVALUATED, {EVALUATOR}, ("evaluation_final",), label=_l("Evaluasi")),
     _row(
         "follow_up",
         EVALUATED,
         FOLLOWED_UP,
         {EVALUATOR},
         ("follow_up_planned",),
-        label="Tindak lanjuti",
+        label=_l("Tindak lanjuti"),
     ),
     # Admin override: one step back along the lifecycle, whatever the state.
     *(
@@ -116,25 +122,27 @@ TRANSITIONS: tuple[Transition, ...] = (
             earlier,
             {ADMIN},
             reason=True,
-            label="Kembalikan ke tahap sebelumnya",
+            label=_l("Kembalikan ke tahap sebelumnya"),
             style="danger",
         )
         for earlier, later in zip(STATES, STATES[1:], strict=False)
     ),
 )
 
-TRIGGER_LABELS = {t.trigger: t.label for t in TRANSITIONS}
-TRIGGER_DONE = {
-    "submit": "Diajukan ke atasan",
-    "request_revision": "Dikembalikan untuk perbaikan",
-    "approve": "Disetujui",
-    "reopen": "Dibuka kembali untuk pembahasan",
-    "submit_report": "Realisasi dikirim untuk evaluasi",
-    "return_report": "Laporan dikembalikan",
-    "evaluate": "Dievaluasi",
-    "follow_up": "Ditindaklanjuti",
-    "revert": "Dikembalikan ke tahap sebelumnya",
-}
+TRIGGER_LABELS = TranslatedLabels({t.trigger: t.label for t in TRANSITIONS})
+TRIGGER_DONE = TranslatedLabels(
+    {
+        "submit": _l("Diajukan ke atasan"),
+        "request_revision": _l("Dikembalikan untuk perbaikan"),
+        "approve": _l("Disetujui"),
+        "reopen": _l("Dibuka kembali untuk pembahasan"),
+        "submit_report": _l("Realisasi dikirim untuk evaluasi"),
+        "return_report": _l("Laporan dikembalikan"),
+        "evaluate": _l("Dievaluasi"),
+        "follow_up": _l("Ditindaklanjuti"),
+        "revert": _l("Dikembalikan ke tahap sebelumnya"),
+    }
+)
 
 
 def transition_for(trigger: str, state: str) -> Transition | None:

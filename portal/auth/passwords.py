@@ -9,6 +9,7 @@ from importlib import resources
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 
 from portal.errors import InvalidInput
 
@@ -46,6 +47,17 @@ def hash_password(password: str) -> str:
     return hasher().hash(password)
 
 
+def hash_one_time_password(password: str) -> str:
+    """Hash a generated one-time password at the OWASP minimum (t=2, 19 MiB, p=1).
+
+    An import creates thousands of accounts at once, and the full cost (about a quarter
+    second each) would take hours. A generated password has ~59 random bits, so the
+    cost adds nothing against guessing it; it must be changed at first sign-in, and the
+    new one is hashed at the full cost.
+    """
+    return _hasher(2, 19 * 1024, 1).hash(password)
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; with no hash, still spend the time so timing reveals nothing."""
     try:
@@ -74,15 +86,19 @@ def common_passwords() -> frozenset[str]:
 def check_password_rules(password: str, *, nip: str = "", name: str = "") -> None:
     """Raise :class:`InvalidInput` (field ``password``) when the password is not acceptable."""
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"Kata sandi minimal {MIN_LENGTH} karakter.", field="password")
+        raise InvalidInput(
+            _("Kata sandi minimal %(min)s karakter.", min=MIN_LENGTH), field="password"
+        )
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"Kata sandi maksimal {MAX_LENGTH} karakter.", field="password")
+        raise InvalidInput(
+            _("Kata sandi maksimal %(max)s karakter.", max=MAX_LENGTH), field="password"
+        )
     lowered = password.strip().lower()
     if lowered in common_passwords():
         raise InvalidInput(
-            "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain.", field="password"
+            _("Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain."), field="password"
         )
     if nip and nip in password:
-        raise InvalidInput("Kata sandi tidak boleh memuat NIP Anda.", field="password")
+        raise InvalidInput(_("Kata sandi tidak boleh memuat NIP Anda."), field="password")
     if name and len(name) >= 4 and lowered == name.strip().lower():
-        raise InvalidInput("Kata sandi tidak boleh sama dengan nama Anda.", field="password")
+        raise InvalidInput(_("Kata sandi tidak boleh sama dengan nama Anda."), field="password")

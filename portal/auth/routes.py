@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.auth import bp, services
@@ -45,7 +46,7 @@ def login():
             error, status = refused.message, refused.status
         else:
             if employee.must_change_password:
-                flash("Ini masuk pertama Anda. Silakan ganti kata sandi sementara.", "info")
+                flash(_("Ini masuk pertama Anda. Silakan ganti kata sandi sementara."), "info")
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
     elif form.is_submitted():
@@ -57,7 +58,7 @@ def login():
 @login_required
 def logout():
     services.sign_out(current_user._get_current_object())
-    flash("Anda sudah keluar. Semua sesi Anda di perangkat lain juga diakhiri.", "success")
+    flash(_("Anda sudah keluar. Semua sesi Anda di perangkat lain juga diakhiri."), "success")
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -75,7 +76,9 @@ def change_password():
             getattr(form, exc.field).errors.append(exc.message)
             status = 422
         else:
-            flash("Kata sandi berhasil diganti. Sesi di perangkat lain sudah diakhiri.", "success")
+            flash(
+                _("Kata sandi berhasil diganti. Sesi di perangkat lain sudah diakhiri."), "success"
+            )
             return redirect(url_for("home.index"), code=303)
     elif form.is_submitted():
         status = 422

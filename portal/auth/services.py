@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 
 from flask import request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
@@ -16,8 +18,10 @@ from portal.models import Employee
 from portal.models.types import utcnow
 from portal.nip import normalise
 
-GENERIC_FAILURE = "NIP atau kata sandi salah."
-LOCKED = (
+GENERIC_FAILURE = _l("NIP atau kata sandi salah.")
+# ``str.format`` placeholder: filled by ``LOCKED.format(minutes=...)`` (lazy strings pass
+# ``format`` on to their text in the current language).
+LOCKED = _l(
     "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, coba lagi setelah "
     "{minutes} menit atau hubungi pengelola kepegawaian."
 )
@@ -25,6 +29,7 @@ LOCKED = (
 
 class SignInRefused(Exception):
     def __init__(self, message: str, status: int) -> None:
+        message = str(message)  # lazy texts become text in the request's language
         super().__init__(message)
         self.message = message
         self.status = status
@@ -87,10 +92,10 @@ def change_password(employee: Employee, current: str, new: str) -> None:
     if not passwords.verify_password(employee.password_hash, current):
         audit.record("auth.password_change_failed", employee)
         db.session.commit()
-        raise InvalidInput("Kata sandi saat ini salah.", field="current_password")
+        raise InvalidInput(_("Kata sandi saat ini salah."), field="current_password")
     passwords.check_password_rules(new, nip=employee.nip, name=employee.name)
     if current == new:
-        raise InvalidInput("Kata sandi baru harus berbeda dari yang sekarang.", field="password")
+        raise InvalidInput(_("Kata sandi baru harus berbeda dari yang sekarang."), field="password")
     employee.password_hash = passwords.hash_password(new)
     employee.must_change_password = False
     employee.session_version += 1  # every other session of this user ends here

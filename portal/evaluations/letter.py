@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal import audit, clock, letters
@@ -107,11 +108,13 @@ def record(data: LetterData, actor: Employee) -> Letter:
 
 def render(data: LetterData):
     """The letter laid out as pages (a weasyprint Document)."""
+    with force_locale("id"):  # the chart's month names too, whoever prints the letter
+        chart = overall_chart(data.ctx)
     return letters.render_document(
         "letters/evaluation.html",
         d=data,
         e=data.evaluation,
-        chart=overall_chart(data.ctx),
+        chart=chart,
         qr=letters.qr_data_uri(data.code),
         today=clock.today(),
     )

@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -120,7 +122,7 @@ def preview(period_id: int, employee_id: int):
     plan = _plan_or_404(period_id, employee_id)
     ctx = services.context(plan)
     if not _is_evaluator(_me(), ctx):
-        raise PermissionDenied("Anda bukan pejabat penilai target pegawai ini.")
+        raise PermissionDenied(_("Anda bukan pejabat penilai target pegawai ini."))
     # The fragment replaces the whole outcome card: it needs what the page gives the
     # partial (the rating choices, and whether it is still live), or the swapped-in card
     # comes back with empty, disabled selects and stops previewing.
@@ -149,7 +151,9 @@ def save(period_id: int, employee_id: int):
         return _screen(plan, status=409, message=exc.message)
     db.session.commit()
     flash(
-        "Evaluasi selesai; semua target dievaluasi." if finish else "Draf evaluasi tersimpan.",
+        _("Evaluasi selesai; semua target dievaluasi.")
+        if finish
+        else _("Draf evaluasi tersimpan."),
         "success",
     )
     return redirect(
@@ -166,7 +170,8 @@ def _back(evaluation: Evaluation):
     )
 
 
-def _act(evaluation_id: int, operation, done: str):
+def _act(evaluation_id: int, operation, done):
+    """Run ``operation`` on the evaluation; on success flash ``done`` (lazily translated)."""
     evaluation = _evaluation_or_404(evaluation_id, Action.VIEW_EVALUATION)
     try:
         operation(evaluation)
@@ -180,7 +185,7 @@ def _act(evaluation_id: int, operation, done: str):
             message=exc.message,
         )
     db.session.commit()
-    flash(done, "success")
+    flash(str(done), "success")
     return _back(evaluation)
 
 
@@ -190,7 +195,7 @@ def respond(evaluation_id: int):
     return _act(
         evaluation_id,
         lambda e: services.respond(e, _me(), request.form),
-        "Tanggapan Anda tercatat.",
+        _l("Tanggapan Anda tercatat."),
     )
 
 
@@ -200,7 +205,7 @@ def decide(evaluation_id: int):
     return _act(
         evaluation_id,
         lambda e: services.decide_objection(e, _me(), request.form),
-        "Keputusan atas keberatan tercatat.",
+        _l("Keputusan atas keberatan tercatat."),
     )
 
 
@@ -210,7 +215,7 @@ def add_follow_up(evaluation_id: int):
     return _act(
         evaluation_id,
         lambda e: services.add_follow_up(e, _me(), request.form),
-        "Butir tindak lanjut ditambahkan.",
+        _l("Butir tindak lanjut ditambahkan."),
     )
 
 
@@ -220,7 +225,7 @@ def complete_follow_up(evaluation_id: int):
     def operation(evaluation):
         services.complete_follow_up(services.context(evaluation.plan), _me())
 
-    return _act(evaluation_id, operation, "Semua target ditindaklanjuti.")
+    return _act(evaluation_id, operation, _l("Semua target ditindaklanjuti."))
 
 
 @bp.route("/tindak-lanjut/<int:item_id>/selesai", methods=["POST"])
@@ -231,7 +236,7 @@ def close_item(item_id: int):
         abort(404)
     services.close_follow_up(item, _me())
     db.session.commit()
-    flash("Butir tindak lanjut ditandai selesai.", "success")
+    flash(_("Butir tindak lanjut ditandai selesai."), "success")
     if is_fragment_request() or not request.referrer:
         return _back(item.evaluation)
     return redirect(request.referrer, code=303)
@@ -242,7 +247,7 @@ def close_item(item_id: int):
 def letter_pdf(evaluation_id: int):
     evaluation = _evaluation_or_404(evaluation_id, Action.VIEW_EVALUATION)
     if not evaluation.is_final:
-        raise InvalidInput("Surat evaluasi dapat dicetak setelah evaluasi selesai.")
+        raise InvalidInput(_("Surat evaluasi dapat dicetak setelah evaluasi selesai."))
     pdf = letter.evaluation_letter(evaluation, _me())
     db.session.commit()
     name = f"evaluasi-{evaluation.employee.nip}-{evaluation.period_id}.pdf"
@@ -313,7 +318,7 @@ def start_team_letters():
         abort(404)
     evaluations = batch.printable(me, period, batch.subtree_ids(me))
     if not evaluations:
-        raise InvalidInput("Belum ada evaluasi selesai yang dapat dicetak pada periode ini.")
+        raise InvalidInput(_("Belum ada evaluasi selesai yang dapat dicetak pada periode ini."))
     job = jobs.enqueue(
         "unit_letters", {"period_id": period.id, "evaluation_ids": [e.id for e in evaluations]}, me
     )
@@ -379,7 +384,7 @@ def recap_pdf():
         abort(404)
     ids = batch.subtree_ids(me)
     if not ids:
-        raise PermissionDenied("Rekap tim hanya untuk atasan yang memiliki bawahan.")
+        raise PermissionDenied(_("Rekap tim hanya untuk atasan yang memiliki bawahan."))
     people = db.session.scalars(
         select(Employee).where(Employee.id.in_(ids)).order_by(Employee.name)
     ).all()

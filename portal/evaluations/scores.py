@@ -4,12 +4,17 @@ Wraps the pure engine (``portal.scoring``) with the portal's data: realisations 
 from accepted daily entries (RO), the monthly quality ratings (RK), the month the
 cumulative quantity reached the target (RW; the period length if never) and the
 reported costs (RB).
+
+The errors are in the user's language; the steps of the calculation stay in the
+regulation's Bahasa Indonesia (they are stored and printed on the letters).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
 
 from portal import scoring
 from portal.models import Period, Scheme, Target
@@ -117,13 +122,15 @@ def outcome(
     for result in results:
         text = (form.get(f"feedback_{result.target.id}") or "").strip()
         if len(text) > TEXT_MAX:
-            errors[f"feedback_{result.target.id}"] = f"Paling banyak {TEXT_MAX} karakter."
+            errors[f"feedback_{result.target.id}"] = _(
+                "Paling banyak %(max)s karakter.", max=TEXT_MAX
+            )
         out.feedback[result.target.id] = text
     out.notes = (form.get("notes") or "").strip()
     if len(out.notes) > TEXT_MAX:
-        errors["notes"] = f"Catatan paling banyak {TEXT_MAX} karakter."
+        errors["notes"] = _("Catatan paling banyak %(max)s karakter.", max=TEXT_MAX)
     if not results:
-        errors["targets"] = "Belum ada target yang dilaporkan untuk dievaluasi."
+        errors["targets"] = _("Belum ada target yang dilaporkan untuk dievaluasi.")
         return out
     if period.scheme == Scheme.PP46:
         _outcome_pp46(out, period, form, structural)
@@ -141,18 +148,20 @@ def _outcome_pp46(out: Outcome, period: Period, form: Mapping, structural: bool)
             if not 0 <= value <= 100:
                 raise ValueError
         except ValueError:
-            out.errors[f"perilaku_{index}"] = f"Nilai {aspect} harus angka 0–100."
+            out.errors[f"perilaku_{index}"] = _(
+                "Nilai %(aspect)s harus angka 0–100.", aspect=aspect
+            )
             continue
         scores.append(value)
         out.behaviour[aspect] = value
     raw_tt = (form.get("tugas_tambahan") or "0").strip()
     if not raw_tt.isdigit() or int(raw_tt) > 100:
-        out.errors["tugas_tambahan"] = "Jumlah tugas tambahan harus bilangan bulat 0–100."
+        out.errors["tugas_tambahan"] = _("Jumlah tugas tambahan harus bilangan bulat 0–100.")
     else:
         out.tugas_tambahan = int(raw_tt)
     kreativitas = (form.get("kreativitas") or "").strip().lower()
     if kreativitas not in KREATIVITAS:
-        out.errors["kreativitas"] = "Tingkat kreativitas tidak dikenal."
+        out.errors["kreativitas"] = _("Tingkat kreativitas tidak dikenal.")
     else:
         out.kreativitas = KREATIVITAS[kreativitas]
     if out.errors:
@@ -168,15 +177,16 @@ def _outcome_pp46(out: Outcome, period: Period, form: Mapping, structural: bool)
     out.predikat = scoring.pp46_predikat(out.final_score)
 
 
-def _rating_field(form: Mapping, name: str, label: str, errors: dict) -> str | None:
+def _rating_field(form: Mapping, name: str, value: str, errors: dict) -> str | None:
+    """The rating of the BerAKHLAK core value ``value``."""
     raw = form.get(name)
     if not raw:
-        errors[name] = f"Pilih {label}."
+        errors[name] = _("Pilih rating %(value)s.", value=value)
         return None
     try:
         return scoring.Rating.parse(raw).value
     except ValueError:
-        errors[name] = f"{label.capitalize()} tidak dikenal."
+        errors[name] = _("Rating %(value)s tidak dikenal.", value=value.lower())
         return None
 
 
@@ -197,22 +207,22 @@ def _decision(form: Mapping, name: str, suggestion: str | None) -> str | None:
 def _outcome_2022(out: Outcome, form: Mapping, unit_head: bool = False) -> None:
     ratings = []
     for index, value in enumerate(scoring.BERAKHLAK):
-        rating = _rating_field(form, f"berakhlak_{index}", f"rating {value}", out.errors)
+        rating = _rating_field(form, f"berakhlak_{index}", value, out.errors)
         if rating:
             out.behaviour[value] = rating
             ratings.append(rating)
     out.ekspektasi_khusus = (form.get("ekspektasi_khusus") or "").strip()
     if len(out.ekspektasi_khusus) > TEXT_MAX:
-        out.errors["ekspektasi_khusus"] = f"Paling banyak {TEXT_MAX} karakter."
+        out.errors["ekspektasi_khusus"] = _("Paling banyak %(max)s karakter.", max=TEXT_MAX)
     organisation = (form.get("organisation_rating") or "").strip()
     if organisation and organisation not in scoring.ORGANISATION_RATINGS:
-        out.errors["organisation_rating"] = "Predikat kinerja organisasi tidak dikenal."
+        out.errors["organisation_rating"] = _("Predikat kinerja organisasi tidak dikenal.")
     out.organisation_rating = organisation or None
     if unit_head and out.organisation_rating in scoring.ORGANISATION_RATINGS:
         suggestion, steps = scoring.explain_unit_head_rating(out.organisation_rating)
     else:
         if unit_head and "organisation_rating" not in out.errors:
-            out.errors["organisation_rating"] = (
+            out.errors["organisation_rating"] = _(
                 "Pilih predikat kinerja unit: pimpinan unit kerja mengambil rating hasil "
                 "kerjanya dari predikat itu."
             )
@@ -230,17 +240,17 @@ def _outcome_2022(out: Outcome, form: Mapping, unit_head: bool = False) -> None:
     try:
         out.rating_hasil_kerja = scoring.Rating.parse(chosen_hk).value
     except ValueError:
-        out.errors["rating_hasil_kerja"] = "Rating hasil kerja tidak dikenal."
+        out.errors["rating_hasil_kerja"] = _("Rating hasil kerja tidak dikenal.")
     if chosen_p:
         try:
             out.rating_perilaku = scoring.Rating.parse(chosen_p).value
         except ValueError:
-            out.errors["rating_perilaku"] = "Rating perilaku tidak dikenal."
+            out.errors["rating_perilaku"] = _("Rating perilaku tidak dikenal.")
     out.departure_reason = (form.get("departure_reason") or "").strip()
     if out.departs and not out.departure_reason:
-        out.errors["departure_reason"] = "Rating berbeda dari saran sistem: tuliskan alasannya."
+        out.errors["departure_reason"] = _("Rating berbeda dari saran sistem: tuliskan alasannya.")
     if len(out.departure_reason) > TEXT_MAX:
-        out.errors["departure_reason"] = f"Paling banyak {TEXT_MAX} karakter."
+        out.errors["departure_reason"] = _("Paling banyak %(max)s karakter.", max=TEXT_MAX)
     if out.rating_hasil_kerja and out.rating_perilaku:
         value, steps = scoring.explain_predikat_2022(out.rating_hasil_kerja, out.rating_perilaku)
         out.predikat = value

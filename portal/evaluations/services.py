@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -39,7 +41,7 @@ from workflows.guards import NEEDS_IMPROVEMENT
 from workflows.targets import EVALUATED, REPORTED
 
 TEXT_MAX = 4000
-CHANGED_ELSEWHERE = "Evaluasi ini baru saja diubah di tempat lain. Muat ulang lalu ulangi."
+CHANGED_ELSEWHERE = _l("Evaluasi ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.")
 
 
 @dataclass
@@ -143,20 +145,22 @@ def split_evaluators(ctx: Context, actor: Employee) -> str | None:
     if not others or len(others) == len(ctx.results):
         return None
     names = sorted({t.evaluator.display_name if t.evaluator else "—" for t in others})
-    return (
-        f"{len(others)} target pegawai ini dinilai oleh pejabat penilai lain "
-        f"({', '.join(names)}). Satu pegawai dievaluasi oleh satu pejabat penilai: minta "
-        "admin kepegawaian mengalihkan target tersebut kepada Anda sebelum evaluasi."
+    return _(
+        "%(count)s target pegawai ini dinilai oleh pejabat penilai lain (%(names)s). Satu "
+        "pegawai dievaluasi oleh satu pejabat penilai: minta admin kepegawaian mengalihkan "
+        "target tersebut kepada Anda sebelum evaluasi.",
+        count=len(others),
+        names=", ".join(names),
     )
 
 
 def _authorize_evaluator(actor: Employee, ctx: Context) -> None:
     if not ctx.results:
-        raise InvalidInput("Belum ada target yang dilaporkan untuk dievaluasi.")
+        raise InvalidInput(_("Belum ada target yang dilaporkan untuk dievaluasi."))
     if not any(r.target.evaluator_id == actor.id for r in ctx.results):
-        raise PermissionDenied("Anda bukan pejabat penilai target pegawai ini.")
+        raise PermissionDenied(_("Anda bukan pejabat penilai target pegawai ini."))
     if not ctx.plan.period.is_open:
-        raise PermissionDenied("Periode penilaian sudah ditutup.")
+        raise PermissionDenied(_("Periode penilaian sudah ditutup."))
     split = split_evaluators(ctx, actor)
     if split:
         raise InvalidInput(split)
@@ -170,7 +174,7 @@ def save(ctx: Context, form: Mapping, actor: Employee, *, finish: bool) -> Evalu
         raise InvalidInput(errors=result.errors)
     evaluation = ctx.evaluation
     if evaluation is not None and evaluation.is_final:
-        raise Conflict("Evaluasi ini sudah diselesaikan sebelumnya.")
+        raise Conflict(_("Evaluasi ini sudah diselesaikan sebelumnya."))
     version = form.get("version")
     if evaluation is not None and str(evaluation.version) != str(version or ""):
         raise Conflict(CHANGED_ELSEWHERE)
@@ -279,21 +283,25 @@ def respond(evaluation: Evaluation, actor: Employee, form: Mapping) -> None:
     """The employee agrees, or objects (keberatan) with a reason, before the deadline."""
     policy.authorize(actor, Action.RESPOND_EVALUATION, evaluation)
     if evaluation.employee_response is not None:
-        raise Conflict("Anda sudah memberi tanggapan atas evaluasi ini.")
+        raise Conflict(_("Anda sudah memberi tanggapan atas evaluasi ini."))
     choice = form.get("response")
     reason = (form.get("reason") or "").strip()
     if choice not in ("agree", "object"):
-        raise InvalidInput("Pilih setuju atau ajukan keberatan.", field="response")
+        raise InvalidInput(_("Pilih setuju atau ajukan keberatan."), field="response")
     if choice == "object":
         deadline = objection_deadline(evaluation)
         if deadline is not None and clock.today() > deadline:
             raise InvalidInput(
-                f"Batas waktu keberatan sudah lewat ({deadline:%d-%m-%Y}).", field="response"
+                _(
+                    "Batas waktu keberatan sudah lewat (%(deadline)s).",
+                    deadline=deadline.strftime("%d-%m-%Y"),
+                ),
+                field="response",
             )
         if not reason:
-            raise InvalidInput("Tuliskan alasan keberatan.", field="reason")
+            raise InvalidInput(_("Tuliskan alasan keberatan."), field="reason")
     if len(reason) > TEXT_MAX:
-        raise InvalidInput(f"Paling banyak {TEXT_MAX} karakter.", field="reason")
+        raise InvalidInput(_("Paling banyak %(max)s karakter.", max=TEXT_MAX), field="reason")
     # The version stays: a response changes nothing the letter states.
     _claim(
         evaluation,
@@ -312,15 +320,15 @@ def decide_objection(evaluation: Evaluation, actor: Employee, form: Mapping) -> 
     """The evaluator's supervisor upholds the evaluation or changes the predikat."""
     policy.authorize(actor, Action.DECIDE_OBJECTION, evaluation)
     if evaluation.objection_status != "open":
-        raise Conflict("Keberatan ini sudah diputuskan.")
+        raise Conflict(_("Keberatan ini sudah diputuskan."))
     decision = form.get("decision")
     reason = (form.get("reason") or "").strip()
     if decision not in ("upheld", "changed"):
-        raise InvalidInput("Pilih menguatkan atau mengubah evaluasi.", field="decision")
+        raise InvalidInput(_("Pilih menguatkan atau mengubah evaluasi."), field="decision")
     if not reason:
-        raise InvalidInput("Alasan keputusan wajib diisi.", field="reason")
+        raise InvalidInput(_("Alasan keputusan wajib diisi."), field="reason")
     if len(reason) > TEXT_MAX:
-        raise InvalidInput(f"Paling banyak {TEXT_MAX} karakter.", field="reason")
+        raise InvalidInput(_("Paling banyak %(max)s karakter.", max=TEXT_MAX), field="reason")
     before = predikat = evaluation.predikat
     if decision == "changed":
         from portal import scoring
@@ -330,7 +338,7 @@ def decide_objection(evaluation: Evaluation, actor: Employee, form: Mapping) -> 
         )
         predikat = form.get("predikat")
         if predikat not in choices or predikat == before:
-            raise InvalidInput("Pilih predikat baru yang berbeda.", field="predikat")
+            raise InvalidInput(_("Pilih predikat baru yang berbeda."), field="predikat")
     _claim(
         evaluation,
         Evaluation.objection_status == "open",
@@ -359,23 +367,23 @@ def add_follow_up(evaluation: Evaluation, actor: Employee, form: Mapping) -> Fol
     try:
         kind = FollowUpKind(form.get("kind") or "")
     except ValueError:
-        errors["kind"] = "Pilih jenis tindak lanjut."
+        errors["kind"] = _("Pilih jenis tindak lanjut.")
         kind = None
     description = " ".join((form.get("description") or "").split())
     if not description:
-        errors["description"] = "Uraikan tindak lanjutnya."
+        errors["description"] = _("Uraikan tindak lanjutnya.")
     elif len(description) > TEXT_MAX:
-        errors["description"] = f"Paling banyak {TEXT_MAX} karakter."
+        errors["description"] = _("Paling banyak %(max)s karakter.", max=TEXT_MAX)
     try:
         due = date.fromisoformat(form.get("due_date") or "")
         if due < clock.today():
-            errors["due_date"] = "Tenggat tidak boleh di masa lalu."
+            errors["due_date"] = _("Tenggat tidak boleh di masa lalu.")
     except ValueError:
-        errors["due_date"] = "Tenggat harus tanggal yang sah."
+        errors["due_date"] = _("Tenggat harus tanggal yang sah.")
         due = None
     responsible_raw = form.get("responsible") or "employee"
     if responsible_raw not in ("employee", "evaluator"):
-        errors["responsible"] = "Penanggung jawab tidak dikenal."
+        errors["responsible"] = _("Penanggung jawab tidak dikenal.")
     if errors:
         raise InvalidInput(errors=errors)
     item = FollowUpItem(
@@ -407,7 +415,7 @@ def add_follow_up(evaluation: Evaluation, actor: Employee, form: Mapping) -> Fol
 def close_follow_up(item: FollowUpItem, actor: Employee) -> None:
     policy.authorize(actor, Action.CLOSE_FOLLOW_UP, item)
     if item.status == "done":
-        raise Conflict("Butir tindak lanjut ini sudah selesai.")
+        raise Conflict(_("Butir tindak lanjut ini sudah selesai."))
     item.status = "done"
     item.closed_at = utcnow()
     audit.record("follow_up.close", item, actor=actor, summary={"item_id": item.id})
@@ -417,7 +425,7 @@ def close_follow_up(item: FollowUpItem, actor: Employee) -> None:
 def complete_follow_up(ctx: Context, actor: Employee) -> int:
     """Fire ``follow_up`` on every evaluated target of the plan; return how many."""
     if ctx.evaluation is None:
-        raise InvalidInput("Evaluasi belum selesai.")
+        raise InvalidInput(_("Evaluasi belum selesai."))
     policy.authorize(actor, Action.PLAN_FOLLOW_UP, ctx.evaluation)
     fired = 0
     for r in ctx.results:
@@ -425,7 +433,7 @@ def complete_follow_up(ctx: Context, actor: Employee) -> int:
             engine.fire(r.target, "follow_up", actor)
             fired += 1
     if not fired:
-        raise InvalidInput("Tidak ada target yang menunggu tindak lanjut Anda.")
+        raise InvalidInput(_("Tidak ada target yang menunggu tindak lanjut Anda."))
     return fired
 
 

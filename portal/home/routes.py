@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import audit, clock, policy
@@ -39,7 +40,7 @@ def set_language():
     policy.authorize(user, Action.EDIT_OWN_SETTINGS, user)
     language = request.form.get("language", "")
     if language not in ("id", "en"):
-        flash("Bahasa tidak dikenal.", "error")
+        flash(_("Bahasa tidak dikenal."), "error")
         return redirect(url_for("home.index"), code=303)
     if user.language != language:
         audit.record(

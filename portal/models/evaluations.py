@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -106,12 +108,12 @@ class FollowUpKind(StrEnum):
     PERBAIKAN = "perbaikan_kinerja"
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return {
-            "pembinaan": "Pembinaan",
-            "pengembangan_kompetensi": "Pengembangan kompetensi",
-            "penghargaan": "Penghargaan",
-            "perbaikan_kinerja": "Perbaikan kinerja",
+            "pembinaan": _l("Pembinaan"),
+            "pengembangan_kompetensi": _l("Pengembangan kompetensi"),
+            "penghargaan": _l("Penghargaan"),
+            "perbaikan_kinerja": _l("Perbaikan kinerja"),
         }[self.value]
 
 

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -5,37 +6,42 @@ from wtforms.validators import DataRequired, Length, Optional
 from portal.people.services import LIMITS
 from portal.ranks import GOLONGAN, PANGKAT_BY_GOLONGAN, JenisJabatan
 
-REQUIRED = "Wajib diisi."
+REQUIRED = _l("Wajib diisi.")
 
 
 def _max(field: str):
-    return Length(max=LIMITS[field], message=f"Paling banyak {LIMITS[field]} karakter.")
+    return Length(
+        max=LIMITS[field], message=_l("Paling banyak %(max)s karakter.", max=LIMITS[field])
+    )
 
 
 class EmployeeForm(FlaskForm):
     nip = StringField(
-        "NIP", validators=[DataRequired(REQUIRED), Length(max=40, message="NIP terlalu panjang.")]
+        "NIP",
+        validators=[DataRequired(REQUIRED), Length(max=40, message=_l("NIP terlalu panjang."))],
     )
-    gelar_depan = StringField("Gelar depan", validators=[Optional(), _max("gelar_depan")])
-    name = StringField("Nama (tanpa gelar)", validators=[DataRequired(REQUIRED), _max("name")])
-    gelar_belakang = StringField("Gelar belakang", validators=[Optional(), _max("gelar_belakang")])
-    jabatan = StringField("Jabatan", validators=[DataRequired(REQUIRED), _max("jabatan")])
+    gelar_depan = StringField(_l("Gelar depan"), validators=[Optional(), _max("gelar_depan")])
+    name = StringField(_l("Nama (tanpa gelar)"), validators=[DataRequired(REQUIRED), _max("name")])
+    gelar_belakang = StringField(
+        _l("Gelar belakang"), validators=[Optional(), _max("gelar_belakang")]
+    )
+    jabatan = StringField(_l("Jabatan"), validators=[DataRequired(REQUIRED), _max("jabatan")])
     jenis_jabatan = SelectField(
-        "Jenis jabatan",
+        _l("Jenis jabatan"),
         choices=[(j.value, j.label) for j in JenisJabatan],
-        validate_choice=False,  # the service says which value is wrong, in Indonesian
+        validate_choice=False,  # the service says which value is wrong
     )
     golongan = SelectField(
-        "Pangkat/golongan",
+        _l("Pangkat/golongan"),
         choices=[(g, f"{PANGKAT_BY_GOLONGAN[g]}, {g}") for g in GOLONGAN],
         validate_choice=False,
     )
-    unit_id = SelectField("Unit kerja", coerce=str, validate_choice=False)
+    unit_id = SelectField(_l("Unit kerja"), coerce=str, validate_choice=False)
     atasan_nip = StringField(
-        "NIP atasan langsung",
-        description="Kosongkan hanya untuk pimpinan tertinggi instansi.",
-        validators=[Optional(), Length(max=40, message="NIP terlalu panjang.")],
+        _l("NIP atasan langsung"),
+        description=_l("Kosongkan hanya untuk pimpinan tertinggi instansi."),
+        validators=[Optional(), Length(max=40, message=_l("NIP terlalu panjang."))],
     )
     email = StringField("Email", validators=[Optional(), _max("email")])
-    is_admin = BooleanField("Admin instansi (pengelola kepegawaian)")
-    active = BooleanField("Aktif", default=True)
+    is_admin = BooleanField(_l("Admin instansi (pengelola kepegawaian)"))
+    active = BooleanField(_l("Aktif"), default=True)

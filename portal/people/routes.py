@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -97,7 +98,7 @@ def _unit_choices(instansi_id: int) -> list[tuple[str, str]]:
     units = db.session.scalars(
         select(Unit).where(Unit.instansi_id == instansi_id).order_by(Unit.code)
     )
-    return [("", "— pilih unit —")] + [(str(u.id), f"{u.code} · {u.name}") for u in units]
+    return [("", _("— pilih unit —"))] + [(str(u.id), f"{u.code} · {u.name}") for u in units]
 
 
 def _data_from(form: EmployeeForm, instansi_id: int) -> services.EmployeeData:
@@ -111,7 +112,7 @@ def _data_from(form: EmployeeForm, instansi_id: int) -> services.EmployeeData:
         )
         if atasan_id is None:
             raise InvalidInput(
-                "Pegawai dengan NIP ini tidak ditemukan di instansi Anda.", field="atasan_id"
+                _("Pegawai dengan NIP ini tidak ditemukan di instansi Anda."), field="atasan_id"
             )
     unit_id = int(form.unit_id.data) if (form.unit_id.data or "").isdigit() else 0
     return services.EmployeeData(
@@ -184,7 +185,7 @@ def employee_edit(employee_id: int):
     if form.validate_on_submit():
         if _save(form, employee):
             db.session.commit()
-            flash("Data pegawai tersimpan.", "success")
+            flash(_("Data pegawai tersimpan."), "success")
             return redirect(url_for("people.profile", employee_id=employee.id), code=303)
         status = 422
     elif form.is_submitted():

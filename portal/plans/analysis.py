@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -67,14 +68,23 @@ def monthly_warnings(target: Target, month_count: int) -> list[str]:
     total = sum(months)
     if total != target.quantity:
         warnings.append(
-            f"Jumlah bulanan ({total}) tidak sama dengan target tahunan ({target.quantity})."
+            _(
+                "Jumlah bulanan (%(total)s) tidak sama dengan target tahunan (%(annual)s).",
+                total=total,
+                annual=target.quantity,
+            )
         )
     empty = sum(1 for q in months if q == 0)
     if empty and target.quantity >= month_count:
-        warnings.append(f"{empty} bulan tanpa target padahal kuantitas cukup untuk dibagi.")
+        warnings.append(
+            _(
+                "%(count)s bulan tanpa target padahal kuantitas cukup untuk dibagi.",
+                count=empty,
+            )
+        )
     last_quarter = sum(months[-3:])
     if target.quantity and last_quarter * 2 > target.quantity:
-        warnings.append("Lebih dari separuh target menumpuk di triwulan terakhir.")
+        warnings.append(_("Lebih dari separuh target menumpuk di triwulan terakhir."))
     return warnings
 
 
@@ -112,18 +122,23 @@ def analyse(owner: Employee, period: Period, targets: list[Target]) -> dict[int,
             analysis.peer_count = len(comparable)
         analysis.warnings = monthly_warnings(target, period.month_count)
         if analysis.level == "tinggi":
-            analysis.warnings.append("Jauh di atas median rekan sejabatan: periksa kewajarannya.")
+            analysis.warnings.append(
+                _("Jauh di atas median rekan sejabatan: periksa kewajarannya.")
+            )
         elif analysis.level == "rendah":
             analysis.warnings.append(
-                "Jauh di bawah median rekan sejabatan: mungkin terlalu rendah."
+                _("Jauh di bawah median rekan sejabatan: mungkin terlalu rendah.")
             )
         if analysis.previous is not None and target.quantity < analysis.previous.quantity:
             analysis.warnings.append(
-                f"Lebih rendah dari target periode lalu ({analysis.previous.quantity} "
-                f"{analysis.previous.quantity_unit})."
+                _(
+                    "Lebih rendah dari target periode lalu (%(quantity)s %(unit)s).",
+                    quantity=analysis.previous.quantity,
+                    unit=analysis.previous.quantity_unit,
+                )
             )
         if not analysis.aligned:
-            analysis.warnings.append("Belum selaras: tidak mendukung target atasan mana pun.")
+            analysis.warnings.append(_("Belum selaras: tidak mendukung target atasan mana pun."))
         result[target.id] = analysis
     return result
 

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models import (
     Employee,
     EntryStatus,
+    EvaluatorAssignment,
     Period,
     Target,
     TargetComment,
@@ -85,7 +86,37 @@ def timeline(target_id: int) -> list[TimelineEntry]:
     ).all()
     entries = [TimelineEntry("transition", h.occurred_at, h.actor, h) for h in history]
     entries += [TimelineEntry("comment", c.created_at, c.author, c) for c in comments]
+    entries += _assignment_entries(target_id)
     return sorted(entries, key=lambda e: (e.at, e.kind == "comment", e.item.id))
+
+
+def _assignment_entries(target_id: int) -> list[TimelineEntry]:
+    """Changes of evaluator ("reassignment") and interim notes for the next evaluator
+    ("interim_note": a row that keeps the evaluator). The row written when the owner
+    created the target is not news."""
+    rows = db.session.execute(
+        select(EvaluatorAssignment, Target.owner_id)
+        .join(Target, Target.id == EvaluatorAssignment.target_id)
+        .where(EvaluatorAssignment.target_id == target_id)
+        .options(
+            selectinload(EvaluatorAssignment.assigned_by),
+            selectinload(EvaluatorAssignment.evaluator),
+            selectinload(EvaluatorAssignment.acting_for),
+        )
+        .order_by(EvaluatorAssignment.id)
+    ).all()
+    entries, previous = [], None
+    for index, (row, owner_id) in enumerate(rows):
+        creation = index == 0 and row.assigned_by_id == owner_id
+        same = previous is not None and (previous.evaluator_id, previous.acting) == (
+            row.evaluator_id,
+            row.acting,
+        )
+        if not creation and row.assigned_by is not None:
+            kind = "interim_note" if same else "reassignment"
+            entries.append(TimelineEntry(kind, row.assigned_at, row.assigned_by, row))
+        previous = row
+    return entries
 
 
 def _open_period_ids():

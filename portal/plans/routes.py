@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal import policy
@@ -11,6 +14,7 @@ from portal.extensions import db
 from portal.home.queries import current_period
 from portal.models import Employee, Period, Target
 from portal.months import month_label
+from portal.periods.queries import upcoming_period
 from portal.plans import analysis, bp, queries, services
 from portal.policy import Action, PlanRef
 from portal.reports.realisation import cached_realisations
@@ -56,10 +60,11 @@ def _target_or_404(target_id: int, action: Action = Action.VIEW_TARGET) -> Targe
 @bp.route("/skp")
 @login_required
 def my_plan():
-    period = current_period(_me().instansi_id)
+    period = current_period(_me().instansi_id) or upcoming_period(_me().instansi_id)
     if period is None:
-        flash("Belum ada periode penilaian yang dibuka untuk instansi Anda.", "info")
+        flash(_("Belum ada periode penilaian yang dibuka untuk instansi Anda."), "info")
         return redirect(url_for("home.index"))
+    # A period still being prepared: its plan page says it is not open yet.
     return redirect(url_for("plans.plan", period_id=period.id, employee_id=_me().id))
 
 
@@ -163,7 +168,7 @@ def new_target(period_id: int, employee_id: int):
         db.session.rollback()
         return _editor(ref, None, form=request.form, errors=exc.errors, status=422)
     db.session.commit()
-    flash(f"Target “{target.title}” tersimpan sebagai draf.", "success")
+    flash(_("Target “%(title)s” tersimpan sebagai draf.", title=target.title), "success")
     return redirect(url_for("plans.plan", period_id=period_id, employee_id=employee_id), code=303)
 
 
@@ -188,7 +193,7 @@ def edit_target(target_id: int):
         flash(exc.message, "warning")
         return _editor(ref, target, status=409)
     db.session.commit()
-    flash("Perubahan target tersimpan.", "success")
+    flash(_("Perubahan target tersimpan."), "success")
     return redirect(url_for("plans.target", target_id=target_id), code=303)
 
 
@@ -199,7 +204,7 @@ def delete_target(target_id: int):
     period_id, owner_id, title = target.period_id, target.owner_id, target.title
     services.delete_target(target, _me(), form_version())
     db.session.commit()
-    flash(f"Draf target “{title}” dihapus.", "success")
+    flash(_("Draf target “%(title)s” dihapus.", title=title), "success")
     return redirect(url_for("plans.plan", period_id=period_id, employee_id=owner_id), code=303)
 
 
@@ -300,12 +305,11 @@ def fire(target_id: int, trigger: str):
         return _render_target_fragment(fresh, view, status=exc.status, message=exc.message)
     db.session.commit()
     fresh = queries.load_target(target_id)
+    done = TRIGGER_DONE[trigger] if trigger in TRIGGER_DONE else _("Tersimpan")
     if not is_fragment_request():
-        flash(f"{TRIGGER_DONE.get(trigger, 'Tersimpan')}: “{fresh.title}”.", "success")
+        flash(_("%(done)s: “%(title)s”.", done=done, title=fresh.title), "success")
         return redirect(request.referrer or url_for("plans.target", target_id=target_id), code=303)
-    response = _render_target_fragment(
-        fresh, view, message=f"{TRIGGER_DONE.get(trigger, 'Tersimpan')}."
-    )
+    response = _render_target_fragment(fresh, view, message=f"{done}.")
     response.headers["HX-Trigger"] = INBOX_EVENT
     return response
 
@@ -345,18 +349,19 @@ def comment(target_id: int):
     )
 
 
-def _bulk(period_id: int, employee_id: int, trigger: str, done: str):
+def _bulk(period_id: int, employee_id: int, trigger: str, done: Callable[[int], str]):
+    """Fire ``trigger`` on the chosen targets; ``done(n)`` says that n of them went through."""
     ref = _plan_ref(period_id, employee_id)
     policy.authorize(_me(), Action.VIEW_PLAN, ref)
     chosen = versioned_ids("target")
     if not chosen:
-        raise InvalidInput("Pilih minimal satu target.")
+        raise InvalidInput(_("Pilih minimal satu target."))
     targets = {t.id: t for t in (queries.plan_targets(ref.plan.id) if ref.plan else [])}
     results = []
     for target_id, version in chosen.items():
         target = targets.get(target_id)
         if target is None:
-            results.append((None, "Target tidak ditemukan pada SKP ini."))
+            results.append((None, _("Target tidak ditemukan pada SKP ini.")))
             continue
         try:
             with db.session.begin_nested():
@@ -368,10 +373,11 @@ def _bulk(period_id: int, employee_id: int, trigger: str, done: str):
     succeeded = sum(1 for _, error in results if error is None)
     failed = [(t, e) for t, e in results if e is not None]
     if succeeded:
-        flash(f"{succeeded} target {done}.", "success")
+        flash(done(succeeded), "success")
     for target, error in failed:
-        title = f"“{target.title}”: " if target is not None else ""
-        flash(f"{title}{error}", "error")
+        if target is not None:
+            error = _("“%(title)s”: %(error)s", title=target.title, error=error)
+        flash(error, "error")
     response = redirect(
         url_for("plans.plan", period_id=period_id, employee_id=employee_id), code=303
     )
@@ -381,13 +387,25 @@ def _bulk(period_id: int, employee_id: int, trigger: str, done: str):
 @bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>/setujui", methods=["POST"])
 @login_required
 def bulk_approve(period_id: int, employee_id: int):
-    return _bulk(period_id, employee_id, "approve", "disetujui")
+    return _bulk(
+        period_id,
+        employee_id,
+        "approve",
+        lambda n: ngettext("%(num)d target disetujui.", "%(num)d target disetujui.", n),
+    )
 
 
 @bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>/ajukan", methods=["POST"])
 @login_required
 def bulk_submit(period_id: int, employee_id: int):
-    return _bulk(period_id, employee_id, "submit", "diajukan ke atasan")
+    return _bulk(
+        period_id,
+        employee_id,
+        "submit",
+        lambda n: ngettext(
+            "%(num)d target diajukan ke atasan.", "%(num)d target diajukan ke atasan.", n
+        ),
+    )
 
 
 @bp.route("/skp/<int:period_id>/salin", methods=["POST"])
@@ -399,7 +417,11 @@ def copy_previous(period_id: int):
     copies = services.copy_previous(ref, me)
     db.session.commit()
     flash(
-        f"{len(copies)} target periode lalu disalin sebagai draf. Periksa rincian bulanannya.",
+        ngettext(
+            "%(num)d target periode lalu disalin sebagai draf. Periksa rincian bulanannya.",
+            "%(num)d target periode lalu disalin sebagai draf. Periksa rincian bulanannya.",
+            len(copies),
+        ),
         "success",
     )
     return redirect(url_for("plans.plan", period_id=period_id, employee_id=me.id), code=303)

@@ -127,8 +127,7 @@ def parse_target_input(form: Mapping, period: Period, candidates: list[Target]) 
         total = sum(monthly)
         if total != quantity:
             errors["monthly"] = _(
-                "Jumlah target bulanan %(total)s belum sama dengan kuantitas tahunan "
-                "%(quantity)s.",
+                "Jumlah target bulanan %(total)s belum sama dengan kuantitas tahunan %(quantity)s.",
                 total=total,
                 quantity=quantity,
             )

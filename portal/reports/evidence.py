@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
@@ -55,7 +56,9 @@ def _limit_bytes() -> int:
 def check_name(name: str) -> str:
     """Refuse names with NUL bytes or path parts; return a safe display name."""
     if "\x00" in name or "/" in name or "\\" in name or ".." in name:
-        raise InvalidInput(f"Nama berkas “{SAFE_NAME.sub('_', name)}” tidak sah.", field="files")
+        raise InvalidInput(
+            _("Nama berkas “%(name)s” tidak sah.", name=SAFE_NAME.sub("_", name)), field="files"
+        )
     cleaned = SAFE_NAME.sub("_", name).strip() or "berkas"
     return cleaned[-120:]
 
@@ -77,34 +80,47 @@ def check(upload: FileStorage) -> CheckedFile:
     limit = _limit_bytes()
     data = upload.stream.read(limit + 1)
     if not data:
-        raise InvalidInput(f"Berkas “{name}” kosong.", field="files")
+        raise InvalidInput(_("Berkas “%(name)s” kosong.", name=name), field="files")
     if len(data) > limit:
         raise InvalidInput(
-            f"Berkas “{name}” melebihi batas {limit // (1024 * 1024)} MB.", field="files"
+            _(
+                "Berkas “%(name)s” melebihi batas %(limit)s MB.",
+                name=name,
+                limit=limit // (1024 * 1024),
+            ),
+            field="files",
         )
     kind = sniff(data)
     if kind is None:
         raise InvalidInput(
-            f"Berkas “{name}” bukan PDF, JPEG atau PNG (isinya diperiksa, bukan namanya).",
+            _(
+                "Berkas “%(name)s” bukan PDF, JPEG atau PNG (isinya diperiksa, bukan namanya).",
+                name=name,
+            ),
             field="files",
         )
     content_type, extension = kind
     if content_type == "application/pdf":
         if _pdf_active(data):
             raise InvalidInput(
-                f"PDF “{name}” memuat JavaScript, aksi otomatis atau berkas sisipan; "
-                "simpan ulang sebagai PDF biasa.",
+                _(
+                    "PDF “%(name)s” memuat JavaScript, aksi otomatis atau berkas sisipan; "
+                    "simpan ulang sebagai PDF biasa.",
+                    name=name,
+                ),
                 field="files",
             )
         if b"%%EOF" not in data[-2048:]:
-            raise InvalidInput(f"PDF “{name}” rusak atau tidak lengkap.", field="files")
+            raise InvalidInput(
+                _("PDF “%(name)s” rusak atau tidak lengkap.", name=name), field="files"
+            )
     else:
         try:
             with Image.open(io.BytesIO(data)) as image:
                 image.verify()
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise InvalidInput(
-                f"Gambar “{name}” rusak atau tidak dapat dibaca.", field="files"
+                _("Gambar “%(name)s” rusak atau tidak dapat dibaca.", name=name), field="files"
             ) from None
     return CheckedFile(name, content_type, extension, data)
 

@@ -4,6 +4,8 @@ import secrets
 from datetime import date
 
 from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -44,7 +46,7 @@ def _day_from_args() -> date:
     try:
         day = date.fromisoformat(raw) if raw else clock.today()
     except ValueError:
-        raise InvalidInput("Tanggal tidak valid; gunakan format tahun-bulan-tanggal.") from None
+        raise InvalidInput(_("Tanggal tidak valid; gunakan format tahun-bulan-tanggal.")) from None
     return min(day, clock.today())
 
 
@@ -104,7 +106,7 @@ def create_entry():
         raise
     day = entry.entry_date
     if not is_fragment_request():
-        flash("Laporan tersimpan dan menunggu verifikasi atasan.", "success")
+        flash(_("Laporan tersimpan dan menunggu verifikasi atasan."), "success")
         return redirect(url_for("reports.daily_log", tanggal=day.isoformat()), code=303)
     context = _log_context(day)
     context["form"] = {"entry_date": day.isoformat(), "target_id": str(entry.target_id)}
@@ -172,7 +174,7 @@ def edit_entry(entry_id: int):
         db.session.rollback()
         evidence.discard(stored)
         raise
-    flash("Perubahan laporan tersimpan dan menunggu verifikasi.", "success")
+    flash(_("Perubahan laporan tersimpan dan menunggu verifikasi."), "success")
     return redirect(url_for("reports.daily_log", tanggal=data.entry_date.isoformat()), code=303)
 
 
@@ -184,7 +186,7 @@ def delete_entry(entry_id: int):
     files = services.delete_entry(entry, _me(), form_version())
     db.session.commit()
     evidence.discard(files)
-    flash("Laporan dihapus.", "success")
+    flash(_("Laporan dihapus."), "success")
     return redirect(url_for("reports.daily_log", tanggal=day.isoformat()), code=303)
 
 
@@ -222,7 +224,7 @@ def my_month():
     me = _me()
     period = current_period(me.instansi_id)
     if period is None:
-        flash("Belum ada periode penilaian yang dibuka.", "info")
+        flash(_("Belum ada periode penilaian yang dibuka."), "info")
         return redirect(url_for("home.index"))
     return redirect(
         url_for(
@@ -296,7 +298,7 @@ def rate_month(target_id: int, month: int):
         return _rating_fragment(target, month, error=exc.message, status=422)
     db.session.commit()
     if not is_fragment_request():
-        flash("Nilai kualitas bulanan tersimpan.", "success")
+        flash(_("Nilai kualitas bulanan tersimpan."), "success")
         return redirect(report, code=303)
     return _rating_fragment(target, month, saved=True)
 
@@ -332,7 +334,7 @@ def verify(entry_id: int):
     entry = _entry_or_404(entry_id, Action.VIEW_ENTRY)
     decision = request.form.get("decision")
     if decision not in ("accept", "reject"):
-        raise InvalidInput("Pilih terima atau tolak.")
+        raise InvalidInput(_("Pilih terima atau tolak."))
     try:
         services.verify(
             entry,
@@ -358,7 +360,7 @@ def verify(entry_id: int):
     db.session.commit()
     fresh = db.session.get(WorkEntry, entry_id)
     if not is_fragment_request():
-        flash("Laporan diverifikasi.", "success")
+        flash(_("Laporan diverifikasi."), "success")
         return redirect(url_for("reports.queue"), code=303)
     response = render("reports/_queue_entry.html", partial="reports/_queue_entry.html", entry=fresh)
     response.headers["HX-Trigger"] = VERIFY_EVENT
@@ -371,13 +373,13 @@ def accept_selected():
     me = _me()
     chosen = versioned_ids("entry")
     if not chosen:
-        raise InvalidInput("Pilih minimal satu laporan.")
+        raise InvalidInput(_("Pilih minimal satu laporan."))
     accepted, failed = 0, []
     for entry_id, version in chosen.items():
         entry = db.session.get(WorkEntry, entry_id)
         if entry is None or not policy.can(me, Action.VIEW_ENTRY, entry):
             # Named only to those who may see it: an id from another instansi tells nothing.
-            failed.append((None, "Laporan tidak ditemukan atau Anda tidak berwenang."))
+            failed.append((None, _("Laporan tidak ditemukan atau Anda tidak berwenang.")))
             continue
         try:
             # verify() refuses before it writes anything, so a refusal needs no savepoint.
@@ -387,10 +389,18 @@ def accept_selected():
             failed.append((entry, exc.message))
     db.session.commit()
     if accepted:
-        flash(f"{accepted} laporan diterima.", "success")
+        flash(
+            ngettext("%(num)d laporan diterima.", "%(num)d laporan diterima.", accepted), "success"
+        )
     for entry, message in failed:
-        label = f"Laporan {entry.entry_date:%d-%m-%Y} ({entry.owner.name}): " if entry else ""
-        flash(f"{label}{message}", "error")
+        if entry is not None:
+            message = _(
+                "Laporan %(date)s (%(name)s): %(error)s",
+                date=entry.entry_date.strftime("%d-%m-%Y"),
+                name=entry.owner.name,
+                error=message,
+            )
+        flash(message, "error")
     return redirect(url_for("reports.queue"), code=303)
 
 
@@ -400,7 +410,7 @@ def team():
     me = _me()
     period = current_period(me.instansi_id)
     if period is None:
-        flash("Belum ada periode penilaian yang dibuka.", "info")
+        flash(_("Belum ada periode penilaian yang dibuka."), "info")
         return redirect(url_for("home.index"))
     month = _period_month(period)
     return render(

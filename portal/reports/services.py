@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
@@ -42,6 +44,7 @@ MINUTES_PER_DAY = 24 * 60
 LINKS_MAX = 5
 LINK = re.compile(r"^https?://[^\s<>\"']{3,490}$", re.IGNORECASE)
 REASON_MAX = 2000
+CHANGED_ELSEWHERE = _l("Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.")
 
 
 @dataclass
@@ -69,28 +72,34 @@ def parse_entry(
     known = raw_target.isascii() and raw_target.isdigit()
     target = targets.get(int(raw_target)) if known else None
     if target is None:
-        errors["target_id"] = "Pilih salah satu target Anda yang sudah disetujui."
+        errors["target_id"] = _("Pilih salah satu target Anda yang sudah disetujui.")
+        # Say why when it is the owner's own target in a period that is not open.
+        own = db.session.get(Target, int(raw_target)) if known else None
+        if own is not None and own.owner_id == owner_id and not own.period.is_open:
+            errors["form"] = policy.period_refusal(own.period, Action.EDIT_ENTRY)
     raw_date = (form.get("entry_date") or "").strip()
     entry_date = None
     try:
         entry_date = date.fromisoformat(raw_date)
     except ValueError:
-        errors["entry_date"] = "Tanggal tidak valid; gunakan format tahun-bulan-tanggal."
+        errors["entry_date"] = _("Tanggal tidak valid; gunakan format tahun-bulan-tanggal.")
     if entry_date is not None:
         if entry_date > clock.today():
-            errors["entry_date"] = "Tanggal laporan tidak boleh di masa depan."
+            errors["entry_date"] = _("Tanggal laporan tidak boleh di masa depan.")
         elif target is not None and not (
             target.period.start_date <= entry_date <= target.period.end_date
         ):
-            errors["entry_date"] = (
-                f"Tanggal harus di dalam periode {target.period.name} "
-                f"({target.period.start_date:%d-%m-%Y} s.d. {target.period.end_date:%d-%m-%Y})."
+            errors["entry_date"] = _(
+                "Tanggal harus di dalam periode %(period)s (%(start)s s.d. %(end)s).",
+                period=target.period.name,
+                start=target.period.start_date.strftime("%d-%m-%Y"),
+                end=target.period.end_date.strftime("%d-%m-%Y"),
             )
     description = " ".join((form.get("description") or "").split())
     if not description:
-        errors["description"] = "Uraikan pekerjaan yang dilakukan."
+        errors["description"] = _("Uraikan pekerjaan yang dilakukan.")
     elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"Uraian paling banyak {DESCRIPTION_MAX} karakter."
+        errors["description"] = _("Uraian paling banyak %(max)s karakter.", max=DESCRIPTION_MAX)
 
     def number(name, label, minimum, maximum):
         try:
@@ -99,9 +108,9 @@ def parse_entry(
             errors[name] = str(exc)
             return None
 
-    quantity = number("quantity", "Kuantitas", 0, ENTRY_QUANTITY_MAX)
-    minutes = number("minutes", "Durasi (menit)", 1, MINUTES_PER_DAY)
-    cost = number("cost", "Biaya", 0, COST_MAX) if (form.get("cost") or "").strip() else None
+    quantity = number("quantity", _("Kuantitas"), 0, ENTRY_QUANTITY_MAX)
+    minutes = number("minutes", _("Durasi (menit)"), 1, MINUTES_PER_DAY)
+    cost = number("cost", _("Biaya"), 0, COST_MAX) if (form.get("cost") or "").strip() else None
     if minutes is not None and entry_date is not None and "entry_date" not in errors:
         used = db.session.scalar(
             select(func.coalesce(func.sum(WorkEntry.minutes), 0)).where(
@@ -111,20 +120,21 @@ def parse_entry(
             )
         )
         if used + minutes > MINUTES_PER_DAY:
-            errors["minutes"] = (
-                f"Total durasi pada tanggal ini menjadi {used + minutes} menit, lebih dari 24 jam."
+            errors["minutes"] = _(
+                "Total durasi pada tanggal ini menjadi %(minutes)s menit, lebih dari 24 jam.",
+                minutes=used + minutes,
             )
     links = [line.strip() for line in (form.get("links") or "").splitlines() if line.strip()]
     if len(links) > LINKS_MAX:
-        errors["links"] = f"Paling banyak {LINKS_MAX} tautan."
+        errors["links"] = _("Paling banyak %(max)s tautan.", max=LINKS_MAX)
     elif any(not LINK.match(link) for link in links):
-        errors["links"] = "Setiap tautan harus diawali http:// atau https:// (satu per baris)."
+        errors["links"] = _("Setiap tautan harus diawali http:// atau https:// (satu per baris).")
     checked: list[evidence.CheckedFile] = []
     uploads = [f for f in files if f and (f.filename or f.content_length)]
     limit = _max_files()
     already = len(existing.evidence) if existing else 0
     if len(uploads) + already > limit:
-        errors["files"] = f"Paling banyak {limit} berkas bukti per laporan."
+        errors["files"] = _("Paling banyak %(max)s berkas bukti per laporan.", max=limit)
     else:
         for upload in uploads:
             try:
@@ -183,7 +193,7 @@ def _attach(entry: WorkEntry, files: list[evidence.CheckedFile], stored: list[st
 def _form_token(raw: str) -> str:
     token = (raw or "").strip()[:64]
     if len(token) < 16:
-        raise InvalidInput("Formulir tidak lengkap; muat ulang halaman.")
+        raise InvalidInput(_("Formulir tidak lengkap; muat ulang halaman."))
     return token
 
 
@@ -192,7 +202,7 @@ def entry_for_token(form_token: str, owner) -> WorkEntry | None:
     token = _form_token(form_token)
     existing = db.session.scalar(select(WorkEntry).where(WorkEntry.form_token == token))
     if existing is not None and existing.owner_id != owner.id:
-        raise InvalidInput("Formulir tidak sah; muat ulang halaman.")
+        raise InvalidInput(_("Formulir tidak sah; muat ulang halaman."))
     return existing
 
 
@@ -269,7 +279,7 @@ def update_entry(
             version=version + 1,
             updated_at=utcnow(),
         ),
-        "Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.",
+        CHANGED_ELSEWHERE,
     )
     _attach(entry, data.files, stored)
     _history(entry, actor.id, "resubmit" if resubmitted else "update")
@@ -297,7 +307,7 @@ def delete_entry(entry: WorkEntry, actor, version: int) -> list[str]:
             WorkEntry.status != EntryStatus.ACCEPTED,
         )
         .values(version=version + 1),
-        "Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.",
+        CHANGED_ELSEWHERE,
     )
     files = [e.stored_name for e in entry.evidence]
     audit.record(
@@ -321,15 +331,19 @@ def verify(entry: WorkEntry, actor, version: int, *, accept: bool, reason: str =
     reason = (reason or "").strip()
     if entry.status == EntryStatus.REJECTED:
         raise InvalidInput(
-            "Laporan ini sudah ditolak. Pemiliknya perlu memperbaiki dan mengajukannya ulang "
-            "sebelum dapat diterima."
+            _(
+                "Laporan ini sudah ditolak. Pemiliknya perlu memperbaiki dan mengajukannya "
+                "ulang sebelum dapat diterima."
+            )
         )
     if entry.status == EntryStatus.ACCEPTED:
-        raise Conflict("Laporan ini sudah diterima sebelumnya.")
+        raise Conflict(_("Laporan ini sudah diterima sebelumnya."))
     if not accept and not reason:
-        raise InvalidInput("Alasan penolakan wajib diisi.", field="reason")
+        raise InvalidInput(_("Alasan penolakan wajib diisi."), field="reason")
     if len(reason) > REASON_MAX:
-        raise InvalidInput(f"Alasan paling banyak {REASON_MAX} karakter.", field="reason")
+        raise InvalidInput(
+            _("Alasan paling banyak %(max)s karakter.", max=REASON_MAX), field="reason"
+        )
     status = EntryStatus.ACCEPTED if accept else EntryStatus.REJECTED
     compare_and_swap(
         update(WorkEntry)
@@ -345,7 +359,7 @@ def verify(entry: WorkEntry, actor, version: int, *, accept: bool, reason: str =
             verified_at=utcnow(),
             version=version + 1,
         ),
-        "Laporan ini baru saja diubah atau diverifikasi orang lain.",
+        _("Laporan ini baru saja diubah atau diverifikasi orang lain."),
     )
     action = "accept" if accept else "reject"
     _history(entry, actor.id, action, reason)
@@ -359,16 +373,18 @@ def rate_month(target: Target, month: int, actor, form: Mapping) -> MonthlyQuali
     """Set the evaluator's quality rating (0–100) and feedback for one month of a target."""
     policy.authorize(actor, Action.RATE_TARGET, target)
     if target.state not in (APPROVED, REPORTED):
-        raise InvalidInput("Nilai kualitas hanya untuk target yang disetujui atau dilaporkan.")
+        raise InvalidInput(_("Nilai kualitas hanya untuk target yang disetujui atau dilaporkan."))
     if not 1 <= month <= target.period.month_count:
-        raise InvalidInput("Bulan di luar periode.", field="rating")
+        raise InvalidInput(_("Bulan di luar periode."), field="rating")
     try:
-        rating = parse_whole(form.get("rating"), "Nilai kualitas", minimum=0, maximum=100)
+        rating = parse_whole(form.get("rating"), _("Nilai kualitas"), minimum=0, maximum=100)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="rating") from None
     note = (form.get("note") or "").strip()
     if len(note) > REASON_MAX:
-        raise InvalidInput(f"Umpan balik paling banyak {REASON_MAX} karakter.", field="note")
+        raise InvalidInput(
+            _("Umpan balik paling banyak %(max)s karakter.", max=REASON_MAX), field="note"
+        )
     row = db.session.scalar(
         select(MonthlyQuality).where(
             MonthlyQuality.target_id == target.id, MonthlyQuality.month == month
