@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flask import g, has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal, select
 from sqlalchemy.orm import aliased
 
@@ -32,11 +34,12 @@ from portal.models import (
     Unit,
     WorkEntry,
 )
+from portal.models.periods import PeriodStatus
 from workflows.targets import DRAFTED, STATE_LABELS
 
 # Word for word the answer for a row that does not exist (``web.ERROR_MESSAGES``): an
 # object of another instansi must not be told apart from no object at all.
-NOT_FOUND = "Halaman atau data yang Anda cari tidak ada."
+NOT_FOUND = _l("Halaman atau data yang Anda cari tidak ada.")
 
 
 class Action(StrEnum):
@@ -61,6 +64,11 @@ class Action(StrEnum):
     DECIDE_OBJECTION = "decide_objection"  # the evaluator's own supervisor
     PLAN_FOLLOW_UP = "plan_follow_up"  # the evaluator, once the evaluation is final
     CLOSE_FOLLOW_UP = "close_follow_up"  # the person responsible, or the evaluator
+    REASSIGN_TARGET = "reassign_target"  # admin: another evaluator (never on own targets)
+    WRITE_INTERIM_NOTE = "write_interim_note"  # the evaluator or an admin, for the next one
+    # The audit trail of one's own data (the data subject's right of access); admins
+    # read everyone's through the audit log viewer (MANAGE_INSTANSI).
+    VIEW_AUDIT_TRAIL = "view_audit_trail"
 
 
 @dataclass(frozen=True)
@@ -133,14 +141,53 @@ def _is_instansi_admin(user: Employee, instansi_id: int | None) -> bool:
     return user.is_superadmin or (user.is_admin and user.instansi_id == instansi_id)
 
 
+# What changes the work of a period: refused unless the period is open, whoever asks —
+# before the admin opens it and after it is closed. CLOSE_FOLLOW_UP is not here on
+# purpose: open follow-up items carry into the next period until someone closes them.
+PERIOD_BOUND = frozenset(
+    {
+        Action.EDIT_PLAN,
+        Action.EDIT_TARGET,
+        Action.COMMENT_TARGET,
+        Action.RATE_TARGET,
+        Action.EDIT_ENTRY,
+        Action.VERIFY_ENTRY,
+        Action.RESPOND_EVALUATION,
+        Action.DECIDE_OBJECTION,
+        Action.PLAN_FOLLOW_UP,
+    }
+)
+
+
+def period_of(obj) -> Period | None:
+    """The period whose work ``obj`` is, for the period-bound actions."""
+    if isinstance(obj, PlanRef | Target | Evaluation):
+        return obj.period
+    if isinstance(obj, WorkEntry):
+        return obj.target.period
+    return None
+
+
+def _period_allows(action: Action, obj) -> bool:
+    if action not in PERIOD_BOUND:
+        return True
+    period = period_of(obj)
+    return period is None or period.is_open
+
+
 def can(user: Employee, action: Action | str, obj=None) -> bool:
     """May ``user`` do ``action`` to ``obj``? Pure answer, no exception."""
+    return _permitted(user, action, obj) and _period_allows(Action(action), obj)
+
+
+def _permitted(user: Employee, action: Action | str, obj=None) -> bool:
+    """``can``, leaving aside whether the object's period is open."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     action = Action(action)
     if action is Action.VIEW_PROFILE:
         return isinstance(obj, Employee) and relation(user, obj) is not None
-    if action is Action.EDIT_OWN_SETTINGS:
+    if action in (Action.EDIT_OWN_SETTINGS, Action.VIEW_AUDIT_TRAIL):
         return isinstance(obj, Employee) and obj.id == user.id
     if action is Action.MANAGE_EMPLOYEE:
         return isinstance(obj, Employee | Unit | Instansi) and _is_instansi_admin(
@@ -179,12 +226,12 @@ def _can_evaluation(user: Employee, action: Action, evaluation: Evaluation) -> b
             return final
         return evaluator or decider or relation(user, evaluation.employee) is not None
     if action is Action.RESPOND_EVALUATION:
-        return owner and final and evaluation.period.is_open
+        return owner and final
     if action is Action.DECIDE_OBJECTION:
         # Once an objection was made; deciding it twice is the service's conflict.
         return decider and evaluation.objection_status is not None
     if action is Action.PLAN_FOLLOW_UP:
-        return evaluator and final and evaluation.period.is_open
+        return evaluator and final
     return False
 
 
@@ -226,7 +273,7 @@ def _can_plan(user: Employee, action: Action, ref: PlanRef) -> bool:
     if action is Action.VIEW_PLAN:
         return rel is not None or _evaluates_in_plan(user, ref.plan)
     if action is Action.EDIT_PLAN:
-        return rel == "self" and ref.period.is_open and ref.employee.active
+        return rel == "self" and ref.employee.active
     if action is Action.ANALYSE_PLAN:
         return rel in ("subordinate", "subtree", "admin", "superadmin") or _evaluates_in_plan(
             user, ref.plan
@@ -239,11 +286,15 @@ def _can_target(user: Employee, action: Action, target: Target) -> bool:
     if action is Action.VIEW_TARGET:
         return bool(roles) or relation(user, target.owner) is not None
     if action is Action.EDIT_TARGET:
-        return "owner" in roles and target.state == DRAFTED and target.period.is_open
+        return "owner" in roles and target.state == DRAFTED
     if action is Action.COMMENT_TARGET:
-        return bool(roles & {"owner", "evaluator"}) and target.period.is_open
+        return bool(roles & {"owner", "evaluator"})
     if action is Action.RATE_TARGET:
-        return "evaluator" in roles and target.period.is_open
+        return "evaluator" in roles
+    if action is Action.REASSIGN_TARGET:
+        return "admin" in roles
+    if action is Action.WRITE_INTERIM_NOTE:
+        return bool(roles & {"evaluator", "admin"})
     return False
 
 
@@ -252,13 +303,9 @@ def _can_entry(user: Employee, action: Action, entry: WorkEntry) -> bool:
     if action is Action.VIEW_ENTRY:
         return _can_target(user, Action.VIEW_TARGET, target)
     if action is Action.EDIT_ENTRY:
-        return (
-            entry.owner_id == user.id
-            and entry.status != EntryStatus.ACCEPTED
-            and target.period.is_open
-        )
+        return entry.owner_id == user.id and entry.status != EntryStatus.ACCEPTED
     if action is Action.VERIFY_ENTRY:
-        return target.evaluator_id == user.id and target.period.is_open
+        return target.evaluator_id == user.id
     return False
 
 
@@ -278,19 +325,78 @@ def authorize(user: Employee, action: Action | str, obj=None) -> None:
 def _refusal(user: Employee, action: Action, obj) -> str:
     """Why the refusal, when the user is the one who could act but for the period or the
     target's state; everyone else gets the plain refusal, which tells them nothing."""
-    own_plan = isinstance(obj, PlanRef) and obj.employee.id == user.id
     own_target = isinstance(obj, Target) and obj.owner_id == user.id
-    if action is Action.EDIT_PLAN and own_plan and not obj.period.is_open:
-        return f"Periode penilaian {obj.period.name} sudah ditutup; SKP tidak dapat diubah lagi."
-    if action is Action.EDIT_TARGET and own_target:
-        if not obj.period.is_open:
-            return (
-                f"Periode penilaian {obj.period.name} sudah ditutup; target tidak dapat "
-                "diubah lagi."
-            )
-        if obj.state != DRAFTED:
-            return (
-                f"Target ini berstatus “{STATE_LABELS[obj.state]}”; hanya draf yang dapat "
-                "diubah. Minta atasan mengembalikannya bila perlu diperbaiki."
-            )
-    return "Anda tidak berwenang melakukan tindakan ini."
+    period = period_of(obj)
+    if (
+        action in PERIOD_BOUND
+        and period is not None
+        and not period.is_open
+        and (_permitted(user, action, obj) or (action is Action.EDIT_TARGET and own_target))
+    ):
+        return period_refusal(period, action)
+    if action is Action.EDIT_TARGET and own_target and obj.state != DRAFTED:
+        return _(
+            "Target ini berstatus “%(state)s”; hanya draf yang dapat diubah. Minta atasan "
+            "mengembalikannya bila perlu diperbaiki.",
+            state=STATE_LABELS[obj.state],
+        )
+    return _("Anda tidak berwenang melakukan tindakan ini.")
+
+
+# What a closed period no longer allows, per action: whole sentences (translations need
+# them whole), filled with ``%(period)s``, the period's name.
+_FROZEN = {
+    Action.EDIT_PLAN: _l(
+        "Periode penilaian %(period)s sudah ditutup; SKP tidak dapat diubah lagi. Hubungi "
+        "admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    Action.EDIT_TARGET: _l(
+        "Periode penilaian %(period)s sudah ditutup; target tidak dapat diubah lagi. Hubungi "
+        "admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    Action.COMMENT_TARGET: _l(
+        "Periode penilaian %(period)s sudah ditutup; diskusi target tidak dapat ditambah "
+        "lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    Action.RATE_TARGET: _l(
+        "Periode penilaian %(period)s sudah ditutup; nilai kualitas bulanan tidak dapat "
+        "diubah lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    Action.EDIT_ENTRY: _l(
+        "Periode penilaian %(period)s sudah ditutup; laporan harian tidak dapat ditambah, "
+        "diubah atau dihapus lagi. Hubungi admin kepegawaian bila periode perlu dibuka "
+        "kembali."
+    ),
+    Action.VERIFY_ENTRY: _l(
+        "Periode penilaian %(period)s sudah ditutup; laporan harian tidak dapat "
+        "diverifikasi lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    Action.RESPOND_EVALUATION: _l(
+        "Periode penilaian %(period)s sudah ditutup; tanggapan atas evaluasi tidak dapat "
+        "diberikan lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    Action.DECIDE_OBJECTION: _l(
+        "Periode penilaian %(period)s sudah ditutup; keberatan tidak dapat diputuskan lagi. "
+        "Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    Action.PLAN_FOLLOW_UP: _l(
+        "Periode penilaian %(period)s sudah ditutup; rencana tindak lanjut tidak dapat "
+        "diubah lagi (butir yang masih terbuka tetap dapat ditandai selesai). Hubungi admin "
+        "kepegawaian bila periode perlu dibuka kembali."
+    ),
+}
+_FROZEN_OTHER = _l(
+    "Periode penilaian %(period)s sudah ditutup; tidak ada perubahan yang dapat dilakukan "
+    "lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+)
+
+
+def period_refusal(period: Period, action: Action | None = None) -> str:
+    """Why nothing of ``period`` can change now, in the user's words."""
+    if period.status == PeriodStatus.DRAFT:
+        return _(
+            "Periode penilaian %(period)s belum dibuka; SKP dan laporan dapat diisi setelah "
+            "admin kepegawaian membukanya.",
+            period=period.name,
+        )
+    return str(_FROZEN.get(action, _FROZEN_OTHER)) % {"period": period.name}

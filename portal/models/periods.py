@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.org import Instansi
 from portal.models.types import UTCDateTime, str_enum
+
+if TYPE_CHECKING:
+    from portal.models.people import Employee
 
 
 class Scheme(StrEnum):
@@ -20,16 +26,28 @@ class Scheme(StrEnum):
     PERMENPANRB_6_2022 = "permenpanrb_6_2022"  # ratings and the predikat matrix
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return {
-            "pp46": "PP 46/2011 (nilai prestasi kerja)",
-            "permenpanrb_6_2022": "PermenPANRB 6/2022 (predikat kinerja)",
+            "pp46": _l("PP 46/2011 (nilai prestasi kerja)"),
+            "permenpanrb_6_2022": _l("PermenPANRB 6/2022 (predikat kinerja)"),
         }[self.value]
 
 
 class PeriodStatus(StrEnum):
+    """``draft`` (prepared by the admin, not yet open to anyone) → ``open`` → ``closed``.
+
+    Only an open period takes plans, reports and evaluations; a closed one is frozen
+    until an admin reopens it (with a reason). Rows made before ``draft`` existed are
+    ``open`` or ``closed``, which is why the column's default stays ``open``.
+    """
+
+    DRAFT = "draft"
     OPEN = "open"
     CLOSED = "closed"
+
+    @property
+    def label(self) -> LazyString:
+        return {"draft": _l("Disiapkan"), "open": _l("Dibuka"), "closed": _l("Ditutup")}[self.value]
 
 
 class Period(db.Model):
@@ -60,6 +78,7 @@ class Period(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
 
     instansi: Mapped[Instansi] = relationship()
+    closed_by: Mapped[Employee | None] = relationship(foreign_keys=[closed_by_id])
 
     @property
     def is_open(self) -> bool:

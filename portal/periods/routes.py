@@ -1,3 +1,214 @@
-"""Routes of this area (being built)."""
+"""The admin's periods: list, prepare, change, open, close (after a summary), reopen."""
 
-from portal.periods import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import login_required
+
+from portal import policy
+from portal.errors import Conflict, InvalidInput
+from portal.extensions import db
+from portal.models import Period
+from portal.models.periods import PeriodStatus
+from portal.periods import bp, services
+from portal.periods.forms import PeriodForm, ReasonForm
+from portal.policy import Action
+from portal.web import current_employee, render
+
+_me = current_employee
+
+
+def _period_or_404(period_id: int) -> Period:
+    """The period, if the signed-in admin manages its instansi (404 outside it, 403 for
+    anyone else inside it)."""
+    period = db.session.get(Period, period_id)
+    if period is None:
+        abort(404)
+    policy.authorize(_me(), Action.MANAGE_INSTANSI, period)
+    return period
+
+
+def _index(status: int = 200, message: str | None = None):
+    me = _me()
+    return render(
+        "periods/index.html",
+        rows=services.instansi_periods(me.instansi_id),
+        message=message,
+        status=status,
+    )
+
+
+@bp.route("/admin/periode")
+@login_required
+def index():
+    me = _me()
+    policy.authorize(me, Action.MANAGE_INSTANSI, me.instansi)
+    return _index()
+
+
+def _show_errors(form: PeriodForm, errors: dict) -> None:
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+
+
+@bp.route("/admin/periode/baru", methods=["GET", "POST"])
+@login_required
+def create():
+    me = _me()
+    policy.authorize(me, Action.MANAGE_INSTANSI, me.instansi)
+    form = PeriodForm()
+    if not form.is_submitted():
+        return render("periods/form.html", form=form, period=None, locks=services.Locks())
+    try:
+        data = services.parse_period_input(request.form)
+        period, created = services.create_period(data, me.instansi, me)
+    except InvalidInput as exc:
+        db.session.rollback()
+        _show_errors(form, exc.errors)
+        return render(
+            "periods/form.html", form=form, period=None, locks=services.Locks(), status=422
+        )
+    db.session.commit()
+    if created:
+        flash(
+            f"Periode {period.name} disiapkan. Pegawai dapat menyusun SKP setelah periode dibuka.",
+            "success",
+        )
+    else:
+        flash(f"Periode {period.name} sudah ada; tidak dibuat dua kali.", "info")
+    return redirect(url_for("periods.index"), code=303)
+
+
+def _edit_form(period: Period, form: PeriodForm, locks, status: int = 200, message=None):
+    return render(
+        "periods/form.html",
+        form=form,
+        period=period,
+        locks=locks,
+        seen=services.fingerprint(period),
+        message=message,
+        status=status,
+    )
+
+
+def _filled(period: Period) -> PeriodForm:
+    form = PeriodForm(formdata=None)
+    for name in services.FIELDS:
+        value = getattr(period, name)
+        if value is None:
+            text = ""
+        elif hasattr(value, "isoformat"):
+            text = value.isoformat()
+        else:
+            text = str(getattr(value, "value", value))
+        getattr(form, name).data = text
+    return form
+
+
+@bp.route("/admin/periode/<int:period_id>/ubah", methods=["GET", "POST"])
+@login_required
+def edit(period_id: int):
+    period = _period_or_404(period_id)
+    if period.status == PeriodStatus.CLOSED:
+        raise Conflict(services.closed_message(period, "diubah"))
+    locks = services.locks_of(period)
+    if request.method == "GET":
+        return _edit_form(period, _filled(period), locks)
+    form = PeriodForm()
+    try:
+        data = services.parse_period_input(request.form, period, locks)
+        changes = services.update_period(period, data, _me(), request.form.get("seen", ""))
+    except InvalidInput as exc:
+        db.session.rollback()
+        _show_errors(form, exc.errors)
+        return _edit_form(period, form, locks, status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        period = _period_or_404(period_id)
+        if period.status == PeriodStatus.CLOSED:
+            raise
+        # Someone else changed it since the form was shown: show theirs, keep nothing.
+        return _edit_form(
+            period, _filled(period), services.locks_of(period), status=409, message=exc.message
+        )
+    db.session.commit()
+    flash(
+        f"Perubahan periode {period.name} tersimpan." if changes else "Tidak ada yang berubah.",
+        "success" if changes else "info",
+    )
+    return redirect(url_for("periods.index"), code=303)
+
+
+@bp.route("/admin/periode/<int:period_id>/buka", methods=["POST"])
+@login_required
+def open_(period_id: int):
+    period = _period_or_404(period_id)
+    try:
+        services.open_period(period, _me())
+    except Conflict as exc:
+        db.session.rollback()
+        return _index(status=409, message=exc.message)
+    db.session.commit()
+    flash(f"Periode {period.name} dibuka. Pegawai kini dapat menyusun SKP.", "success")
+    return redirect(url_for("periods.index"), code=303)
+
+
+def _close_page(period: Period, status: int = 200, message: str | None = None):
+    return render(
+        "periods/close.html",
+        period=period,
+        summary=services.close_summary(period),
+        message=message,
+        status=status,
+    )
+
+
+@bp.route("/admin/periode/<int:period_id>/tutup", methods=["GET", "POST"])
+@login_required
+def close(period_id: int):
+    period = _period_or_404(period_id)
+    if request.method == "GET":
+        return _close_page(period)
+    try:
+        services.close_period(period, _me())
+    except Conflict as exc:
+        db.session.rollback()
+        return _close_page(_period_or_404(period_id), status=409, message=exc.message)
+    db.session.commit()
+    flash(
+        f"Periode {period.name} ditutup. Rencana, laporan dan evaluasinya tidak dapat diubah lagi.",
+        "success",
+    )
+    return redirect(url_for("periods.index"), code=303)
+
+
+@bp.route("/admin/periode/<int:period_id>/buka-kembali", methods=["GET", "POST"])
+@login_required
+def reopen(period_id: int):
+    period = _period_or_404(period_id)
+    form = ReasonForm()
+    if request.method == "GET":
+        return render("periods/reopen.html", period=period, form=form)
+    try:
+        services.reopen_period(period, _me(), request.form.get("reason", ""))
+    except InvalidInput as exc:
+        db.session.rollback()
+        form.reason.errors = [exc.message]
+        return render("periods/reopen.html", period=period, form=form, status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        return render(
+            "periods/reopen.html",
+            period=_period_or_404(period_id),
+            form=form,
+            message=exc.message,
+            status=409,
+        )
+    db.session.commit()
+    flash(
+        f"Periode {period.name} dibuka kembali; perubahan di dalamnya kembali dapat dilakukan.",
+        "success",
+    )
+    return redirect(url_for("periods.index"), code=303)
