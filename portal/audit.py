@@ -8,7 +8,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import AuditEvent, Employee
+from portal.models import AuditEvent, Employee, Evaluation, Plan, Target, WorkEntry
 
 
 def record(
@@ -45,11 +45,20 @@ def record(
 
 # Where each kind of object keeps the employee whose data it is.
 SUBJECT_ATTRIBUTES = ("owner_id", "employee_id")
+# Objects that belong to another one (evidence and history to an entry, a rating or a
+# comment to a target, a letter to an evaluation): the parent's subject is theirs.
+PARENT_KEYS = (
+    ("entry_id", WorkEntry),
+    ("target_id", Target),
+    ("evaluation_id", Evaluation),
+    ("plan_id", Plan),
+)
 
 
 def subject_of(obj: Any) -> int | None:
-    """The employee an object's data belongs to: the employee themself, or the owner of
-    a plan, target, entry, evaluation or follow-up item."""
+    """The employee an object's data belongs to: the employee themself, the owner of a
+    plan, target, entry, evaluation or follow-up item, or the owner of the object a
+    comment, rating, piece of evidence, history row or letter belongs to."""
     if obj is None:
         return None
     if isinstance(obj, Employee):
@@ -58,4 +67,9 @@ def subject_of(obj: Any) -> int | None:
         value = getattr(obj, attribute, None)
         if value is not None:
             return value
+    for key, model in PARENT_KEYS:
+        parent_id = getattr(obj, key, None)
+        if parent_id is not None:
+            # The parent is nearly always in the session already: then no query.
+            return subject_of(db.session.get(model, parent_id))
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, JSON, ForeignKey, String, event
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -18,15 +18,22 @@ from portal.models.types import UTCDateTime, utcnow
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
+    # The viewer's pages: one instansi's events, or one employee's (their own trail),
+    # newest first and keyset-paginated on (occurred_at, id); and one object's history.
+    __table_args__ = (
+        Index("ix_audit_event_instansi_time", "instansi_id", "occurred_at", "id"),
+        Index("ix_audit_event_subject_time", "subject_id", "occurred_at", "id"),
+        Index("ix_audit_event_object", "object_type", "object_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
     # The instansi the event belongs to, so admins see their own agency's trail only.
-    instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id"), index=True)
+    instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id"))
     # The employee whose data the event is about (their account, plan, targets, entries,
     # evaluation...): what they see as their own audit trail.
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[int | None]
