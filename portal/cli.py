@@ -24,6 +24,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_if_empty)
     app.cli.add_command(letter_command)
     app.cli.add_command(worker_command)
+    from portal.imports.cli import import_employees
+
+    app.cli.add_command(import_employees)
 
 
 def print_logins(logins) -> None:

@@ -65,12 +65,21 @@ def from_environment(instance_path: str) -> dict:
             "PORTAL_UPLOAD_FOLDER", str(Path(instance_path) / "uploads")
         ),
         "PORTAL_MAX_UPLOAD_MB": _env_int("PORTAL_MAX_UPLOAD_MB", 5),
-        # A request may carry every allowed file at its largest, plus the form itself.
-        "MAX_CONTENT_LENGTH": _env_int("PORTAL_MAX_UPLOAD_MB", 5)
-        * _env_int("PORTAL_EVIDENCE_MAX_FILES", 5)
+        # A request may carry every allowed file at its largest (evidence files, or one
+        # import file), plus the form itself.
+        "MAX_CONTENT_LENGTH": max(
+            _env_int("PORTAL_MAX_UPLOAD_MB", 5) * _env_int("PORTAL_EVIDENCE_MAX_FILES", 5),
+            _env_int("PORTAL_IMPORT_MAX_MB", 20),
+        )
         * 1024
         * 1024
         + 256 * 1024,
+        # Imports of people and units (CSV/XLSX): kept here between preview and commit.
+        "PORTAL_IMPORT_FOLDER": os.environ.get(
+            "PORTAL_IMPORT_FOLDER", str(Path(instance_path) / "imports")
+        ),
+        "PORTAL_IMPORT_MAX_ROWS": _env_int("PORTAL_IMPORT_MAX_ROWS", 30000),
+        "PORTAL_IMPORT_MAX_MB": _env_int("PORTAL_IMPORT_MAX_MB", 20),
         "BABEL_DEFAULT_LOCALE": os.environ.get("PORTAL_DEFAULT_LANGUAGE", "id"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Jakarta"),
         "PORTAL_LANGUAGES": ("id", "en"),

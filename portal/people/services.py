@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict, dataclass, fields
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import audit
@@ -41,18 +42,34 @@ class EmployeeData:
     active: bool = True
 
 
-def _clean_text(data: EmployeeData) -> None:
+def check_fields(data: EmployeeData) -> dict[str, str]:
+    """Normalise ``data`` in place and check every rule that needs no database: the NIP,
+    lengths, required fields, email, golongan and jenis jabatan.
+
+    Returns ``{field: message}`` in the form's order, empty when all is well: the form
+    shows the first, an import reports them all at once.
+    """
+    errors: dict[str, str] = {}
+    try:
+        data.nip = nip_module.parse(data.nip).digits
+    except nip_module.InvalidNIP as exc:
+        errors["nip"] = str(exc)
     for field, limit in LIMITS.items():
         value = " ".join((getattr(data, field) or "").split())
-        if len(value) > limit:
-            raise InvalidInput(f"Paling banyak {limit} karakter.", field=field)
         setattr(data, field, value)
+        if len(value) > limit:
+            errors[field] = _("Paling banyak %(max)s karakter.", max=limit)
     if not data.name:
-        raise InvalidInput("Nama wajib diisi.", field="name")
+        errors["name"] = _("Nama wajib diisi.")
     if not data.jabatan:
-        raise InvalidInput("Jabatan wajib diisi.", field="jabatan")
-    if data.email and ("@" not in data.email or " " in data.email):
-        raise InvalidInput("Alamat email tidak valid.", field="email")
+        errors["jabatan"] = _("Jabatan wajib diisi.")
+    if "email" not in errors and data.email and ("@" not in data.email or " " in data.email):
+        errors["email"] = _("Alamat email tidak valid.")
+    if data.golongan not in GOLONGAN:
+        errors["golongan"] = _("Pangkat/golongan tidak dikenal.")
+    if data.jenis_jabatan not in {j.value for j in JenisJabatan}:
+        errors["jenis_jabatan"] = _("Jenis jabatan tidak dikenal.")
+    return errors
 
 
 def validate_supervisor(employee_id: int | None, atasan: Employee | None, instansi_id: int) -> None:
@@ -60,38 +77,30 @@ def validate_supervisor(employee_id: int | None, atasan: Employee | None, instan
     if atasan is None:
         return
     if atasan.instansi_id != instansi_id:
-        raise InvalidInput("Atasan harus dari instansi yang sama.", field="atasan_id")
+        raise InvalidInput(_("Atasan harus dari instansi yang sama."), field="atasan_id")
     if employee_id is not None and (
         atasan.id == employee_id or employee_id in supervisor_chain_ids(atasan.id)
     ):
         raise InvalidInput(
-            "Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh melingkar.",
+            _("Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh melingkar."),
             field="atasan_id",
         )
 
 
 def _validate(data: EmployeeData, instansi: Instansi, employee: Employee | None) -> tuple:
-    try:
-        parsed = nip_module.parse(data.nip)
-    except nip_module.InvalidNIP as exc:
-        raise InvalidInput(str(exc), field="nip") from None
-    data.nip = parsed.digits
-    _clean_text(data)
+    errors = check_fields(data)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise InvalidInput(message, field=field)
     duplicate = db.session.scalar(select(Employee.id).where(Employee.nip == data.nip))
     if duplicate is not None and (employee is None or duplicate != employee.id):
-        raise InvalidInput("NIP ini sudah terdaftar.", field="nip")
-    if data.golongan not in GOLONGAN:
-        raise InvalidInput("Pangkat/golongan tidak dikenal.", field="golongan")
-    try:
-        JenisJabatan(data.jenis_jabatan)
-    except ValueError:
-        raise InvalidInput("Jenis jabatan tidak dikenal.", field="jenis_jabatan") from None
+        raise InvalidInput(_("NIP ini sudah terdaftar."), field="nip")
     unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
     if unit is None or unit.instansi_id != instansi.id:
-        raise InvalidInput("Unit kerja tidak ditemukan di instansi ini.", field="unit_id")
+        raise InvalidInput(_("Unit kerja tidak ditemukan di instansi ini."), field="unit_id")
     atasan = db.session.get(Employee, data.atasan_id) if data.atasan_id else None
     if data.atasan_id and atasan is None:
-        raise InvalidInput("Atasan tidak ditemukan.", field="atasan_id")
+        raise InvalidInput(_("Atasan tidak ditemukan."), field="atasan_id")
     validate_supervisor(employee.id if employee else None, atasan, instansi.id)
     return unit, atasan
 

@@ -1,0 +1,143 @@
+"""The columns of an import or export file of people and units, and how cells are read.
+
+The canonical headers are Indonesian; headers are matched case-insensitively, ignoring
+spaces, dots, dashes and underscores, and a few common variants are accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from portal.ranks import GOLONGAN, JenisJabatan
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the field it fills
+    header: str  # canonical header, as exported
+    hint: str  # what to write in it (shown on the upload page)
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("nip", "NIP", "18 digit, boleh dengan spasi (19800512 200501 1 003)."),
+    Column("name", "Nama", "Nama tanpa gelar. Wajib.", ("nama lengkap", "nama pegawai")),
+    Column("gelar_depan", "Gelar Depan", "Mis. Dr., Ir. Boleh kosong."),
+    Column("gelar_belakang", "Gelar Belakang", "Mis. S.E., M.M. Boleh kosong."),
+    Column("jabatan", "Jabatan", "Nama jabatan. Wajib.", ("nama jabatan",)),
+    Column(
+        "jenis_jabatan",
+        "Jenis Jabatan",
+        "jpt, administrasi atau fungsional.",
+    ),
+    Column(
+        "golongan",
+        "Golongan",
+        "Golongan/ruang, mis. III/a (boleh ditulis “Penata Muda, III/a”).",
+        ("pangkat/golongan", "pangkat golongan", "golongan/ruang", "gol"),
+    ),
+    Column("unit_code", "Kode Unit", "Kode unit kerja. Wajib.", ("kode unit kerja",)),
+    Column(
+        "unit_name",
+        "Nama Unit",
+        "Nama unit kerja. Wajib untuk unit baru; kosong: nama tetap.",
+        ("nama unit kerja", "unit kerja"),
+    ),
+    Column(
+        "parent_code",
+        "Kode Unit Induk",
+        "Kode unit di atasnya (dalam berkas atau sudah ada); kosong: tetap, atau unit teratas "
+        "untuk unit baru.",
+        ("kode induk", "kode unit atasan"),
+    ),
+    Column(
+        "atasan_nip",
+        "NIP Atasan",
+        "NIP atasan langsung, dari berkas atau sudah terdaftar di instansi ini. Kosong hanya "
+        "untuk pimpinan tertinggi.",
+        ("nip atasan langsung",),
+    ),
+    Column("email", "Email", "Boleh kosong.", ("e-mail", "surel")),
+    Column("active", "Aktif", "Ya atau Tidak (kosong: Ya).", ("status aktif",)),
+)
+HEADERS = tuple(c.header for c in COLUMNS)
+BY_KEY = {c.key: c for c in COLUMNS}
+# Where each EmployeeData field's error is shown.
+FIELD_COLUMN = {
+    "nip": "NIP",
+    "name": "Nama",
+    "gelar_depan": "Gelar Depan",
+    "gelar_belakang": "Gelar Belakang",
+    "jabatan": "Jabatan",
+    "jenis_jabatan": "Jenis Jabatan",
+    "golongan": "Golongan",
+    "email": "Email",
+}
+MAX_CELL = 500
+UNIT_CODE_MAX = 30
+UNIT_NAME_MAX = 200
+
+
+def header_key(text: str) -> str:
+    return re.sub(r"[\s._\-]+", "", str(text or "").lower().lstrip("\ufeff"))
+
+
+_LOOKUP = {header_key(name): c.key for c in COLUMNS for name in (c.header, *c.aliases)}
+
+
+def column_for(header: str) -> str | None:
+    """The field a header names, or None when it is not one of ours."""
+    return _LOOKUP.get(header_key(header))
+
+
+_GOLONGAN = re.compile(r"\b(IV|III|II|I)\s*/\s*([a-e])\b", re.IGNORECASE)
+_GOLONGAN_SET = set(GOLONGAN)
+
+
+def golongan(text: str) -> str:
+    """``iii/A`` or ``Penata Muda, III/a`` → ``III/a``; anything else is returned as is
+    (the shared validation names it unknown)."""
+    match = _GOLONGAN.search(text)
+    if match:
+        value = f"{match.group(1).upper()}/{match.group(2).lower()}"
+        if value in _GOLONGAN_SET:
+            return value
+    return text
+
+
+def _jenis_names() -> dict[str, str]:
+    names = {}
+    for kind in JenisJabatan:
+        label = kind.label.lower()
+        names[kind.value] = kind.value
+        names[label] = kind.value
+        names[label.removeprefix("jabatan ")] = kind.value
+        names[re.sub(r"\s*\(.*\)", "", label)] = kind.value
+    names["pimpinan tinggi"] = JenisJabatan.JPT.value
+    return names
+
+
+_JENIS = _jenis_names()
+
+
+def jenis_jabatan(text: str) -> str:
+    return _JENIS.get(" ".join(text.lower().split()), text)
+
+
+TRUE_WORDS = {"", "ya", "y", "aktif", "1", "true", "benar", "yes"}
+FALSE_WORDS = {"tidak", "t", "n", "no", "nonaktif", "non-aktif", "tidak aktif", "0", "false"}
+
+
+def active(text: str) -> bool | None:
+    """``Ya``/``Tidak`` (and the usual variants) → bool; None when unreadable."""
+    word = " ".join(text.lower().split())
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+def yes_no(value: bool) -> str:
+    return "Ya" if value else "Tidak"
