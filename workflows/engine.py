@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import g, has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,7 +35,7 @@ from workflows import guards
 from workflows.targets import MACHINE, STATE_LABELS, Transition, transition_for, transitions_from
 
 REASON_MAX = 2000
-LOST_RACE = (
+LOST_RACE = _l(
     "Target ini baru saja diubah orang lain. Tampilan sudah diperbarui; periksa lalu ulangi."
 )
 
@@ -126,21 +128,29 @@ def fire(
     policy.authorize(actor, policy.Action.VIEW_TARGET, target)
     if expected_version is not None and expected_version != target.version:
         raise Conflict(
-            "Target ini baru saja diubah orang lain (sekarang berstatus "
-            f"“{STATE_LABELS[target.state]}”). Periksa lalu ulangi bila masih perlu."
+            _(
+                "Target ini baru saja diubah orang lain (sekarang berstatus “%(state)s”). "
+                "Periksa lalu ulangi bila masih perlu.",
+                state=STATE_LABELS[target.state],
+            )
         )
     transition = transition_for(trigger, target.state)
     if transition is None:
         raise Conflict(
-            f"Tindakan ini tidak tersedia untuk target berstatus “{STATE_LABELS[target.state]}”."
+            _(
+                "Tindakan ini tidak tersedia untuk target berstatus “%(state)s”.",
+                state=STATE_LABELS[target.state],
+            )
         )
     if not transition.roles & policy.target_roles(actor, target):
-        raise PermissionDenied("Anda tidak berwenang melakukan tindakan ini pada target ini.")
+        raise PermissionDenied(_("Anda tidak berwenang melakukan tindakan ini pada target ini."))
     reason = (reason or "").strip()
     if transition.reason_required and not reason:
-        raise InvalidInput("Alasan wajib diisi untuk tindakan ini.", field="reason")
+        raise InvalidInput(_("Alasan wajib diisi untuk tindakan ini."), field="reason")
     if len(reason) > REASON_MAX:
-        raise InvalidInput(f"Alasan paling banyak {REASON_MAX} karakter.", field="reason")
+        raise InvalidInput(
+            _("Alasan paling banyak %(max)s karakter.", max=REASON_MAX), field="reason"
+        )
     facts = facts_for(target, [transition], on)
     refused = guards.failures(transition.guards, facts)
     if refused:
@@ -148,7 +158,7 @@ def fire(
 
     token = _StateToken(target.state)
     if not MACHINE.events[trigger].trigger(token, facts=facts):
-        raise InvalidInput("Syarat tindakan ini belum terpenuhi.")
+        raise InvalidInput(_("Syarat tindakan ini belum terpenuhi."))
     from_state, version = target.state, target.version
     compare_and_swap(
         update(Target)
@@ -171,6 +181,11 @@ def fire(
         occurred_at=utcnow(),
     )
     db.session.add(history)
+    if trigger == "revert":
+        # The admin's override reaches beyond the target (an evaluation to re-open).
+        from portal.reassign.override import after_revert
+
+        after_revert(target, from_state, actor, reason)
     audit.record(
         f"target.{trigger}",
         target,

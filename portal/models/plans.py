@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -32,8 +34,8 @@ class TargetKind(StrEnum):
     TAMBAHAN = "tambahan"  # additional result
 
     @property
-    def label(self) -> str:
-        return {"utama": "Utama", "tambahan": "Tambahan"}[self.value]
+    def label(self) -> LazyString:
+        return {"utama": _l("Utama"), "tambahan": _l("Tambahan")}[self.value]
 
 
 class Plan(db.Model):
@@ -163,6 +165,7 @@ class EvaluatorAssignment(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     evaluator: Mapped[Employee | None] = relationship(foreign_keys=[evaluator_id])
+    assigned_by: Mapped[Employee | None] = relationship(foreign_keys=[assigned_by_id])
     acting_for: Mapped[Employee | None] = relationship(foreign_keys=[acting_for_id])
 
 
