@@ -56,6 +56,7 @@ lint: install
 
 benchmark: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/monitoring.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -32,10 +35,12 @@ class EntryStatus(StrEnum):
     REJECTED = "rejected"
 
     @property
-    def label(self) -> str:
-        return {"pending": "Menunggu verifikasi", "accepted": "Diterima", "rejected": "Ditolak"}[
-            self.value
-        ]
+    def label(self) -> LazyString:
+        return {
+            "pending": _l("Menunggu verifikasi"),
+            "accepted": _l("Diterima"),
+            "rejected": _l("Ditolak"),
+        }[self.value]
 
 
 class WorkEntry(db.Model):
@@ -45,6 +50,9 @@ class WorkEntry(db.Model):
         CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         CheckConstraint("month >= 1", name="month_positive"),
+        # Whether an employee reported a month by its deadline, in one seek per month
+        # (the monitoring dashboard asks it for every employee and elapsed month).
+        Index("ix_work_entry_owner_month", "owner_id", "period_id", "month", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,3 +1,120 @@
-"""Routes of this area (being built)."""
+"""Monitoring: the dashboard per instansi and unit (with htmx drill-down and XLSX export),
+and each period's progress page. For the instansi's admins (``MANAGE_INSTANSI``)."""
 
-from portal.monitoring import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import Response, request
+from flask_login import current_user, login_required
+
+from portal import audit, clock, policy
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.models import Employee, Period, Unit
+from portal.monitoring import bp, export, queries, services
+from portal.months import month_label
+from portal.policy import Action
+from portal.web import is_fragment_request, render, whole_number
+from workflows.targets import STATE_LABELS
+
+HELPERS = {
+    "state_bar": services.state_bar,
+    "month_label": month_label,
+    "state_labels": STATE_LABELS,
+}
+
+
+def _me() -> Employee:
+    return current_user._get_current_object()
+
+
+def _unit(user: Employee, unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(policy.NOT_FOUND)
+    policy.authorize(user, Action.MANAGE_INSTANSI, unit)
+    return unit
+
+
+def _scope(user: Employee, unit: Unit | None) -> tuple[queries.Scope, list[Period]]:
+    """The scope asked for: the unit (or the user's instansi) in the period of
+    ``?periode=`` (default: the open period that started last)."""
+    instansi = unit.instansi if unit is not None else user.instansi
+    policy.authorize(user, Action.MANAGE_INSTANSI, instansi)
+    choices = queries.periods(instansi.id)
+    raw = request.args.get("periode")
+    if raw is None or raw == "":
+        period = queries.default_period(choices)
+    else:
+        wanted = whole_number(raw)
+        period = next((p for p in choices if p.id == wanted), None)
+        if period is None:
+            raise NotFound("Periode penilaian ini tidak ada di instansi Anda.")
+    if period is None:
+        raise NotFound("Belum ada periode penilaian di instansi ini.")
+    return queries.Scope(instansi.id, period, clock.today(), unit), choices
+
+
+def _dashboard(unit: Unit | None):
+    scope, choices = _scope(_me(), unit)
+    return render(
+        "monitoring/dashboard.html",
+        partial="monitoring/_level.html",
+        board=services.dashboard(scope, choices),
+        is_fragment=is_fragment_request(),
+        **HELPERS,
+    )
+
+
+@bp.route("/admin/pemantauan")
+@login_required
+def dashboard():
+    return _dashboard(None)
+
+
+@bp.route("/admin/pemantauan/unit/<int:unit_id>")
+@login_required
+def unit(unit_id: int):
+    return _dashboard(_unit(_me(), unit_id))
+
+
+@bp.route("/admin/pemantauan/ekspor.xlsx")
+@login_required
+def export_xlsx():
+    user = _me()
+    raw_unit = request.args.get("unit")
+    unit = None
+    if raw_unit:
+        unit_id = whole_number(raw_unit)
+        if unit_id is None:
+            raise NotFound(policy.NOT_FOUND)
+        unit = _unit(user, unit_id)
+    scope, _ = _scope(user, unit)
+    content = export.workbook(scope)
+    audit.record(
+        "monitoring.export",
+        unit or scope.period,
+        summary={"period_id": scope.period.id, "unit_id": unit.id if unit else None},
+    )
+    db.session.commit()
+    name = f"pemantauan-{scope.period.id}" + (f"-unit{unit.id}" if unit else "") + ".xlsx"
+    return Response(
+        content,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/admin/periode/<int:period_id>/progres")
+@login_required
+def period_progress(period_id: int):
+    user = _me()
+    period = db.session.get(Period, period_id)
+    if period is None:
+        raise NotFound(policy.NOT_FOUND)
+    policy.authorize(user, Action.MANAGE_INSTANSI, period)
+    return render(
+        "monitoring/progress.html", progress=services.progress(period, clock.today()), **HELPERS
+    )
