@@ -59,7 +59,10 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(
             minutes=_env_int("PORTAL_SESSION_IDLE_MINUTES", 8 * 60)
         ),
-        "SESSION_REFRESH_EACH_REQUEST": True,
+        # The idle timeout slides, but the cookie is rewritten at most once a minute
+        # (``portal.web``): a request that rewrote it every time would send back the
+        # session as it read it, and a concurrent request's flash message was lost.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "UPLOAD_FOLDER": os.environ.get(
             "PORTAL_UPLOAD_FOLDER", str(Path(instance_path) / "uploads")

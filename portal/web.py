@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, redirect, render_template, request, url_for
+import time
+
+from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,6 +39,9 @@ CSP = "; ".join(
 # htmx 2 does not swap 4xx/5xx by default. We decide once: every response is swapped;
 # forms re-render with 422, races answer 409 with the fresh row, and other errors
 # retarget themselves to the page's alert region (see render_error).
+# How often a signed-in user's session cookie is renewed (its expiry slides).
+SESSION_RENEW_SECONDS = 60
+
 HTMX_CONFIG = {
     "allowEval": False,
     "allowScriptTags": False,
@@ -259,6 +264,14 @@ def init_app(app: Flask) -> None:
             "current_lang": str(get_locale() or "id"),
             "htmx_config": HTMX_CONFIG,
         }
+
+    @app.before_request
+    def slide_the_idle_timeout():
+        """Renew the session cookie's expiry at most once a minute (see config)."""
+        if session.permanent:
+            now = int(time.time())
+            if now - session.get("seen", 0) >= SESSION_RENEW_SECONDS:
+                session["seen"] = now
 
     @app.before_request
     def remember_request_start():

@@ -395,3 +395,23 @@ def test_no_page_carries_inline_script_or_style(people, signed_in, make_client, 
         assert response.status_code in (200, 201, 401, 403, 404, 422), name
         assert response.mimetype == "text/html", name
         assert inline_code(response.get_data(as_text=True)) == [], name
+
+
+def test_the_session_cookie_is_renewed_once_a_minute_not_on_every_request(
+    people, client, monkeypatch
+):
+    """A request that rewrote the cookie every time would send back the session as it
+    read it: a request running beside a form's redirect wiped that redirect's flash."""
+    from portal import web
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(web.time, "time", lambda: clock[0])
+    client.login(people[1])
+    renewed = client.get("/")
+    assert "portal_session=" in " ".join(renewed.headers.getlist("Set-Cookie"))
+    clock[0] += 30
+    quiet = client.get("/")
+    assert not [c for c in quiet.headers.getlist("Set-Cookie") if "portal_session=" in c]
+    clock[0] += 31
+    again = client.get("/")
+    assert "portal_session=" in " ".join(again.headers.getlist("Set-Cookie"))
