@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.imports import columns
 from portal.imports.columns import FIELD_COLUMN
 from portal.imports.reader import Issue, Sheet, SheetRow
-from portal.models import Employee, EntryStatus, Instansi, Target, Unit, WorkEntry
+from portal.models import Employee, Instansi, Target, Unit, WorkEntry
 from portal.people.services import EmployeeData, check_fields
 from workflows.targets import STATES
 
@@ -472,7 +472,7 @@ def _count_pending_work(plan: ImportPlan, leaving: list[Leaver]) -> None:
             db.session.execute(
                 select(Target.evaluator_id, func.count(WorkEntry.id))
                 .join(Target, Target.id == WorkEntry.target_id)
-                .where(Target.evaluator_id.in_(part), WorkEntry.status == EntryStatus.PENDING)
+                .where(Target.evaluator_id.in_(part), WorkEntry.is_pending())
                 .group_by(Target.evaluator_id)
             ).all()
         )

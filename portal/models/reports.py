@@ -20,6 +20,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +55,19 @@ class WorkEntry(db.Model):
         # Whether an employee reported a month by its deadline, in one seek per month
         # (the monitoring dashboard asks it for every employee and elapsed month).
         Index("ix_work_entry_owner_month", "owner_id", "period_id", "month", "created_at"),
+        # The entries waiting for verification, a few percent of all, for the backlog of
+        # a period (covering). Without a plain index on the status, every page's inbox
+        # badge finds them through the evaluator's targets; with one, SQLite read every
+        # pending entry of the agency for it (~150 ms at 20,000 employees).
+        Index(
+            "ix_work_entry_pending",
+            "period_id",
+            "target_id",
+            "owner_id",
+            "created_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,9 +83,7 @@ class WorkEntry(db.Model):
     cost: Mapped[int | None] = mapped_column(BigInteger)
     links: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[EntryStatus] = mapped_column(
-        str_enum(EntryStatus, 10),
-        default=EntryStatus.PENDING,
-        index=True,
+        str_enum(EntryStatus, 10), default=EntryStatus.PENDING
     )
     reject_reason: Mapped[str] = mapped_column(Text, default="")
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
@@ -87,6 +100,12 @@ class WorkEntry(db.Model):
     evidence: Mapped[list[Evidence]] = relationship(
         back_populates="entry", order_by="Evidence.id", cascade="all, delete-orphan"
     )
+
+    @classmethod
+    def is_pending(cls):
+        """``status = 'pending'`` with the value written out, not bound: only then can
+        SQLite (and PostgreSQL's generic plans) use the partial ``ix_work_entry_pending``."""
+        return cls.status == literal_column("'pending'")
 
 
 class Evidence(db.Model):

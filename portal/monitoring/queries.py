@@ -48,7 +48,6 @@ from portal import clock
 from portal.extensions import db
 from portal.models import (
     Employee,
-    EntryStatus,
     Evaluation,
     EvaluationStatus,
     MonthlyTarget,
@@ -539,7 +538,7 @@ def pending_queues(group, period_id: int) -> list[Queue]:
         .select_from(WorkEntry)
         .join(Target, Target.id == WorkEntry.target_id)
         .join(group, group.c.employee_id == WorkEntry.owner_id)
-        .where(WorkEntry.period_id == period_id, WorkEntry.status == EntryStatus.PENDING)
+        .where(WorkEntry.period_id == period_id, WorkEntry.is_pending())
         .group_by(group.c.bucket_id, Target.evaluator_id)
     )
     return [

@@ -32,7 +32,6 @@ from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import (
     Employee,
-    EntryStatus,
     Evaluation,
     FollowUpItem,
     Instansi,
@@ -481,7 +480,7 @@ def close_summary(period: Period) -> CloseSummary:
             count(
                 WorkEntry,
                 WorkEntry.period_id == period.id,
-                WorkEntry.status == EntryStatus.PENDING,
+                WorkEntry.is_pending(),
             ),
             count(Evaluation, in_period, Evaluation.status == EvaluationStatus.DRAFT),
             count(Evaluation, in_period, Evaluation.objection_status == "open"),

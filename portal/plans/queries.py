@@ -10,7 +10,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.extensions import db
 from portal.models import (
     Employee,
-    EntryStatus,
     EvaluatorAssignment,
     Period,
     Target,
@@ -128,7 +127,7 @@ def _pending_entries(user_id: int):
     return (
         select(WorkEntry.owner_id, func.count().label("n"))
         .join(Target, Target.id == WorkEntry.target_id)
-        .where(Target.evaluator_id == user_id, WorkEntry.status == EntryStatus.PENDING)
+        .where(Target.evaluator_id == user_id, WorkEntry.is_pending())
         .group_by(WorkEntry.owner_id)
     )
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import (
     Employee,
-    EntryStatus,
     Evaluation,
     EvaluationStatus,
     Period,
@@ -81,7 +80,7 @@ def supervisors(instansi_id: int, query: str, page: int) -> tuple[list[Superviso
         .join(Period, Period.id == Target.period_id)
         .where(
             WorkEntry.instansi_id == instansi_id,
-            WorkEntry.status == EntryStatus.PENDING,
+            WorkEntry.is_pending(),
             Target.state.in_(IN_FLIGHT),
             open_period,
         )

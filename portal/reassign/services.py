@@ -32,7 +32,6 @@ from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import (
     Employee,
-    EntryStatus,
     Evaluation,
     EvaluationStatus,
     EvaluatorAssignment,
@@ -239,7 +238,7 @@ def _pending_entries(target_ids: list[int]) -> dict[int, int]:
         return {}
     rows = db.session.execute(
         select(WorkEntry.target_id, func.count())
-        .where(WorkEntry.target_id.in_(target_ids), WorkEntry.status == EntryStatus.PENDING)
+        .where(WorkEntry.target_id.in_(target_ids), WorkEntry.is_pending())
         .group_by(WorkEntry.target_id)
     )
     return dict(rows.all())

@@ -159,7 +159,7 @@ def verification_queue(evaluator_id: int) -> tuple[list[QueueGroup], int]:
         select(WorkEntry)
         .join(Target, Target.id == WorkEntry.target_id)
         .join(Employee, Employee.id == WorkEntry.owner_id)
-        .where(Target.evaluator_id == evaluator_id, WorkEntry.status == EntryStatus.PENDING)
+        .where(Target.evaluator_id == evaluator_id, WorkEntry.is_pending())
     )
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     entries = db.session.scalars(

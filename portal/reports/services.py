@@ -350,7 +350,7 @@ def verify(entry: WorkEntry, actor, version: int, *, accept: bool, reason: str =
         .where(
             WorkEntry.id == entry.id,
             WorkEntry.version == version,
-            WorkEntry.status == EntryStatus.PENDING,
+            WorkEntry.is_pending(),
         )
         .values(
             status=status,
