@@ -7,7 +7,7 @@ the old evaluator's approval is refused outright (403). Run on SQLite and on Pos
 As in test_concurrency: each thread has its own app context, session and connection;
 both read before they meet at a barrier; the first then writes at once and keeps its
 transaction open a moment (a slowed audit write after its compare-and-swap), the second
-writes a little later, while the first is still uncommitted.
+writes as soon as the first has written, while the first is still uncommitted.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from portal.reassign import services
 from workflows import engine
 
 HOLD = 0.3  # seconds the first writer keeps its transaction open, per audit row
-LATER = 0.1  # how long after the barrier the second writer starts
+# Set by the first writer's (slowed) audit write, right after its compare-and-swap: the
+# second writer starts then, whatever the machine's load, while the first is uncommitted.
+FIRST_WROTE = threading.Event()
 
 
 @pytest.fixture
@@ -37,6 +39,7 @@ def slow_audit(monkeypatch):
 
     def slow_record(*args, **kwargs):
         if threading.current_thread() is not threading.main_thread():
+            FIRST_WROTE.set()
             time.sleep(HOLD)
         return record(*args, **kwargs)
 
@@ -102,12 +105,13 @@ def _hand_over(team):
 def _race(app, team, first, second) -> dict[str, str]:
     barrier = threading.Barrier(2)
 
-    def attempt(prepare, delay):
+    def attempt(prepare, goes_second):
         with app.app_context():
             try:
                 act = prepare(team)
                 barrier.wait(timeout=10)
-                time.sleep(delay)
+                if goes_second:
+                    assert FIRST_WROTE.wait(timeout=10), "the first writer never wrote"
                 try:
                     outcome = act()
                     db.session.commit()
@@ -119,8 +123,9 @@ def _race(app, team, first, second) -> dict[str, str]:
                 db.session.remove()
 
     db.session.rollback()  # the test's own session holds nothing while the threads run
+    FIRST_WROTE.clear()
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(attempt, first, 0), pool.submit(attempt, second, LATER)]
+        futures = [pool.submit(attempt, first, False), pool.submit(attempt, second, True)]
         outcomes = [f.result(timeout=60) for f in futures]
     return dict(zip(["first", "second"], outcomes, strict=True))
 
