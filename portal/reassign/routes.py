@@ -107,6 +107,29 @@ def people_search():
     )
 
 
+def _preview_step(form, person, missing, make_preview, errors: dict, status: int):
+    """The preview for the person chosen in ``form``, or the errors that stop it, with
+    the page's status. ``missing`` is the (field, message) when the form was sent on
+    without anyone chosen; a search (``cari``) only lists candidates."""
+    searching = bool(form.get("cari"))
+    if person is not None and not searching:
+        try:
+            return make_preview(), status
+        except InvalidInput as exc:
+            errors.update(_errors(exc))
+            return None, 422 if status == 200 else status
+    if "step" in form and not searching:
+        field, message = missing
+        errors[field] = message
+        return None, 422
+    return None, status
+
+
+def _shown(person: Employee | None) -> Employee | None:
+    """A chosen person, unless they are of an instansi the user may not see."""
+    return person if person is not None and policy.visible(_me(), person) else None
+
+
 # -- a departing supervisor's handover ------------------------------------------------------
 
 
@@ -115,22 +138,21 @@ def _handover_page(departing: Employee, form, *, confirm_errors=None, status=200
     acting = form.get("acting") or ""
     set_atasan = _ticked(form, "set_atasan", True)
     q, candidates = _search(form, {departing.id})
-    preview, errors = None, dict(confirm_errors or {})
-    if to is not None and not form.get("cari"):
-        try:
-            preview = services.preview_handover(
-                departing, to, acting, set_atasan=set_atasan, actor=_me()
-            )
-        except InvalidInput as exc:
-            errors.update(_errors(exc))
-            status = 422 if status == 200 else status
-    elif "step" in form and not form.get("cari"):
-        errors["to"] = "Pilih penerima pekerjaan."
-        status = 422
+    errors = dict(confirm_errors or {})
+    preview, status = _preview_step(
+        form,
+        to,
+        ("to", "Pilih penerima pekerjaan."),
+        lambda: services.preview_handover(
+            departing, to, acting, set_atasan=set_atasan, actor=_me()
+        ),
+        errors,
+        status,
+    )
     return render(
         "reassign/handover.html",
         departing=departing,
-        to=to if to is not None and policy.visible(_me(), to) else None,
+        to=_shown(to),
         acting=acting,
         set_atasan=set_atasan,
         note=form.get("note") or "",
@@ -188,22 +210,21 @@ def _supervisor_page(employee: Employee, form, *, confirm_errors=None, status=20
     atasan = _person(form.get("atasan"))
     move_work = _ticked(form, "move_work", True)
     q, candidates = _search(form, {employee.id})
-    preview, errors = None, dict(confirm_errors or {})
-    if atasan is not None and not form.get("cari"):
-        try:
-            preview = services.preview_supervisor_change(
-                employee, atasan, move_work=move_work, actor=_me()
-            )
-        except InvalidInput as exc:
-            errors.update(_errors(exc))
-            status = 422 if status == 200 else status
-    elif "step" in form and not form.get("cari"):
-        errors["atasan"] = "Pilih atasan langsung yang baru."
-        status = 422
+    errors = dict(confirm_errors or {})
+    preview, status = _preview_step(
+        form,
+        atasan,
+        ("atasan", "Pilih atasan langsung yang baru."),
+        lambda: services.preview_supervisor_change(
+            employee, atasan, move_work=move_work, actor=_me()
+        ),
+        errors,
+        status,
+    )
     return render(
         "reassign/supervisor.html",
         employee=employee,
-        atasan=atasan if atasan is not None and policy.visible(_me(), atasan) else None,
+        atasan=_shown(atasan),
         move_work=move_work,
         note=form.get("note") or "",
         q=q,
