@@ -25,6 +25,8 @@ REPORTED = "reported"
 EVALUATED = "evaluated"
 FOLLOWED_UP = "followed_up"
 STATES = (DRAFTED, DISCUSSED, APPROVED, REPORTED, EVALUATED, FOLLOWED_UP)
+# An approved plan: its targets in these states count as planned work.
+APPROVED_OR_LATER = (APPROVED, REPORTED, EVALUATED, FOLLOWED_UP)
 
 # What people read; the states themselves are codes. Each read is text in the current
 # language (letters: Bahasa Indonesia).

@@ -24,6 +24,7 @@ from portal.models.plans import (
     TargetKind,
 )
 from portal.models.reports import EntryHistory, EntryStatus, Evidence, MonthlyQuality, WorkEntry
+from portal.models.rollups import ReportMonth, TargetBacklog
 
 __all__ = [
     "AuditEvent",
@@ -46,8 +47,10 @@ __all__ = [
     "MonthlyTarget",
     "Period",
     "Plan",
+    "ReportMonth",
     "Scheme",
     "Target",
+    "TargetBacklog",
     "TargetComment",
     "TargetHistory",
     "TargetKind",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -67,13 +68,16 @@ class Target(db.Model):
         CheckConstraint("time_months > 0", name="time_positive"),
         CheckConstraint("cost IS NULL OR cost > 0", name="cost_positive"),
         CheckConstraint("version > 0", name="version_positive"),
+        # One employee's targets of a period, by state (the dashboards ask it for each
+        # member of a unit); also serves every lookup by owner alone.
+        Index("ix_target_owner_period", "owner_id", "period_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
     # Denormalised from the plan for the policy's instansi check and the inbox queries.
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
     evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
     # The supervisor's target this one supports (the cascade, *intervensi*).

@@ -14,8 +14,9 @@ Definitions (shared by the three pages):
   of the period, begun and with its report deadline (``report_deadline_day`` of the next
   month) already past, with planned quantity on an approved-or-later target, for which the
   employee had created no work entry (of any status) by the end of the deadline day in the
-  portal's time zone.
-- *verification backlog*: pending work entries of the period, per evaluator of their target.
+  portal's time zone. Read from the ``report_month`` rollup (``portal.models.rollups``).
+- *verification backlog*: pending work entries of the period, per evaluator of their
+  target. Read from the ``target_backlog`` rollup.
 - *organisation rating* of a unit (PermenPANRB 6/2022): the evaluator records it on each
   evaluation ("Predikat kinerja organisasi (unit)"); a unit's rating is the one recorded
   most often on the final evaluations of the employees placed directly in that unit, the
@@ -30,16 +31,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
-    Integer,
     case,
     distinct,
-    exists,
     false,
     func,
     literal,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.orm import aliased, selectinload
@@ -50,18 +48,15 @@ from portal.models import (
     Employee,
     Evaluation,
     EvaluationStatus,
-    MonthlyTarget,
     Period,
-    Plan,
+    ReportMonth,
     Target,
+    TargetBacklog,
     Unit,
-    WorkEntry,
 )
-from portal.models.types import UTCDateTime
 from portal.months import elapsed_months, report_deadline
-from workflows.targets import APPROVED, EVALUATED, FOLLOWED_UP, REPORTED, STATES
+from workflows.targets import APPROVED_OR_LATER, REPORTED, STATES
 
-APPROVED_OR_LATER = (APPROVED, REPORTED, EVALUATED, FOLLOWED_UP)
 LIST_LIMIT = 50
 
 
@@ -109,18 +104,26 @@ def _tree(scope: Scope, *, per_unit: bool = False):
 
 
 def members(scope: Scope, *, per_unit: bool = False):
-    """Active employees of the scope, bucketed by listed unit (or by their own unit)."""
+    """Active employees of the scope, bucketed by listed unit (or by their own unit).
+
+    The subtree's units are read first (one statement; a few for a unit, about a thousand
+    for an instansi) and the employees are then chosen by that list of ids, which
+    PostgreSQL's planner can estimate: it probes the indexes for a small unit and hashes
+    for the whole instansi. Chosen through the recursive CTE in the same statement, it
+    guessed thousands of units whatever the unit, and hashed every row of the period for
+    a unit of eighty people. (A VALUES list of the pairs would be estimated too, but
+    SQLAlchemy takes ~0.2 s to compile one of a thousand rows, every time.)
+    """
     tree = _tree(scope, per_unit=per_unit)
-    # The ``IN`` repeats the join for SQLite's planner: it then reaches the employees
-    # through their unit's index instead of walking every employee for each row.
+    unit_ids = list(db.session.scalars(select(tree.c.unit_id)))
     return (
         select(Employee.id.label("employee_id"), tree.c.bucket_id)
         .join(tree, Employee.unit_id == tree.c.unit_id)
-        .where(Employee.unit_id.in_(select(tree.c.unit_id)), Employee.active.is_(True))
+        .where(Employee.unit_id.in_(unit_ids), Employee.active.is_(True))
         .cte("members")
-        # PostgreSQL would inline the CTE and, misjudging the recursive tree's size, test
-        # every employee of the instansi before narrowing to the subtree.
-        .prefix_with("MATERIALIZED", dialect="postgresql")
+        # Computed once per statement: SQLite would otherwise fold it into the join and,
+        # without statistics, walk it for every target of the period.
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -182,26 +185,37 @@ class Figures:
         self.predikats.update(other.predikats)
 
 
-# Sets of employees, each one uncorrelated subquery: ``IN`` / ``NOT IN`` against them is
-# hashed once per statement on both databases. (A correlated EXISTS on owner and period
-# lets SQLite, without statistics, probe by the period: every target of it, per row.)
+# Sets of the members' employees, each one uncorrelated subquery: ``IN`` / ``NOT IN``
+# against them is hashed once per statement on both databases. Each is limited to the
+# members, so that a unit's page reads its own people's rows (through
+# ``ix_target_owner_period`` and the evaluations' employee index), not the whole period's.
+# (A correlated EXISTS on owner and period lets SQLite, without statistics, probe by the
+# period: every target of it, per row.)
 
 
-def _approved_owners(period_id: int):
+def _approved_owners(period_id: int, group):
     """Owners with an approved plan: a target in ``approved`` or a later state."""
     return select(Target.owner_id).where(
-        Target.period_id == period_id, Target.state.in_(APPROVED_OR_LATER)
+        Target.owner_id.in_(select(group.c.employee_id)),
+        Target.period_id == period_id,
+        Target.state.in_(APPROVED_OR_LATER),
     )
 
 
-def _evaluated_employees(period_id: int):
+def _evaluated_employees(period_id: int, group):
     return select(Evaluation.employee_id).where(
-        Evaluation.period_id == period_id, Evaluation.status == EvaluationStatus.FINAL
+        Evaluation.employee_id.in_(select(group.c.employee_id)),
+        Evaluation.period_id == period_id,
+        Evaluation.status == EvaluationStatus.FINAL,
     )
 
 
-def _reported_owners(period_id: int):
-    return select(Target.owner_id).where(Target.period_id == period_id, Target.state == REPORTED)
+def _reported_owners(period_id: int, group):
+    return select(Target.owner_id).where(
+        Target.owner_id.in_(select(group.c.employee_id)),
+        Target.period_id == period_id,
+        Target.state == REPORTED,
+    )
 
 
 def _one(flag):
@@ -223,9 +237,9 @@ def due_months(period: Period, today: date) -> dict[int, datetime]:
 def late_pairs(group, period: Period, today: date):
     """``(employee_id, bucket_id, month)`` of every late month of the members.
 
-    Each member and due month is one pair; the cheap test (an entry created in time, one
-    seek in ``ix_work_entry_owner_month``) runs first, and only the pairs it fails are
-    asked whether the month had planned work at all.
+    Read from the ``report_month`` rollup the triggers keep: per due month, the planned
+    rows whose first entry is missing or came at or after the month's cutoff — two ranges
+    of ``ix_report_month_due``, so the cost follows the late months, not the employees.
     """
     due = due_months(period, today)
     if not due:
@@ -234,44 +248,23 @@ def late_pairs(group, period: Period, today: date):
             .where(false())
             .cte("late")
         )
-    months = union_all(
+    first = ReportMonth.first_entry_at
+    month_rows = select(ReportMonth.owner_id, ReportMonth.month).where(
+        ReportMonth.period_id == period.id, ReportMonth.planned.is_(True)
+    )
+    # Written as a union of ranges: an OR of them makes both databases read every planned
+    # row of the period instead.
+    late = union_all(
         *(
-            select(
-                literal(m, Integer).label("month"), literal(cutoff, UTCDateTime()).label("cutoff")
-            )
-            for m, cutoff in due.items()
+            month_rows.where(ReportMonth.month == month, reported)
+            for month, cutoff in due.items()
+            for reported in (first.is_(None), first >= cutoff)
         )
-    ).cte("due")
-    on_time = exists().where(
-        WorkEntry.owner_id == group.c.employee_id,
-        WorkEntry.period_id == period.id,
-        WorkEntry.month == months.c.month,
-        WorkEntry.created_at < months.c.cutoff,
-    )
-    # Through the plan (unique on employee and period): SQLite, without statistics, would
-    # otherwise probe the targets by their period, all of them, for every pair. A scalar
-    # subquery rather than EXISTS: PostgreSQL would turn EXISTS into a semi-join hashing
-    # every monthly target of the period, where a few probes of the remaining pairs do.
-    planned = (
-        select(literal(1))
-        .where(
-            Plan.employee_id == group.c.employee_id,
-            Plan.period_id == period.id,
-            Target.plan_id == Plan.id,
-            Target.state.in_(APPROVED_OR_LATER),
-            MonthlyTarget.target_id == Target.id,
-            MonthlyTarget.month == months.c.month,
-            MonthlyTarget.quantity > 0,
-        )
-        .limit(1)
-        .scalar_subquery()
-        .is_not(None)
-    )
+    ).subquery("late_months")
     return (
-        select(group.c.employee_id, group.c.bucket_id, months.c.month)
-        .select_from(group)
-        .join(months, true())
-        .where(~on_time, planned)
+        select(group.c.employee_id, group.c.bucket_id, late.c.month)
+        .select_from(late)
+        .join(group, group.c.employee_id == late.c.owner_id)
         .cte("late")
     )
 
@@ -289,11 +282,11 @@ def figures(group, period: Period, today: date) -> dict[int, Figures]:
         select(
             group.c.bucket_id,
             func.count(),
-            _one(group.c.employee_id.not_in(_approved_owners(period_id))),
-            _one(group.c.employee_id.in_(_evaluated_employees(period_id))),
+            _one(group.c.employee_id.not_in(_approved_owners(period_id, group))),
+            _one(group.c.employee_id.in_(_evaluated_employees(period_id, group))),
             _one(
-                group.c.employee_id.not_in(_evaluated_employees(period_id))
-                & group.c.employee_id.in_(_reported_owners(period_id))
+                group.c.employee_id.not_in(_evaluated_employees(period_id, group))
+                & group.c.employee_id.in_(_reported_owners(period_id, group))
             ),
         ).group_by(group.c.bucket_id)
     )
@@ -456,7 +449,7 @@ def without_plan(group, period_id: int, limit: int | None = LIST_LIMIT) -> list[
         select(Employee, drafts.c.targets, drafts.c.furthest)
         .join(group, group.c.employee_id == Employee.id)
         .outerjoin(drafts, drafts.c.owner_id == Employee.id)
-        .where(Employee.id.not_in(_approved_owners(period_id)))
+        .where(Employee.id.not_in(_approved_owners(period_id, group)))
         .options(selectinload(Employee.unit), selectinload(Employee.atasan))
         .order_by(Employee.name, Employee.id)
     )
@@ -527,18 +520,19 @@ class Queue:
 
 def pending_queues(group, period_id: int) -> list[Queue]:
     """The members' pending entries, per bucket and evaluator of their target; one
-    statement, whose few rows give both the bucket's count and the evaluators' queues."""
+    statement over the ``target_backlog`` rollup (targets with pending entries, not the
+    entries), whose few rows give both the bucket's count and the evaluators' queues."""
     rows = db.session.execute(
         select(
             group.c.bucket_id,
             Target.evaluator_id,
-            func.count(),
-            func.min(WorkEntry.created_at),
+            func.sum(TargetBacklog.pending),
+            func.min(TargetBacklog.oldest_pending_at),
         )
-        .select_from(WorkEntry)
-        .join(Target, Target.id == WorkEntry.target_id)
-        .join(group, group.c.employee_id == WorkEntry.owner_id)
-        .where(WorkEntry.period_id == period_id, WorkEntry.is_pending())
+        .select_from(TargetBacklog)
+        .join(Target, Target.id == TargetBacklog.target_id)
+        .join(group, group.c.employee_id == TargetBacklog.owner_id)
+        .where(TargetBacklog.period_id == period_id)
         .group_by(group.c.bucket_id, Target.evaluator_id)
     )
     return [

@@ -165,7 +165,19 @@ def seed_work(instansi_id: int, entries_per_employee: int, seed: int = 7) -> int
     writer.write(rows)
     _evaluate_share(period, target_ids, target_rows, rng)
     db.session.commit()
+    _analyze()
     return entries
+
+
+def _analyze() -> None:
+    """Give PostgreSQL's planner statistics of the millions of rows just loaded, as
+    autovacuum would a while later: until then it plans the dashboards' joins for empty
+    tables (45 s instead of 0.1 s for one statement, seen here). SQLite's planner is left
+    as in production, without statistics."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE")
+    db.session.commit()
 
 
 # Scheme B predikat and how often they occur among the evaluated (a realistic spread).
