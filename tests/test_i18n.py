@@ -416,3 +416,84 @@ def test_the_skp_letter_stays_indonesian_for_an_english_user(english_team, facto
     text, _ = pdf_text(response.data)
     assert "(Utama)" in text and "Draf" in text
     assert "(Main)" not in text and "Draft" not in text
+
+
+def test_closing_a_period_twice_is_refused_in_english(db, factory, signed_in):
+    admin = factory.employee(is_admin=True, language="en")
+    period = factory.period(admin.instansi)
+    db.session.commit()
+    client = signed_in(admin)
+    assert client.post(f"/admin/periode/{period.id}/tutup").status_code == 303
+
+    again = client.post(f"/admin/periode/{period.id}/tutup")
+
+    assert again.status_code == 409
+    _assert_english(
+        again.get_data(as_text=True),
+        [f"Period {period.name} was closed on", f"by {admin.display_name}; it cannot be closed"],
+        ["sudah ditutup", "tidak dapat ditutup lagi", "Buka kembali periode itu"],
+    )
+
+
+def test_period_form_labels_and_errors_are_in_english(db, factory, signed_in):
+    admin = factory.employee(is_admin=True, language="en")
+    db.session.commit()
+    client = signed_in(admin)
+
+    response = client.post(
+        "/admin/periode/baru",
+        {"name": "", "start_date": "2027-01-02", "weight_skp": "70", "weight_perilaku": "40"},
+    )
+
+    assert response.status_code == 422
+    _assert_english(
+        response.get_data(as_text=True),
+        [
+            "Name of the period",
+            "The name of the period is required",
+            "A period starts on the 1st of a month",
+            "must add up to 100 (now 70 + 40 = 110)",
+        ],
+        ["Nama periode", "Periode dimulai pada tanggal 1", "harus berjumlah 100"],
+    )
+
+
+def test_audit_log_filter_errors_are_in_english(db, factory, signed_in):
+    admin = factory.employee(is_admin=True, language="en")
+    db.session.commit()
+
+    response = signed_in(admin).get(
+        "/admin/log-audit", query_string={"tindakan": "target.explode", "dari": "kemarin"}
+    )
+
+    assert response.status_code == 422
+    _assert_english(
+        response.get_data(as_text=True),
+        ["Unknown kind of action. Choose one from the list.", "Invalid date. Use the format"],
+        ["Jenis tindakan tidak dikenal", "Tanggal tidak valid"],
+    )
+
+
+def test_the_monitoring_export_is_in_the_language_of_who_exports(db, factory, signed_in):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    admin = factory.employee(is_admin=True, language="en")
+    factory.period(admin.instansi)
+    db.session.commit()
+
+    response = signed_in(admin).get("/admin/pemantauan/ekspor.xlsx")
+
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data), read_only=True)
+    assert book.sheetnames == [
+        "Target states per unit",
+        "Without an approved SKP",
+        "Late reports",
+        "Verification queue",
+        "Predikat distribution",
+    ]
+    header = next(book["Target states per unit"].iter_rows(values_only=True))
+    assert header[:3] == ("Unit code", "Unit", "Active employees")
+    assert "Draft" in header and "Draf" not in header

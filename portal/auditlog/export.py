@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 
 from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
 
@@ -27,20 +28,22 @@ CHUNK = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"  # lets spreadsheet programs read the file as UTF-8
 
+# In the language of whoever exports, like the action labels; the codes, the summary and
+# the other cells are stored values and stay as they are.
 HEADER = (
-    "No. kejadian",
-    "Waktu",
-    "NIP pelaku",
-    "Nama pelaku",
-    "Kode tindakan",
-    "Tindakan",
-    "Jenis objek",
-    "No. objek",
-    "NIP pegawai (pemilik data)",
-    "Nama pegawai (pemilik data)",
-    "Ringkasan",
-    "Alamat IP",
-    "Peramban",
+    _l("No. kejadian"),
+    _l("Waktu"),
+    _l("NIP pelaku"),
+    _l("Nama pelaku"),
+    _l("Kode tindakan"),
+    _l("Tindakan"),
+    _l("Jenis objek"),
+    _l("No. objek"),
+    _l("NIP pegawai (pemilik data)"),
+    _l("Nama pegawai (pemilik data)"),
+    _l("Ringkasan"),
+    _l("Alamat IP"),
+    _l("Peramban"),
 )
 
 
@@ -88,7 +91,7 @@ def csv_lines(scope: list[ColumnElement[bool]], filters: Filters) -> Iterator[st
     """The CSV text: the header, then pieces of up to ``CHUNK`` rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow([str(title) for title in HEADER])
     yield BOM + _drain(buffer)
     pending = 0
     for row in _rows(scope, filters):

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import joinedload
 
@@ -87,23 +88,23 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     text = {name: (args.get(name) or "").strip() for name in FILTER_FIELDS}
     for name in ("pelaku", "pegawai"):
         if len(text[name]) > TEXT_MAX:
-            errors[name] = f"Paling banyak {TEXT_MAX} karakter."
+            errors[name] = _("Paling banyak %(max)s karakter.", max=TEXT_MAX)
     if text["tindakan"] and text["tindakan"] not in ACTION_LABELS:
-        errors["tindakan"] = "Jenis tindakan tidak dikenal. Pilih dari daftar."
+        errors["tindakan"] = _("Jenis tindakan tidak dikenal. Pilih dari daftar.")
     if text["objek"] and text["objek"] not in OBJECT_LABELS:
-        errors["objek"] = "Jenis objek tidak dikenal. Pilih dari daftar."
+        errors["objek"] = _("Jenis objek tidak dikenal. Pilih dari daftar.")
     object_id = whole_number(text["nomor"])
     if text["nomor"] and object_id is None:
-        errors["nomor"] = "Nomor objek harus berupa angka bulat, misalnya 125."
+        errors["nomor"] = _("Nomor objek harus berupa angka bulat, misalnya 125.")
     elif object_id is not None and object_id > MAX_ID:
-        errors["nomor"] = "Nomor objek terlalu besar: tidak ada objek dengan nomor itu."
+        errors["nomor"] = _("Nomor objek terlalu besar: tidak ada objek dengan nomor itu.")
     elif object_id is not None and not text["objek"] and "objek" not in errors:
-        errors["nomor"] = "Pilih juga jenis objeknya: nomor saja bisa berarti objek apa pun."
+        errors["nomor"] = _("Pilih juga jenis objeknya: nomor saja bisa berarti objek apa pun.")
     dates = {}
     for name in ("dari", "sampai"):
         dates[name] = _parse_date(text[name], name, errors)
     if dates["dari"] and dates["sampai"] and dates["dari"] > dates["sampai"]:
-        errors["sampai"] = "Tanggal akhir tidak boleh sebelum tanggal awal."
+        errors["sampai"] = _("Tanggal akhir tidak boleh sebelum tanggal awal.")
     if errors:
         raise InvalidInput(errors=errors)
     return Filters(
@@ -123,10 +124,12 @@ def _parse_date(raw: str, name: str, errors: dict[str, str]) -> date | None:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        errors[name] = "Tanggal tidak valid. Gunakan format TTTT-BB-HH, misalnya 2026-03-31."
+        errors[name] = _("Tanggal tidak valid. Gunakan format TTTT-BB-HH, misalnya 2026-03-31.")
         return None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        errors[name] = f"Tanggal harus antara tahun {FIRST_YEAR} dan {LAST_YEAR}."
+        errors[name] = _(
+            "Tanggal harus antara tahun %(first)s dan %(last)s.", first=FIRST_YEAR, last=LAST_YEAR
+        )
         return None
     return day
 
@@ -172,8 +175,8 @@ class Cursor:
             for raw, value in ((after, cursor.after), (before, cursor.before))
         ):
             raise InvalidInput(
-                "Penanda halaman tidak valid. Mulai lagi dari halaman pertama.",
-                errors={"halaman": "Penanda halaman tidak valid."},
+                _("Penanda halaman tidak valid. Mulai lagi dari halaman pertama."),
+                errors={"halaman": _("Penanda halaman tidak valid.")},
             )
         return cursor
 

@@ -3,12 +3,15 @@
 One sheet per figure, for the whole scope (the instansi, or the chosen unit's subtree),
 with complete lists rather than the page's first fifty. Figures per unit count the
 employees placed directly in that unit, so the sheet's rows add up to its total row.
+Sheet names and headers are in the language of whoever exports (the state labels and
+month names are too); the default, Bahasa Indonesia, is what other tools read.
 """
 
 from __future__ import annotations
 
 import io
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -18,8 +21,6 @@ from portal.monitoring.queries import Figures, Scope
 from portal.monitoring.services import distribution_warnings, predikat_names
 from portal.months import month_label, report_deadline
 from workflows.targets import STATE_LABELS, STATES
-
-WARNING_TITLE = "Peringatan (pegawai langsung di unit)"
 
 
 def _header(sheet, titles: list[str]) -> None:
@@ -39,10 +40,16 @@ def workbook(scope: Scope) -> bytes:
     group = queries.members(scope)
     book = Workbook(write_only=True)
 
-    states = book.create_sheet("Status target per unit")
+    states = book.create_sheet(_("Status target per unit"))
     _header(
         states,
-        ["Kode unit", "Unit", "Pegawai aktif", *(STATE_LABELS[s] for s in STATES), "Jumlah target"],
+        [
+            _("Kode unit"),
+            _("Unit"),
+            _("Pegawai aktif"),
+            *(STATE_LABELS[s] for s in STATES),
+            _("Jumlah target"),
+        ],
     )
     total = Figures()
     for unit in units:
@@ -52,11 +59,22 @@ def workbook(scope: Scope) -> bytes:
             [unit.code, unit.name, f.employees, *(f.states.get(s, 0) for s in STATES), f.targets]
         )
     states.append(
-        ["", "Jumlah", total.employees, *(total.states.get(s, 0) for s in STATES), total.targets]
+        ["", _("Jumlah"), total.employees, *(total.states.get(s, 0) for s in STATES), total.targets]
     )
 
-    gaps = book.create_sheet("Tanpa SKP disetujui")
-    _header(gaps, ["NIP", "Nama", "Jabatan", "Unit", "Atasan", "Jumlah target", "Status terjauh"])
+    gaps = book.create_sheet(_("Tanpa SKP disetujui"))
+    _header(
+        gaps,
+        [
+            _("NIP"),
+            _("Nama"),
+            _("Jabatan"),
+            _("Unit"),
+            _("Atasan"),
+            _("Jumlah target"),
+            _("Status terjauh"),
+        ],
+    )
     for gap in queries.without_plan(group, period.id, limit=None):
         e = gap.employee
         gaps.append(
@@ -71,8 +89,8 @@ def workbook(scope: Scope) -> bytes:
             ]
         )
 
-    late = book.create_sheet("Laporan terlambat")
-    _header(late, ["NIP", "Nama", "Unit", "Atasan", "Bulan", "Batas laporan"])
+    late = book.create_sheet(_("Laporan terlambat"))
+    _header(late, [_("NIP"), _("Nama"), _("Unit"), _("Atasan"), _("Bulan"), _("Batas laporan")])
     for item in queries.late_reports(group, period, today, limit=None):
         e = item.employee
         for month in item.months:
@@ -87,18 +105,27 @@ def workbook(scope: Scope) -> bytes:
                 ]
             )
 
-    backlog = book.create_sheet("Antrean verifikasi")
+    backlog = book.create_sheet(_("Antrean verifikasi"))
     _header(
         backlog,
-        ["NIP penilai", "Pejabat penilai", "Unit", "Entri menunggu", "Tertua sejak", "Umur (hari)"],
+        [
+            _("NIP penilai"),
+            _("Pejabat penilai"),
+            _("Unit"),
+            _("Entri menunggu"),
+            _("Tertua sejak"),
+            _("Umur (hari)"),
+        ],
     )
-    items, _ = queries.verification_backlog(queries.pending_queues(group, period.id), limit=None)
+    items, _total = queries.verification_backlog(
+        queries.pending_queues(group, period.id), limit=None
+    )
     for item in items:
         who = item.evaluator
         backlog.append(
             [
                 who.nip if who else "",
-                who.display_name if who else "(tanpa pejabat penilai)",
+                who.display_name if who else _("(tanpa pejabat penilai)"),
                 who.unit.name if who else "",
                 item.pending,
                 item.oldest.date(),
@@ -108,16 +135,16 @@ def workbook(scope: Scope) -> bytes:
 
     names = predikat_names(period)
     ratings = queries.organisation_ratings([u.id for u in units], period.id)
-    spread = book.create_sheet("Distribusi predikat")
+    spread = book.create_sheet(_("Distribusi predikat"))
     _header(
         spread,
         [
-            "Kode unit",
-            "Unit",
+            _("Kode unit"),
+            _("Unit"),
             *names,
-            "Dievaluasi",
-            "Predikat organisasi",
-            WARNING_TITLE,
+            _("Dievaluasi"),
+            _("Predikat organisasi"),
+            _("Peringatan (pegawai langsung di unit)"),
         ],
     )
     total_predikats: dict[str, int] = {}
@@ -139,7 +166,7 @@ def workbook(scope: Scope) -> bytes:
     spread.append(
         [
             "",
-            "Jumlah",
+            _("Jumlah"),
             *(total_predikats[n] for n in names),
             sum(total_predikats.values()),
             "",

@@ -4,6 +4,7 @@ and each period's progress page. For the instansi's admins (``MANAGE_INSTANSI``)
 from __future__ import annotations
 
 from flask import Response, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import audit, clock, policy
@@ -48,9 +49,9 @@ def _scope(user: Employee, unit: Unit | None) -> tuple[queries.Scope, list[Perio
         wanted = whole_number(raw)
         period = next((p for p in choices if p.id == wanted), None)
         if period is None:
-            raise NotFound("Periode penilaian ini tidak ada di instansi Anda.")
+            raise NotFound(_("Periode penilaian ini tidak ada di instansi Anda."))
     if period is None:
-        raise NotFound("Belum ada periode penilaian di instansi ini.")
+        raise NotFound(_("Belum ada periode penilaian di instansi ini."))
     return queries.Scope(instansi.id, period, clock.today(), unit), choices
 
 
@@ -88,7 +89,7 @@ def export_xlsx():
         if unit_id is None:
             raise NotFound(policy.NOT_FOUND)
         unit = _unit(user, unit_id)
-    scope, _ = _scope(user, unit)
+    scope, _choices = _scope(user, unit)
     content = export.workbook(scope)
     audit.record(
         "monitoring.export",

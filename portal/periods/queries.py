@@ -1,12 +1,18 @@
-"""Read models about periods that other areas use."""
+"""Read models about periods: the admin's list, what is unfinished before closing, and
+the upcoming period other areas point to."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Period
+from portal.models import Evaluation, FollowUpItem, Period, Plan, Target, WorkEntry
+from portal.models.evaluations import EvaluationStatus
 from portal.models.periods import PeriodStatus
+from workflows.targets import APPROVED, DISCUSSED, DRAFTED, REPORTED
 
 
 def upcoming_period(instansi_id: int) -> Period | None:
@@ -17,3 +23,108 @@ def upcoming_period(instansi_id: int) -> Period | None:
         .order_by(Period.start_date)
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class CloseSummary:
+    """What is still unfinished in a period, shown before closing it."""
+
+    plans: int
+    targets: int
+    drafted: int  # drafted or in discussion: never approved
+    approved: int  # approved, realisation not yet sent for evaluation
+    reported: int  # sent, not yet evaluated
+    pending_entries: int
+    draft_evaluations: int
+    open_objections: int
+    open_follow_ups: int
+
+    @property
+    def not_evaluated(self) -> int:
+        return self.drafted + self.approved + self.reported
+
+    @property
+    def anything_open(self) -> bool:
+        return bool(
+            self.not_evaluated
+            or self.pending_entries
+            or self.draft_evaluations
+            or self.open_objections
+            or self.open_follow_ups
+        )
+
+
+def close_summary(period: Period) -> CloseSummary:
+    """Counted in the database, in two statements whatever the size of the period."""
+
+    def count(model, *where):
+        return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+    in_period = Evaluation.period_id == period.id
+    row = db.session.execute(
+        select(
+            count(Plan, Plan.period_id == period.id),
+            count(
+                WorkEntry,
+                WorkEntry.period_id == period.id,
+                WorkEntry.is_pending(),
+            ),
+            count(Evaluation, in_period, Evaluation.status == EvaluationStatus.DRAFT),
+            count(Evaluation, in_period, Evaluation.objection_status == "open"),
+            select(func.count())
+            .select_from(FollowUpItem)
+            .join(Evaluation, Evaluation.id == FollowUpItem.evaluation_id)
+            .where(in_period, FollowUpItem.status == "open")
+            .scalar_subquery(),
+        )
+    ).one()
+    states = dict(
+        db.session.execute(
+            select(Target.state, func.count())
+            .where(Target.period_id == period.id)
+            .group_by(Target.state)
+        ).all()
+    )
+    return CloseSummary(
+        plans=row[0],
+        targets=sum(states.values()),
+        drafted=states.get(DRAFTED, 0) + states.get(DISCUSSED, 0),
+        approved=states.get(APPROVED, 0),
+        reported=states.get(REPORTED, 0),
+        pending_entries=row[1],
+        draft_evaluations=row[2],
+        open_objections=row[3],
+        open_follow_ups=row[4],
+    )
+
+
+@dataclass
+class PeriodRow:
+    period: Period
+    plans: int
+    targets: int
+
+
+def instansi_periods(instansi_id: int) -> list[PeriodRow]:
+    """The instansi's periods, newest first, with their plan and target counts (three
+    statements, however many periods)."""
+    periods = db.session.scalars(
+        select(Period)
+        .where(Period.instansi_id == instansi_id)
+        .options(selectinload(Period.closed_by))
+        .order_by(Period.start_date.desc(), Period.id.desc())
+    ).all()
+    counts = {
+        period_id: (plans, targets)
+        for period_id, plans, targets in db.session.execute(
+            select(
+                Plan.period_id,
+                func.count(func.distinct(Plan.id)),
+                func.count(Target.id),
+            )
+            .outerjoin(Target, Target.plan_id == Plan.id)
+            .where(Plan.instansi_id == instansi_id)
+            .group_by(Plan.period_id)
+        )
+    }
+    return [PeriodRow(p, *counts.get(p.id, (0, 0))) for p in periods]

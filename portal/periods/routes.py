@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from portal import policy
@@ -10,7 +11,7 @@ from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import Period
 from portal.models.periods import PeriodStatus
-from portal.periods import bp, services
+from portal.periods import bp, queries, rules, services
 from portal.periods.forms import PeriodForm, ReasonForm
 from portal.policy import Action
 from portal.web import current_employee, render
@@ -32,7 +33,7 @@ def _index(status: int = 200, message: str | None = None):
     me = _me()
     return render(
         "periods/index.html",
-        rows=services.instansi_periods(me.instansi_id),
+        rows=queries.instansi_periods(me.instansi_id),
         message=message,
         status=status,
     )
@@ -60,24 +61,25 @@ def create():
     policy.authorize(me, Action.MANAGE_INSTANSI, me.instansi)
     form = PeriodForm()
     if not form.is_submitted():
-        return render("periods/form.html", form=form, period=None, locks=services.Locks())
+        return render("periods/form.html", form=form, period=None, locks=rules.Locks())
     try:
-        data = services.parse_period_input(request.form)
+        data = rules.parse_period_input(request.form)
         period, created = services.create_period(data, me.instansi, me)
     except InvalidInput as exc:
         db.session.rollback()
         _show_errors(form, exc.errors)
-        return render(
-            "periods/form.html", form=form, period=None, locks=services.Locks(), status=422
-        )
+        return render("periods/form.html", form=form, period=None, locks=rules.Locks(), status=422)
     db.session.commit()
     if created:
         flash(
-            f"Periode {period.name} disiapkan. Pegawai dapat menyusun SKP setelah periode dibuka.",
+            _(
+                "Periode %(name)s disiapkan. Pegawai dapat menyusun SKP setelah periode dibuka.",
+                name=period.name,
+            ),
             "success",
         )
     else:
-        flash(f"Periode {period.name} sudah ada; tidak dibuat dua kali.", "info")
+        flash(_("Periode %(name)s sudah ada; tidak dibuat dua kali.", name=period.name), "info")
     return redirect(url_for("periods.index"), code=303)
 
 
@@ -87,7 +89,7 @@ def _edit_form(period: Period, form: PeriodForm, locks, status: int = 200, messa
         form=form,
         period=period,
         locks=locks,
-        seen=services.fingerprint(period),
+        seen=rules.fingerprint(period),
         message=message,
         status=status,
     )
@@ -95,7 +97,7 @@ def _edit_form(period: Period, form: PeriodForm, locks, status: int = 200, messa
 
 def _filled(period: Period) -> PeriodForm:
     form = PeriodForm(formdata=None)
-    for name in services.FIELDS:
+    for name in rules.FIELDS:
         value = getattr(period, name)
         if value is None:
             text = ""
@@ -112,13 +114,13 @@ def _filled(period: Period) -> PeriodForm:
 def edit(period_id: int):
     period = _period_or_404(period_id)
     if period.status == PeriodStatus.CLOSED:
-        raise Conflict(services.closed_message(period, "diubah"))
-    locks = services.locks_of(period)
+        raise Conflict(services.closed_message(period, "change"))
+    locks = rules.locks_of(period)
     if request.method == "GET":
         return _edit_form(period, _filled(period), locks)
     form = PeriodForm()
     try:
-        data = services.parse_period_input(request.form, period, locks)
+        data = rules.parse_period_input(request.form, period, locks)
         changes = services.update_period(period, data, _me(), request.form.get("seen", ""))
     except InvalidInput as exc:
         db.session.rollback()
@@ -131,13 +133,13 @@ def edit(period_id: int):
             raise
         # Someone else changed it since the form was shown: show theirs, keep nothing.
         return _edit_form(
-            period, _filled(period), services.locks_of(period), status=409, message=exc.message
+            period, _filled(period), rules.locks_of(period), status=409, message=exc.message
         )
     db.session.commit()
-    flash(
-        f"Perubahan periode {period.name} tersimpan." if changes else "Tidak ada yang berubah.",
-        "success" if changes else "info",
-    )
+    if changes:
+        flash(_("Perubahan periode %(name)s tersimpan.", name=period.name), "success")
+    else:
+        flash(_("Tidak ada yang berubah."), "info")
     return redirect(url_for("periods.index"), code=303)
 
 
@@ -151,7 +153,9 @@ def open_(period_id: int):
         db.session.rollback()
         return _index(status=409, message=exc.message)
     db.session.commit()
-    flash(f"Periode {period.name} dibuka. Pegawai kini dapat menyusun SKP.", "success")
+    flash(
+        _("Periode %(name)s dibuka. Pegawai kini dapat menyusun SKP.", name=period.name), "success"
+    )
     return redirect(url_for("periods.index"), code=303)
 
 
@@ -159,7 +163,7 @@ def _close_page(period: Period, status: int = 200, message: str | None = None):
     return render(
         "periods/close.html",
         period=period,
-        summary=services.close_summary(period),
+        summary=queries.close_summary(period),
         message=message,
         status=status,
     )
@@ -178,7 +182,10 @@ def close(period_id: int):
         return _close_page(_period_or_404(period_id), status=409, message=exc.message)
     db.session.commit()
     flash(
-        f"Periode {period.name} ditutup. Rencana, laporan dan evaluasinya tidak dapat diubah lagi.",
+        _(
+            "Periode %(name)s ditutup. Rencana, laporan dan evaluasinya tidak dapat diubah lagi.",
+            name=period.name,
+        ),
         "success",
     )
     return redirect(url_for("periods.index"), code=303)
@@ -208,7 +215,10 @@ def reopen(period_id: int):
         )
     db.session.commit()
     flash(
-        f"Periode {period.name} dibuka kembali; perubahan di dalamnya kembali dapat dilakukan.",
+        _(
+            "Periode %(name)s dibuka kembali; perubahan di dalamnya kembali dapat dilakukan.",
+            name=period.name,
+        ),
         "success",
     )
     return redirect(url_for("periods.index"), code=303)
