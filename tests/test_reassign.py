@@ -25,7 +25,7 @@ from portal.models import (
 from portal.models.periods import PeriodStatus
 from portal.plans.queries import inbox, inbox_count, timeline
 from portal.ranks import JenisJabatan
-from portal.reassign import notes, services
+from portal.reassign import handovers, notes, single_target, supervisor_changes, work
 from portal.reports.queries import verification_queue
 from tests.evaluation_helpers import Team, build_team
 from tests.reporting_helpers import add, entry
@@ -147,7 +147,7 @@ def audit_actions() -> list[str]:
 @pytest.mark.parametrize("acting", ["", "plt", "plh"])
 def test_the_handover_preview_is_exactly_its_effect(w, acting):
     team = w.team
-    preview = services.preview_handover(
+    preview = handovers.preview_handover(
         team.boss, w.successor, acting, set_atasan=True, actor=team.admin
     )
     # What the preview lists: every in-flight target of the boss in the open period, the
@@ -181,7 +181,7 @@ def test_the_handover_preview_is_exactly_its_effect(w, acting):
     inbox_before = {p: inbox_count(p.id) for p in (w.successor, team.boss)}
     before = state_of_the_world()
 
-    services.hand_over(
+    handovers.hand_over(
         team.boss,
         w.successor,
         acting,
@@ -229,10 +229,10 @@ def test_the_handover_preview_is_exactly_its_effect(w, acting):
 
 def test_work_created_after_the_handover_reaches_the_acting_official(w):
     team = w.team
-    preview = services.preview_handover(
+    preview = handovers.preview_handover(
         team.boss, w.successor, "plt", set_atasan=True, actor=team.admin
     )
-    services.hand_over(
+    handovers.hand_over(
         team.boss,
         w.successor,
         "plt",
@@ -257,7 +257,7 @@ def test_a_subordinate_taking_over_as_plt_hands_their_own_work_one_level_up(w):
     """The owner (the boss's subordinate) becomes Plt.: their own targets cannot be
     evaluated by themselves and go to the boss's supervisor; so does their atasan."""
     team = w.team
-    preview = services.preview_handover(
+    preview = handovers.preview_handover(
         team.boss, team.owner, "plt", set_atasan=True, actor=team.admin
     )
     by_target = {m.target.id: (m.new.id, m.acting) for m in preview.targets}
@@ -274,7 +274,7 @@ def test_a_subordinate_taking_over_as_plt_hands_their_own_work_one_level_up(w):
         team.owner.id: team.head.id,
         team.colleague.id: team.owner.id,
     }
-    services.hand_over(
+    handovers.hand_over(
         team.boss,
         team.owner,
         "plt",
@@ -308,10 +308,10 @@ def test_handover_bad_inputs_are_refused_in_words(w, factory):
     db.session.commit()
 
     def hand_over(to, acting="", set_atasan=True):
-        preview = lambda: services.preview_handover(  # noqa: E731
+        preview = lambda: handovers.preview_handover(  # noqa: E731
             team.boss, to, acting, set_atasan=set_atasan, actor=team.admin
         )
-        return lambda: services.hand_over(
+        return lambda: handovers.hand_over(
             team.boss,
             to,
             acting,
@@ -340,14 +340,14 @@ def test_handover_bad_inputs_are_refused_in_words(w, factory):
 
 def test_a_stale_handover_confirmation_is_a_conflict(w):
     team = w.team
-    preview = services.preview_handover(
+    preview = handovers.preview_handover(
         team.boss, w.successor, "", set_atasan=True, actor=team.admin
     )
     w.discussed.state = APPROVED  # the boss approved it in the meantime
     w.discussed.version += 1
     db.session.commit()
     message = refused(
-        lambda: services.hand_over(
+        lambda: handovers.hand_over(
             team.boss,
             w.successor,
             "",
@@ -375,7 +375,7 @@ def test_supervisor_change_bad_inputs(w, factory):
     ]
     for atasan, expected in cases:
         message = refused(
-            lambda atasan=atasan: services.change_supervisor(
+            lambda atasan=atasan: supervisor_changes.change_supervisor(
                 team.owner, atasan, move_work=False, note="", token=None, actor=team.admin
             )
         )
@@ -384,7 +384,7 @@ def test_supervisor_change_bad_inputs(w, factory):
 
 def test_supervisor_change_moves_the_in_flight_work_when_asked(w):
     team = w.team
-    preview = services.preview_supervisor_change(
+    preview = supervisor_changes.preview_supervisor_change(
         team.owner, team.other_boss, move_work=True, actor=team.admin
     )
     assert {m.target.id for m in preview.targets} == {
@@ -394,7 +394,7 @@ def test_supervisor_change_moves_the_in_flight_work_when_asked(w):
     }
     assert [m.evaluation.id for m in preview.evaluations] == [w.evaluation.id]
     before = state_of_the_world()
-    services.change_supervisor(
+    supervisor_changes.change_supervisor(
         team.owner,
         team.other_boss,
         move_work=True,
@@ -410,10 +410,10 @@ def test_supervisor_change_moves_the_in_flight_work_when_asked(w):
     assert changed(before[3], after[3]) == {team.owner.id: team.other_boss.id}
     # Without moving the work, only the atasan changes.
     before = state_of_the_world()
-    preview = services.preview_supervisor_change(
+    preview = supervisor_changes.preview_supervisor_change(
         team.colleague, team.other_boss, move_work=False, actor=team.admin
     )
-    services.change_supervisor(
+    supervisor_changes.change_supervisor(
         team.colleague,
         team.other_boss,
         move_work=False,
@@ -433,7 +433,7 @@ def test_one_target_bad_inputs(w, factory):
     db.session.commit()
 
     def move(target, to, version=None, actor=None):
-        return lambda: services.reassign_target(
+        return lambda: single_target.reassign_target(
             target,
             to,
             "",
@@ -461,11 +461,11 @@ def test_one_target_bad_inputs(w, factory):
 def test_other_instansi_and_non_admins_cannot_preview(w):
     team = w.team
     with pytest.raises(NotFound):
-        services.preview_handover(team.boss, w.successor, "", set_atasan=True, actor=team.stranger)
+        handovers.preview_handover(team.boss, w.successor, "", set_atasan=True, actor=team.stranger)
     with pytest.raises(PermissionDenied):
-        services.preview_handover(team.boss, w.successor, "", set_atasan=True, actor=team.head)
+        handovers.preview_handover(team.boss, w.successor, "", set_atasan=True, actor=team.head)
     with pytest.raises(NotFound):
-        services.preview_supervisor_change(
+        supervisor_changes.preview_supervisor_change(
             team.owner, team.head, move_work=True, actor=team.stranger
         )
 
@@ -475,7 +475,7 @@ def test_other_instansi_and_non_admins_cannot_preview(w):
 
 def test_one_target_moves_with_its_queue_and_shows_in_the_history(w):
     team = w.team
-    services.reassign_target(
+    single_target.reassign_target(
         w.approved,
         w.successor,
         "plh",
@@ -504,7 +504,7 @@ def test_the_departing_evaluator_leaves_a_note_that_follows_the_target(w):
     notes.write_note(w.discussed, team.boss, "Target ini sudah dibahas lisan; tinggal setujui.")
     db.session.commit()
     assert [e.kind for e in timeline(w.discussed.id)] == ["interim_note"]
-    services.reassign_target(
+    single_target.reassign_target(
         w.discussed,
         w.successor,
         "",
@@ -521,7 +521,7 @@ def test_the_departing_evaluator_leaves_a_note_that_follows_the_target(w):
     ]
     # After one more handover, only the notes of the last one remain on the page.
     notes.write_note(db.session.get(Target, w.discussed.id), w.successor, "Sudah saya setujui.")
-    services.reassign_target(
+    single_target.reassign_target(
         db.session.get(Target, w.discussed.id),
         team.other_boss,
         "",
@@ -540,7 +540,7 @@ def test_the_departing_evaluator_leaves_a_note_that_follows_the_target(w):
     refused(lambda: notes.write_note(w.discussed, team.boss, "Lagi"), PermissionDenied)
     refused(lambda: notes.write_note(w.discussed, team.owner, "Saya"), PermissionDenied)
     assert "Tulis catatannya" in refused(lambda: notes.write_note(w.discussed, team.admin, "  "))
-    too_long = "x" * (services.NOTE_MAX + 1)
+    too_long = "x" * (work.NOTE_MAX + 1)
     assert "paling banyak 2000" in refused(
         lambda: notes.write_note(w.discussed, team.admin, too_long)
     )

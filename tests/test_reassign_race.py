@@ -24,7 +24,7 @@ from portal.errors import Conflict, PermissionDenied
 from portal.extensions import db
 from portal.models import Employee, EvaluatorAssignment, Target, TargetHistory
 from portal.ranks import JenisJabatan
-from portal.reassign import services
+from portal.reassign import handovers, single_target
 from workflows import engine
 
 HOLD = 0.3  # seconds the first writer keeps its transaction open, per audit row
@@ -82,7 +82,9 @@ def _reassign_one(team):
     _ = (target.period, target.owner, target.evaluator, target.plan)
 
     def act():
-        services.reassign_target(target, to, "", note="", expected_version=version, actor=admin)
+        single_target.reassign_target(
+            target, to, "", note="", expected_version=version, actor=admin
+        )
         return "reassign"
 
     return act
@@ -93,10 +95,10 @@ def _hand_over(team):
     boss = db.session.get(Employee, team["boss"])
     to = db.session.get(Employee, team["successor"])
     admin = db.session.get(Employee, team["admin"])
-    token = services.preview_handover(boss, to, "plt", set_atasan=True, actor=admin).token
+    token = handovers.preview_handover(boss, to, "plt", set_atasan=True, actor=admin).token
 
     def act():
-        services.hand_over(boss, to, "plt", set_atasan=True, note="", token=token, actor=admin)
+        handovers.hand_over(boss, to, "plt", set_atasan=True, note="", token=token, actor=admin)
         return "reassign"
 
     return act

@@ -323,13 +323,13 @@ def test_the_new_evaluator_can_evaluate_and_the_old_one_gets_403(factory, monkey
     draft = evaluation_of(team)
     assert draft is not None and draft.evaluator_id == team.boss.id
 
-    from portal.reassign import services
+    from portal.reassign import handovers
 
-    preview = services.preview_handover(
+    preview = handovers.preview_handover(
         team.boss, successor, "plh", set_atasan=False, actor=team.admin
     )
     assert [m.evaluation.id for m in preview.evaluations] == [draft.id]
-    services.hand_over(
+    handovers.hand_over(
         team.boss,
         successor,
         "plh",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -36,6 +36,11 @@ class Employee(UserMixin, db.Model):
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     atasan_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
+    # "plt" / "plh" while the atasan holds the post acting for an absent official
+    # (``atasan_acting_for``), as a handover to an acting official makes them; "" when
+    # the atasan holds it definitively. Any other change of the atasan clears it.
+    atasan_acting: Mapped[str] = mapped_column(String(3), default="", server_default=text("''"))
+    atasan_acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     email: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -52,11 +57,18 @@ class Employee(UserMixin, db.Model):
     instansi: Mapped[Instansi] = relationship()
     unit: Mapped[Unit] = relationship()
     atasan: Mapped[Employee | None] = relationship(
-        remote_side="Employee.id", back_populates="subordinates"
+        remote_side="Employee.id", back_populates="subordinates", foreign_keys=[atasan_id]
     )
     subordinates: Mapped[list[Employee]] = relationship(
-        back_populates="atasan", order_by="Employee.name"
+        back_populates="atasan", order_by="Employee.name", foreign_keys=[atasan_id]
     )
+
+    def set_atasan(self, atasan_id: int | None) -> None:
+        """A definitive change of the atasan (the admin's form, an import). Setting the
+        same atasan again changes nothing, an acting role included."""
+        if atasan_id != self.atasan_id:
+            self.atasan_id = atasan_id
+            self.atasan_acting, self.atasan_acting_for_id = "", None
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"

@@ -136,7 +136,10 @@ def update_employee(employee: Employee, data: EmployeeData) -> dict:
         old, new = getattr(employee, field.name), getattr(data, field.name)
         if old != new:
             changes[field.name] = [old, new]
-            setattr(employee, field.name, new)
+            if field.name == "atasan_id":
+                employee.set_atasan(new)
+            else:
+                setattr(employee, field.name, new)
     if "active" in changes and not employee.active:
         employee.session_version += 1  # a deactivated account is signed out everywhere
     if changes:

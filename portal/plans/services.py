@@ -32,6 +32,7 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.numbers import parse_whole
 from portal.policy import Action, PlanRef
+from portal.reassign.acting import atasan_acting
 from workflows.targets import DRAFTED
 
 TITLE_MAX = 500
@@ -237,12 +238,17 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
     db.session.add(target)
     db.session.flush()
     _write_months(target, data.monthly)
+    # An atasan who took over as Plt./Plh. evaluates new targets as such, as they do the
+    # targets handed over to them.
+    acting, acting_for_id = atasan_acting(ref.employee)
     db.session.add(
         EvaluatorAssignment(
             target_id=target.id,
             evaluator_id=target.evaluator_id,
             assigned_by_id=actor.id,
             note="Atasan langsung saat target dibuat.",  # stored data: not translated
+            acting=acting,
+            acting_for_id=acting_for_id,
         )
     )
     audit.record(

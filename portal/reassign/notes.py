@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -18,8 +20,9 @@ from portal.errors import InvalidInput
 from portal.extensions import db
 from portal.models import Employee, EvaluatorAssignment, Target
 from portal.policy import Action
-from portal.reassign.services import ACTING, IN_FLIGHT, TARGET_CHANGED, clean_note
-from workflows.targets import STATE_LABELS
+from portal.reassign.acting import ACTING
+from portal.reassign.apply import TARGET_CHANGED
+from portal.reassign.work import clean_note, refuse_unless_in_flight
 
 
 def write_note(target: Target, author: Employee, text: str) -> EvaluatorAssignment:
@@ -30,19 +33,20 @@ def write_note(target: Target, author: Employee, text: str) -> EvaluatorAssignme
     (a double submit) keeps one.
     """
     policy.authorize(author, Action.WRITE_INTERIM_NOTE, target)
-    if not target.period.is_open:
-        raise InvalidInput(
-            f"Periode penilaian {target.period.name} sudah ditutup dan dibekukan; catatan "
-            "tidak dapat ditambahkan lagi."
-        )
-    if target.state not in IN_FLIGHT:
-        raise InvalidInput(
-            f"Target berstatus “{STATE_LABELS[target.state]}” sudah dievaluasi; catatan serah "
-            "terima tidak diperlukan lagi."
-        )
+    refuse_unless_in_flight(
+        target,
+        closed=_l(
+            "Periode penilaian %(period)s sudah ditutup dan dibekukan; catatan tidak dapat "
+            "ditambahkan lagi."
+        ),
+        evaluated=_l(
+            "Target berstatus “%(state)s” sudah dievaluasi; catatan serah terima tidak "
+            "diperlukan lagi."
+        ),
+    )
     note = clean_note(text)
     if not note:
-        raise InvalidInput("Tulis catatannya terlebih dahulu.", field="note")
+        raise InvalidInput(_("Tulis catatannya terlebih dahulu."), field="note")
     # Hold the row with its evaluator as read: a reassignment racing this note either
     # lands first (and this one refuses) or waits for it.
     evaluator_id = target.evaluator_id

@@ -14,9 +14,8 @@ from portal import audit
 from portal.concurrency import compare_and_swap
 from portal.extensions import db
 from portal.models import Employee, Evaluation, EvaluationStatus, Target
+from portal.reassign.apply import EVALUATION_CHANGED
 from workflows.targets import EVALUATED
-
-REOPENED = "Evaluasi ini baru saja diubah di tempat lain. Muat ulang lalu ulangi."
 
 
 def after_revert(target: Target, from_state: str, actor: Employee, reason: str) -> None:
@@ -65,7 +64,7 @@ def reopen_evaluation(target: Target, actor: Employee, reason: str) -> Evaluatio
             Evaluation.status == EvaluationStatus.FINAL,
         )
         .values(**values),
-        REOPENED,
+        EVALUATION_CHANGED,
     )
     for name, value in values.items():
         set_committed_value(evaluation, name, value)

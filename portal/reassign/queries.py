@@ -18,7 +18,7 @@ from portal.models import (
 )
 from portal.models.periods import PeriodStatus
 from portal.nip import normalise
-from portal.reassign.services import IN_FLIGHT
+from portal.reassign.work import IN_FLIGHT
 from workflows.targets import DISCUSSED, REPORTED
 
 PAGE_SIZE = 25

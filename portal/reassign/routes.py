@@ -1,12 +1,14 @@
 """Reassigning workflows: the admin's screens and the interim note on the target page.
 
-Each screen shows a preview computed by ``services`` and confirms it with the preview's
-token: what the admin saw is what changes, or the answer is 409 with the fresh preview.
+Each screen shows a preview computed by ``handovers``, ``supervisor_changes`` or
+``single_target`` and confirms it with the preview's token: what the admin saw is what
+changes, or the answer is 409 with the fresh preview.
 """
 
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from portal import policy
@@ -15,8 +17,10 @@ from portal.extensions import db
 from portal.models import Employee, Target
 from portal.plans.queries import load_target
 from portal.policy import Action
-from portal.reassign import bp, notes, queries, services
-from portal.web import current_employee, render, whole_number
+from portal.reassign import bp, handovers, notes, queries, single_target, supervisor_changes
+from portal.reassign.acting import ACTING
+from portal.reassign.work import Recipient
+from portal.web import current_employee, form_version, render, whole_number
 
 _me = current_employee
 
@@ -107,9 +111,9 @@ def people_search():
     )
 
 
-def _preview_step(form, person, missing, make_preview, errors: dict, status: int):
+def _preview_step(form, person, recipient: Recipient, make_preview, errors: dict, status: int):
     """The preview for the person chosen in ``form``, or the errors that stop it, with
-    the page's status. ``missing`` is the (field, message) when the form was sent on
+    the page's status. ``recipient`` says what is missing when the form was sent on
     without anyone chosen; a search (``cari``) only lists candidates."""
     searching = bool(form.get("cari"))
     if person is not None and not searching:
@@ -119,8 +123,7 @@ def _preview_step(form, person, missing, make_preview, errors: dict, status: int
             errors.update(_errors(exc))
             return None, 422 if status == 200 else status
     if "step" in form and not searching:
-        field, message = missing
-        errors[field] = message
+        errors[recipient.field] = str(recipient.missing)
         return None, 422
     return None, status
 
@@ -142,8 +145,8 @@ def _handover_page(departing: Employee, form, *, confirm_errors=None, status=200
     preview, status = _preview_step(
         form,
         to,
-        ("to", "Pilih penerima pekerjaan."),
-        lambda: services.preview_handover(
+        handovers.RECIPIENT,
+        lambda: handovers.preview_handover(
             departing, to, acting, set_atasan=set_atasan, actor=_me()
         ),
         errors,
@@ -161,7 +164,6 @@ def _handover_page(departing: Employee, form, *, confirm_errors=None, status=200
         preview=preview,
         errors=errors,
         message=message,
-        acting_labels=services.ACTING,
         status=status,
     )
 
@@ -179,7 +181,7 @@ def confirm_handover(employee_id: int):
     form = request.form
     to = _person(form.get("to"))
     try:
-        result = services.hand_over(
+        result = handovers.hand_over(
             departing,
             to,
             form.get("acting") or "",
@@ -196,8 +198,14 @@ def confirm_handover(employee_id: int):
         return _handover_page(departing, form, status=409, message=exc.message)
     db.session.commit()
     flash(
-        f"Pekerjaan {departing.display_name} dialihkan: {len(result.targets)} target, "
-        f"{len(result.evaluations)} evaluasi, {len(result.supervisors)} perubahan atasan.",
+        _(
+            "Pekerjaan %(name)s dialihkan: %(targets)d target, %(evaluations)d evaluasi, "
+            "%(supervisors)d perubahan atasan.",
+            name=departing.display_name,
+            targets=len(result.targets),
+            evaluations=len(result.evaluations),
+            supervisors=len(result.supervisors),
+        ),
         "success",
     )
     return redirect(url_for("reassign.index"), code=303)
@@ -214,8 +222,8 @@ def _supervisor_page(employee: Employee, form, *, confirm_errors=None, status=20
     preview, status = _preview_step(
         form,
         atasan,
-        ("atasan", "Pilih atasan langsung yang baru."),
-        lambda: services.preview_supervisor_change(
+        supervisor_changes.RECIPIENT,
+        lambda: supervisor_changes.preview_supervisor_change(
             employee, atasan, move_work=move_work, actor=_me()
         ),
         errors,
@@ -248,7 +256,7 @@ def confirm_supervisor(employee_id: int):
     employee = _employee_or_404(employee_id)
     form = request.form
     try:
-        result = services.change_supervisor(
+        result = supervisor_changes.change_supervisor(
             employee,
             _person(form.get("atasan")),
             move_work=form.get("move_work") in TICKED,
@@ -264,8 +272,14 @@ def confirm_supervisor(employee_id: int):
         return _supervisor_page(employee, form, status=409, message=exc.message)
     db.session.commit()
     flash(
-        f"Atasan langsung {employee.display_name} kini {employee.atasan.display_name}; "
-        f"{len(result.targets)} target dan {len(result.evaluations)} evaluasi dialihkan.",
+        _(
+            "Atasan langsung %(employee)s kini %(atasan)s; %(targets)d target dan "
+            "%(evaluations)d evaluasi dialihkan.",
+            employee=employee.display_name,
+            atasan=employee.atasan.display_name,
+            targets=len(result.targets),
+            evaluations=len(result.evaluations),
+        ),
         "success",
     )
     return redirect(url_for("people.profile", employee_id=employee.id), code=303)
@@ -279,20 +293,15 @@ def _target_page(target: Target, form, *, errors=None, status=200, message=None)
     return render(
         "reassign/target.html",
         target=target,
-        to=_visible(_person(form.get("to"))),
+        to=_shown(_person(form.get("to"))),
         acting=form.get("acting") or "",
         note=form.get("note") or "",
         q=q,
         candidates=candidates,
         errors=errors or {},
         message=message,
-        acting_labels=services.ACTING,
         status=status,
     )
-
-
-def _visible(person: Employee | None) -> Employee | None:
-    return person if person is not None and policy.visible(_me(), person) else None
 
 
 @bp.route("/admin/pengalihan/target/<int:target_id>")
@@ -307,10 +316,8 @@ def confirm_target(target_id: int):
     target = _target_or_404(target_id, Action.REASSIGN_TARGET)
     form = request.form
     try:
-        version = whole_number(form.get("version"))
-        if version is None:
-            raise InvalidInput("Formulir tidak lengkap (versi). Muat ulang halaman.")
-        services.reassign_target(
+        version = form_version()
+        single_target.reassign_target(
             target,
             _person(form.get("to")),
             form.get("acting") or "",
@@ -326,7 +333,7 @@ def confirm_target(target_id: int):
         fresh = _target_or_404(target_id, Action.REASSIGN_TARGET)
         return _target_page(fresh, form, status=409, message=exc.message)
     db.session.commit()
-    flash(f"Pejabat penilai target “{target.title}” dialihkan.", "success")
+    flash(_("Pejabat penilai target “%(title)s” dialihkan.", title=target.title), "success")
     return redirect(url_for("plans.target", target_id=target_id), code=303)
 
 
@@ -344,14 +351,15 @@ def write_note(target_id: int):
         flash(exc.message, "error" if exc.status == 422 else "warning")
         return redirect(url_for("plans.target", target_id=target_id) + "#serah-terima", code=303)
     db.session.commit()
-    flash("Catatan serah terima tersimpan.", "success")
+    flash(_("Catatan serah terima tersimpan."), "success")
     return redirect(url_for("plans.target", target_id=target_id) + "#serah-terima", code=303)
 
 
 @bp.app_context_processor
 def reassignment_helpers():
     """``assignment_of(target)``: the evaluator's acting role and the interim note, for
-    the target page (once per target and request)."""
+    the target page (once per target and request); ``acting_labels``: "Plt." and "Plh."
+    by their code."""
 
     def assignment_of(target: Target) -> notes.AssignmentView:
         cache = g.setdefault("assignment_views", {})
@@ -359,4 +367,4 @@ def reassignment_helpers():
             cache[target.id] = notes.assignment_view(target)
         return cache[target.id]
 
-    return {"assignment_of": assignment_of}
+    return {"assignment_of": assignment_of, "acting_labels": ACTING}

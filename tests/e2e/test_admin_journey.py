@@ -323,7 +323,7 @@ def test_an_imported_section_head_leaves_and_a_plt_takes_over(
     expect(bosses.locator("li")).to_have_count(2)
     for member in office.staff:
         expect(bosses.locator("li", has_text=member.name)).to_contain_text(
-            f"{kasi.display_name} → {office.kabag.display_name}"
+            f"{kasi.display_name} → Plt. {office.kabag.display_name}"
         )
     expect_no_page_scroll(page)
     screenshot(page, "reassign-preview")
