@@ -57,6 +57,7 @@ lint: install
 benchmark: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/monitoring.py
+	$(BIN)/python benchmarks/imports.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

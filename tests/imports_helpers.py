@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.imports.columns import HEADERS
 from portal.models import AuditEvent, Employee, ImportBatch, Unit
-from portal.nip import format_nip
+from portal.nip import format_nip, normalise
 from portal.ranks import JenisJabatan
 
 ONE_TIME = re.compile(r'<code class="onetime-code">([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code>')
@@ -145,3 +145,57 @@ def use_import_folder(app, tmp_path) -> Path:
     folder = tmp_path / "imports"
     app.config["PORTAL_IMPORT_FOLDER"] = str(folder)
     return folder
+
+
+def build_org(factory, db) -> dict:
+    """An instansi with a head, an admin and a member of staff in its root unit, and
+    an admin of another instansi (for a module's ``org`` fixture)."""
+    instansi = factory.instansi(code="KAB-UJI", name="Pemerintah Kabupaten Uji")
+    root = factory.unit(instansi, code="00", name="Sekretariat Daerah")
+    head = factory.employee(
+        root, jabatan="Sekretaris Daerah", jenis_jabatan=JenisJabatan.JPT, golongan="IV/c"
+    )
+    admin = factory.employee(root, atasan=head, is_admin=True, jabatan="Analis SDM")
+    staff = factory.employee(root, atasan=head)
+    other = factory.instansi(code="KAB-LAIN")
+    other_admin = factory.employee(factory.unit(other, code="00"), is_admin=True)
+    db.session.commit()
+    return {"head": head, "admin": admin, "staff": staff, "other_admin": other_admin}
+
+
+def everyone(org) -> list[dict]:
+    return [person_row(org[k]) for k in ("head", "admin", "staff")]
+
+
+def new_people(org, factory) -> tuple[list[dict], dict]:
+    """A new unit under the root, a new unit under that (named later in the file), a
+    new supervisor in the first and a new employee under them in the second."""
+    boss_nip, staff_nip = nip_of(factory), nip_of(factory)
+    rows = [
+        person_row(
+            NIP=staff_nip,
+            Nama="Rina Lestari",
+            **{
+                "Kode Unit": "00.1.1",
+                "Nama Unit": "Subbagian Kepegawaian",
+                "Kode Unit Induk": "00.1",
+                "NIP Atasan": boss_nip,
+                "Email": "rina@contoh.go.id",
+            },
+        ),
+        person_row(
+            NIP=boss_nip,
+            Nama="Bambang Hadi",
+            **{
+                "Gelar Belakang": "S.H.",
+                "Jabatan": "Kepala Bagian Umum",
+                "Jenis Jabatan": "Jabatan Administrasi",
+                "Golongan": "Pembina, IV/a",
+                "Kode Unit": "00.1",
+                "Nama Unit": "Bagian Umum",
+                "Kode Unit Induk": "00",
+                "NIP Atasan": org["head"].nip_display,
+            },
+        ),
+    ]
+    return rows, {"boss": normalise(boss_nip), "staff": normalise(staff_nip)}

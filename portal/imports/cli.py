@@ -13,7 +13,7 @@ from portal import nip as nip_module
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.imports import services
-from portal.imports.planner import ImportPlan
+from portal.imports.plan import ImportPlan
 from portal.imports.reader import FileRefused
 from portal.models import Employee, Instansi
 

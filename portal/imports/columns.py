@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from portal.ranks import GOLONGAN, JenisJabatan
 
 
@@ -16,50 +19,54 @@ from portal.ranks import GOLONGAN, JenisJabatan
 class Column:
     key: str  # the field it fills
     header: str  # canonical header, as exported
-    hint: str  # what to write in it (shown on the upload page)
+    hint: LazyString  # what to write in it (the upload page; the templat's instructions)
     aliases: tuple[str, ...] = ()
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("nip", "NIP", "18 digit, boleh dengan spasi (19800512 200501 1 003)."),
-    Column("name", "Nama", "Nama tanpa gelar. Wajib.", ("nama lengkap", "nama pegawai")),
-    Column("gelar_depan", "Gelar Depan", "Mis. Dr., Ir. Boleh kosong."),
-    Column("gelar_belakang", "Gelar Belakang", "Mis. S.E., M.M. Boleh kosong."),
-    Column("jabatan", "Jabatan", "Nama jabatan. Wajib.", ("nama jabatan",)),
+    Column("nip", "NIP", _l("18 digit, boleh dengan spasi (19800512 200501 1 003).")),
+    Column("name", "Nama", _l("Nama tanpa gelar. Wajib."), ("nama lengkap", "nama pegawai")),
+    Column("gelar_depan", "Gelar Depan", _l("Mis. Dr., Ir. Boleh kosong.")),
+    Column("gelar_belakang", "Gelar Belakang", _l("Mis. S.E., M.M. Boleh kosong.")),
+    Column("jabatan", "Jabatan", _l("Nama jabatan. Wajib."), ("nama jabatan",)),
     Column(
         "jenis_jabatan",
         "Jenis Jabatan",
-        "jpt, administrasi atau fungsional.",
+        _l("jpt, administrasi atau fungsional."),
     ),
     Column(
         "golongan",
         "Golongan",
-        "Golongan/ruang, mis. III/a (boleh ditulis “Penata Muda, III/a”).",
+        _l("Golongan/ruang, mis. III/a (boleh ditulis “Penata Muda, III/a”)."),
         ("pangkat/golongan", "pangkat golongan", "golongan/ruang", "gol"),
     ),
-    Column("unit_code", "Kode Unit", "Kode unit kerja. Wajib.", ("kode unit kerja",)),
+    Column("unit_code", "Kode Unit", _l("Kode unit kerja. Wajib."), ("kode unit kerja",)),
     Column(
         "unit_name",
         "Nama Unit",
-        "Nama unit kerja. Wajib untuk unit baru; kosong: nama tetap.",
+        _l("Nama unit kerja. Wajib untuk unit baru; kosong: nama tetap."),
         ("nama unit kerja", "unit kerja"),
     ),
     Column(
         "parent_code",
         "Kode Unit Induk",
-        "Kode unit di atasnya (dalam berkas atau sudah ada); kosong: tetap, atau unit teratas "
-        "untuk unit baru.",
+        _l(
+            "Kode unit di atasnya (dalam berkas atau sudah ada); kosong: tetap, atau unit "
+            "teratas untuk unit baru."
+        ),
         ("kode induk", "kode unit atasan"),
     ),
     Column(
         "atasan_nip",
         "NIP Atasan",
-        "NIP atasan langsung, dari berkas atau sudah terdaftar di instansi ini. Kosong hanya "
-        "untuk pimpinan tertinggi.",
+        _l(
+            "NIP atasan langsung, dari berkas atau sudah terdaftar di instansi ini. Kosong "
+            "hanya untuk pimpinan tertinggi."
+        ),
         ("nip atasan langsung",),
     ),
-    Column("email", "Email", "Boleh kosong.", ("e-mail", "surel")),
-    Column("active", "Aktif", "Ya atau Tidak (kosong: Ya).", ("status aktif",)),
+    Column("email", "Email", _l("Boleh kosong."), ("e-mail", "surel")),
+    Column("active", "Aktif", _l("Ya atau Tidak (kosong: Ya)."), ("status aktif",)),
 )
 HEADERS = tuple(c.header for c in COLUMNS)
 BY_KEY = {c.key: c for c in COLUMNS}

@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Iterator
 
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -100,7 +101,8 @@ def csv_chunks(data: Iterator[tuple[str, ...]]) -> Iterator[str]:
 
 def xlsx_bytes(data: Iterator[tuple[str, ...]], *, instructions: bool = False) -> bytes:
     """The rows as a workbook of text cells; with ``instructions``, a second sheet
-    explaining each column, with an example row (the templat)."""
+    explaining each column, with an example row (the templat). Like its headers, the
+    templat is in Bahasa Indonesia whatever the admin reads."""
     sheets = [("Pegawai", HEADERS, data, WIDTHS)]
     if instructions:
         notes = [
@@ -114,4 +116,5 @@ def xlsx_bytes(data: Iterator[tuple[str, ...]], *, instructions: bool = False) -
             SAMPLE,
         ]
         sheets.append(("Petunjuk", ("Kolom", "Isi"), notes, (20, 90)))
-    return xlsx.workbook(sheets)
+    with force_locale("id"):
+        return xlsx.workbook(sheets)

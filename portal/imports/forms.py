@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
@@ -5,16 +6,16 @@ from wtforms import BooleanField
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "Berkas CSV atau XLSX",
-        description=(
+        _l("Berkas CSV atau XLSX"),
+        description=_l(
             "Kolom seperti templat. CSV harus UTF-8 (di Excel: Simpan sebagai → CSV UTF-8). "
             "Isinya diperiksa dulu; belum ada yang diubah sebelum Anda menerapkannya."
         ),
-        validators=[FileRequired("Pilih berkas yang akan diimpor.")],
+        validators=[FileRequired(_l("Pilih berkas yang akan diimpor."))],
     )
     full_import = BooleanField(
-        "Impor penuh: berkas memuat semua pegawai instansi",
-        description=(
+        _l("Impor penuh: berkas memuat semua pegawai instansi"),
+        description=_l(
             "Pegawai instansi yang tidak ada di berkas akan dinonaktifkan (tidak dihapus; "
             "riwayatnya tetap). Biarkan tidak dicentang untuk menambah atau mengubah sebagian "
             "pegawai saja."

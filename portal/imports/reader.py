@@ -3,7 +3,7 @@
 A CSV must be UTF-8 text (with or without BOM; comma, semicolon or tab separated). An
 XLSX is a zip: its entries are checked with :mod:`zipfile` (sizes and compression
 ratios) before openpyxl opens it, so a zip bomb is refused before anything inflates.
-Everything refused raises :class:`FileRefused` with a message in Indonesian.
+Everything refused raises :class:`FileRefused` with a message in the user's language.
 """
 
 from __future__ import annotations
@@ -14,10 +14,14 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from portal.errors import InvalidInput
 from portal.imports.columns import BY_KEY, HEADERS, MAX_CELL, column_for
 from portal.numbers import thousands
 
+UNREADABLE_XLSX = _l("Berkas Excel (.xlsx) ini rusak atau tidak dapat dibaca.")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old .xls
 PDF_MAGIC = b"%PDF-"
@@ -30,7 +34,7 @@ ZIP_MAX_ENTRIES = 2000
 MAX_COLUMNS = 64
 # Blank rows (formatting) beyond the data are skipped, but not without end.
 BLANK_ROW_SLACK = 1000
-SAVE_AS_UTF8 = (
+SAVE_AS_UTF8 = _l(
     "Simpan ulang dari Excel dengan “Simpan sebagai” → “CSV UTF-8 (dipisahkan koma)”, "
     "atau unggah berkas .xlsx."
 )
@@ -70,23 +74,27 @@ class Sheet:
 def sniff(data: bytes) -> str:
     """``"csv"`` or ``"xlsx"`` by content; refuse everything else with the reason."""
     if not data:
-        raise FileRefused("Berkas kosong.")
+        raise FileRefused(_("Berkas kosong."))
     if data.startswith(ZIP_MAGIC):
         return "xlsx"
     if data.startswith(OLE_MAGIC):
         raise FileRefused(
-            "Berkas ini format Excel lama (.xls). Simpan ulang sebagai .xlsx atau CSV UTF-8."
+            _("Berkas ini format Excel lama (.xls). Simpan ulang sebagai .xlsx atau CSV UTF-8.")
         )
     if data.startswith(PDF_MAGIC):
-        raise FileRefused("Berkas ini PDF, bukan lembar kerja. Unggah berkas .xlsx atau .csv.")
+        raise FileRefused(_("Berkas ini PDF, bukan lembar kerja. Unggah berkas .xlsx atau .csv."))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data[:4096]):
-        raise FileRefused(f"Berkas CSV ini berpengodean UTF-16, bukan UTF-8. {SAVE_AS_UTF8}")
+        raise FileRefused(
+            _("Berkas CSV ini berpengodean UTF-16, bukan UTF-8. %(advice)s", advice=SAVE_AS_UTF8)
+        )
     head = data[:8192]
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
     if controls:
         raise FileRefused(
-            "Isi berkas bukan lembar kerja (.xlsx) maupun teks CSV; isinya diperiksa, bukan "
-            "nama berkasnya. Unggah berkas .xlsx atau .csv."
+            _(
+                "Isi berkas bukan lembar kerja (.xlsx) maupun teks CSV; isinya diperiksa, bukan "
+                "nama berkasnya. Unggah berkas .xlsx atau .csv."
+            )
         )
     return "csv"
 
@@ -111,8 +119,12 @@ def _csv_lines(data: bytes) -> Iterator[list]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise FileRefused(
-            f"Berkas CSV tidak berpengodean UTF-8 (huruf yang tidak terbaca di baris {line}). "
-            f"{SAVE_AS_UTF8}"
+            _(
+                "Berkas CSV tidak berpengodean UTF-8 (huruf yang tidak terbaca di baris "
+                "%(line)d). %(advice)s",
+                line=line,
+                advice=SAVE_AS_UTF8,
+            )
         ) from None
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
@@ -126,8 +138,11 @@ def _csv_lines(data: bytes) -> Iterator[list]:
             return
         except csv.Error:
             raise FileRefused(
-                f"Baris {number} berkas CSV rusak (tanda kutip tidak ditutup atau isian terlalu "
-                "panjang)."
+                _(
+                    "Baris %(row)d berkas CSV rusak (tanda kutip tidak ditutup atau isian "
+                    "terlalu panjang).",
+                    row=number,
+                )
             ) from None
         yield row
 
@@ -138,22 +153,27 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise FileRefused("Berkas Excel (.xlsx) ini rusak atau tidak lengkap.") from None
+        raise FileRefused(_("Berkas Excel (.xlsx) ini rusak atau tidak lengkap.")) from None
     if len(entries) > ZIP_MAX_ENTRIES:
-        raise FileRefused("Berkas Excel ini berisi terlalu banyak bagian; tidak diproses.")
+        raise FileRefused(_("Berkas Excel ini berisi terlalu banyak bagian; tidak diproses."))
     total = 0
     for entry in entries:
         total += entry.file_size
         ratio = entry.file_size / max(entry.compress_size, 1)
         if total > ZIP_MAX_TOTAL or (entry.file_size > ZIP_RATIO_FROM and ratio > ZIP_MAX_RATIO):
             raise FileRefused(
-                "Berkas Excel ini mengembang terlalu besar bila dibuka (kemungkinan “zip bomb”); "
-                "tidak diproses."
+                _(
+                    "Berkas Excel ini mengembang terlalu besar bila dibuka (kemungkinan “zip "
+                    "bomb”); tidak diproses."
+                )
             )
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names:
         raise FileRefused(
-            "Berkas ini arsip zip, tetapi bukan lembar kerja Excel (.xlsx). Unggah .xlsx atau .csv."
+            _(
+                "Berkas ini arsip zip, tetapi bukan lembar kerja Excel (.xlsx). Unggah .xlsx "
+                "atau .csv."
+            )
         )
     return archive
 
@@ -165,17 +185,17 @@ def _xlsx_lines(data: bytes) -> Iterator[list]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file
-        raise FileRefused("Berkas Excel (.xlsx) ini rusak atau tidak dapat dibaca.") from None
+        raise FileRefused(UNREADABLE_XLSX) from None
     try:
         sheet = _data_sheet(workbook)
         if sheet is None:
-            raise FileRefused("Berkas Excel ini tidak berisi lembar kerja.")
+            raise FileRefused(_("Berkas Excel ini tidak berisi lembar kerja."))
         try:
             yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         except FileRefused:
             raise
         except Exception:  # a damaged sheet, found only while reading it
-            raise FileRefused("Berkas Excel (.xlsx) ini rusak atau tidak dapat dibaca.") from None
+            raise FileRefused(UNREADABLE_XLSX) from None
     finally:
         workbook.close()
 
@@ -198,7 +218,7 @@ def _text(value, key: str | None) -> tuple[str, str | None]:
         return ("Ya" if value else "Tidak"), None
     if isinstance(value, float):
         if key in ("nip", "atasan_nip") and value >= 1e15:
-            return "", (
+            return "", _(
                 "NIP tersimpan sebagai angka, sehingga Excel telah membulatkan digit terakhirnya. "
                 "Ubah format kolom menjadi Teks lalu ketik ulang NIP-nya."
             )
@@ -206,7 +226,9 @@ def _text(value, key: str | None) -> tuple[str, str | None]:
             return str(int(value)), None
     text = str(value)
     if len(text) > MAX_CELL:
-        return text[:MAX_CELL], f"Isian terlalu panjang (lebih dari {MAX_CELL} karakter)."
+        return text[:MAX_CELL], _(
+            "Isian terlalu panjang (lebih dari %(max)d karakter).", max=MAX_CELL
+        )
     return text.strip(), None
 
 
@@ -221,7 +243,7 @@ def _rows(lines: Iterator[list], max_rows: int) -> tuple[list[SheetRow], list[Is
             header = list(values)
             break
     if header is None:
-        raise FileRefused("Berkas tidak berisi baris judul kolom maupun data.")
+        raise FileRefused(_("Berkas tidak berisi baris judul kolom maupun data."))
     header_row = number
     keys, warnings = _header_keys(header, header_row)
     rows: list[SheetRow] = []
@@ -232,8 +254,11 @@ def _rows(lines: Iterator[list], max_rows: int) -> tuple[list[SheetRow], list[Is
             continue
         if len(rows) >= max_rows:
             raise FileRefused(
-                f"Berkas berisi lebih dari {thousands(max_rows)} baris data (batas satu "
-                "impor). Bagi menjadi beberapa berkas."
+                _(
+                    "Berkas berisi lebih dari %(max)s baris data (batas satu impor). Bagi "
+                    "menjadi beberapa berkas.",
+                    max=thousands(max_rows),
+                )
             )
         row = SheetRow(number, {})
         for position, key in keys.items():
@@ -244,7 +269,7 @@ def _rows(lines: Iterator[list], max_rows: int) -> tuple[list[SheetRow], list[Is
                 row.issues.append(Issue(number, BY_KEY[key].header, problem))
         rows.append(row)
     if not rows:
-        raise FileRefused("Berkas hanya berisi judul kolom; tidak ada baris data.")
+        raise FileRefused(_("Berkas hanya berisi judul kolom; tidak ada baris data."))
     return rows, warnings
 
 
@@ -258,21 +283,24 @@ def _header_keys(header: list, row: int) -> tuple[dict[int, str], list[Issue]]:
             continue
         key = column_for(text)
         if key is None:
-            warnings.append(Issue(row, text[:60], "Kolom tidak dikenal; isinya diabaikan."))
+            warnings.append(Issue(row, text[:60], _("Kolom tidak dikenal; isinya diabaikan.")))
         elif key in seen:
-            issues.append(Issue(row, text[:60], "Kolom ini muncul dua kali."))
+            issues.append(Issue(row, text[:60], _("Kolom ini muncul dua kali.")))
         else:
             keys[position] = key
             seen[key] = position
     missing = [c for c in HEADERS if column_for(c) not in seen]
     for header_name in missing:
-        issues.append(Issue(row, header_name, "Kolom wajib ini tidak ada di baris judul."))
+        issues.append(Issue(row, header_name, _("Kolom wajib ini tidak ada di baris judul.")))
     if issues:
         names = ", ".join(f"“{i.column}”" for i in issues)
         raise FileRefused(
-            f"Judul kolom tidak sesuai templat ({names}). Kolom yang diharapkan: "
-            + ", ".join(HEADERS)
-            + ".",
+            _(
+                "Judul kolom tidak sesuai templat (%(names)s). Kolom yang diharapkan: "
+                "%(expected)s.",
+                names=names,
+                expected=", ".join(HEADERS),
+            ),
             issues,
         )
     return keys, warnings

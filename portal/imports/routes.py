@@ -17,6 +17,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -26,6 +27,7 @@ from portal.extensions import db
 from portal.imports import bp, export, services
 from portal.imports.columns import COLUMNS
 from portal.imports.forms import UploadForm
+from portal.imports.preview import Preview
 from portal.imports.reader import FileRefused
 from portal.models import Employee, ImportBatch, Instansi
 from portal.policy import Action
@@ -83,13 +85,14 @@ def upload():
     upload_file = form.file.data
     data = upload_file.stream.read(services.max_bytes() + 1)
     try:
-        batch, _ = services.upload(
+        batch, plan = services.upload(
             data, upload_file.filename or "berkas", user.instansi, user, form.full_import.data
         )
     except FileRefused as exc:
         db.session.rollback()
         form.file.errors.append(exc.message)
         return _upload_page(form, 422, exc.issues)
+    services.keep_preview(batch, user, plan)  # before the commit expires the plan's rows
     db.session.commit()
     return redirect(url_for("imports.preview", batch_id=batch.id), code=303)
 
@@ -100,19 +103,19 @@ def preview(batch_id: int):
     user, batch = _batch(batch_id)
     if batch.status != "preview":
         return render("imports/closed.html", batch=batch)
-    return _preview_page(batch, services.plan_batch(batch, user))
+    return _preview_page(batch, services.preview_of(batch, user))
 
 
-def _preview_page(batch: ImportBatch, plan, status: int = 200):
-    changed = [row for row in plan.employees if row.action != "unchanged"]
+def _preview_page(batch: ImportBatch, shown: Preview, status: int = 200):
+    changed = shown.changed
     pages = max((len(changed) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(request.args.get("halaman", 1, type=int) or 1, 1), pages)
-    error_rows = plan.errors_by_row()
+    error_rows = shown.errors_by_row()
     return render(
         "imports/preview.html",
         batch=batch,
-        plan=plan,
-        counts=plan.counts,
+        preview=shown,
+        counts=shown.counts,
         changed=changed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         page=page,
         pages=pages,
@@ -131,9 +134,11 @@ def commit(batch_id: int):
     try:
         result = services.commit(batch, user)
     except services.PlanHasErrors as exc:
+        # The database changed since the preview was kept: the next views show this.
+        shown = services.keep_preview(batch, user, exc.plan)
         db.session.rollback()
         db.session.refresh(batch)
-        return _preview_page(batch, exc.plan, 422)
+        return _preview_page(batch, shown, 422)
     db.session.commit()
     services.remove_file(batch)
     return render("imports/committed.html", batch=batch, result=result)
@@ -146,7 +151,9 @@ def discard(batch_id: int):
     services.discard(batch, user)
     db.session.commit()
     services.remove_file(batch)
-    flash(f"Impor berkas “{batch.filename}” dibatalkan; tidak ada yang diubah.", "info")
+    flash(
+        _("Impor berkas “%(name)s” dibatalkan; tidak ada yang diubah.", name=batch.filename), "info"
+    )
     return redirect(url_for("imports.upload"), code=303)
 
 

@@ -2,9 +2,11 @@
 
 The uploaded bytes are kept in the import folder under a random name, with their
 SHA-256 on the :class:`ImportBatch`; the commit reads exactly those bytes again and
-plans them against the database as it is then. ``preview → committed | discarded``
-moves by compare-and-swap, so a double submit commits once. The commit is one
-transaction: units, people, leavers and the audit log, or nothing.
+plans them against the database as it is then. The preview page reads the plan made at
+the upload, kept beside the file (:mod:`portal.imports.preview`).
+``preview → committed | discarded`` moves by compare-and-swap, so a double submit
+commits once. The commit is one transaction: units, people, leavers and the audit log,
+or nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from portal import audit
@@ -25,7 +30,9 @@ from portal.auth.passwords import hash_one_time_password
 from portal.concurrency import compare_and_swap
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
-from portal.imports.planner import ImportPlan, build_plan
+from portal.imports import preview
+from portal.imports.plan import ImportPlan
+from portal.imports.planner import build_plan
 from portal.imports.reader import FileRefused, read
 from portal.models import Employee, ImportBatch, Instansi, Unit
 from portal.models.types import utcnow
@@ -33,10 +40,11 @@ from portal.people.services import one_time_password
 from portal.ranks import JenisJabatan
 
 STORED_NAME = re.compile(r"[0-9a-f]{32}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 SAFE_NAME = re.compile(r"[^\w.()\- ]+")
 ALREADY_DONE = {
-    "committed": "Impor ini sudah diterapkan; tidak ada yang diterapkan dua kali.",
-    "discarded": "Impor ini sudah dibatalkan; unggah berkasnya lagi bila perlu.",
+    "committed": _l("Impor ini sudah diterapkan; tidak ada yang diterapkan dua kali."),
+    "discarded": _l("Impor ini sudah dibatalkan; unggah berkasnya lagi bila perlu."),
 }
 
 
@@ -45,7 +53,10 @@ class PlanHasErrors(InvalidInput):
 
     def __init__(self, plan: ImportPlan) -> None:
         super().__init__(
-            f"Berkas masih memuat {len(plan.errors)} kesalahan; perbaiki lalu unggah lagi.",
+            _(
+                "Berkas masih memuat %(count)d kesalahan; perbaiki lalu unggah lagi.",
+                count=len(plan.errors),
+            ),
             field="file",
         )
         self.plan = plan
@@ -80,12 +91,21 @@ def path_of(batch: ImportBatch) -> Path:
     return folder() / batch.stored_name
 
 
+def preview_path(batch: ImportBatch) -> Path:
+    """Where the batch's preview is kept: beside its file, named by the file's SHA-256."""
+    if not SHA256.fullmatch(batch.sha256):
+        raise ValueError("not a SHA-256")
+    return path_of(batch).with_name(f"{batch.stored_name}.{batch.sha256}.preview.json")
+
+
 def plan_file(data: bytes, instansi: Instansi, actor: Employee, full: bool) -> ImportPlan:
     """Read and plan a file without storing anything (preview, dry run)."""
     if len(data) > max_bytes():
         raise FileRefused(
-            f"Berkas melebihi batas {current_app.config['PORTAL_IMPORT_MAX_MB']} MB; "
-            "bagi menjadi beberapa berkas."
+            _(
+                "Berkas melebihi batas %(mb)d MB; bagi menjadi beberapa berkas.",
+                mb=current_app.config["PORTAL_IMPORT_MAX_MB"],
+            )
         )
     sheet = read(data, current_app.config["PORTAL_IMPORT_MAX_ROWS"])
     return build_plan(sheet, instansi, actor, full)
@@ -129,9 +149,11 @@ def stored_bytes(batch: ImportBatch) -> bytes:
     try:
         data = path_of(batch).read_bytes()
     except OSError:
-        raise Conflict("Berkas impor ini tidak tersimpan lagi; unggah ulang berkasnya.") from None
+        raise Conflict(
+            _("Berkas impor ini tidak tersimpan lagi; unggah ulang berkasnya.")
+        ) from None
     if hashlib.sha256(data).hexdigest() != batch.sha256:
-        raise Conflict("Berkas impor yang tersimpan telah berubah; unggah ulang berkasnya.")
+        raise Conflict(_("Berkas impor yang tersimpan telah berubah; unggah ulang berkasnya."))
     return data
 
 
@@ -139,6 +161,32 @@ def plan_batch(batch: ImportBatch, actor: Employee) -> ImportPlan:
     """The batch's stored file, planned against the database as it is now."""
     instansi = db.session.get(Instansi, batch.instansi_id)
     return plan_file(stored_bytes(batch), instansi, actor, batch.full_import)
+
+
+def _preview_key(batch: ImportBatch, actor: Employee) -> dict:
+    return {"sha256": batch.sha256, "actor": actor.id, "locale": str(get_locale())}
+
+
+def keep_preview(batch: ImportBatch, actor: Employee, plan: ImportPlan) -> preview.Preview:
+    """The plan as the preview page shows it, kept for the next views of ``actor``."""
+    shown = preview.Preview.of(plan)
+    path = preview_path(batch)
+    try:
+        preview.save(path, _preview_key(batch, actor), shown)
+    except OSError:
+        current_app.logger.warning("import preview %s not kept", path.name, exc_info=True)
+        return shown
+    if not path_of(batch).exists():  # closed meanwhile: nothing of it may stay behind
+        path.unlink(missing_ok=True)
+    return shown
+
+
+def preview_of(batch: ImportBatch, actor: Employee) -> preview.Preview:
+    """The batch's preview as kept; planned again (and kept) only when none fits."""
+    kept = preview.load(preview_path(batch), _preview_key(batch, actor))
+    if kept is not None:
+        return kept
+    return keep_preview(batch, actor, plan_batch(batch, actor))
 
 
 def _close(batch: ImportBatch, status: str) -> None:
@@ -186,8 +234,10 @@ def discard(batch: ImportBatch, actor: Employee) -> None:
 
 
 def remove_file(batch: ImportBatch) -> None:
-    """Once the batch is closed and committed to the database, its file goes."""
+    """Once the batch is closed and committed to the database, its file and its kept
+    preview go."""
     path_of(batch).unlink(missing_ok=True)
+    preview_path(batch).unlink(missing_ok=True)
 
 
 def _hash_all(passwords: list[str]) -> list[str]:
@@ -229,7 +279,7 @@ def apply(plan: ImportPlan, instansi: Instansi, actor: Employee, batch_id: int) 
     db.session.flush()
     for row in creates:
         employee = people[row.data.nip]
-        employee.atasan_id = people[row.atasan_nip].id if row.atasan_nip else None
+        employee.set_atasan(people[row.atasan_nip].id if row.atasan_nip else None)
     db.session.flush()
     for row in creates:
         employee = people[row.data.nip]
@@ -310,7 +360,7 @@ def _apply_changes(row, people: dict, units: dict, actor, batch_id: int) -> None
         setattr(employee, name, getattr(data, name))
     employee.jenis_jabatan = JenisJabatan(data.jenis_jabatan)
     employee.unit_id = units[row.unit_code].id
-    employee.atasan_id = people[row.atasan_nip].id if row.atasan_nip else None
+    employee.set_atasan(people[row.atasan_nip].id if row.atasan_nip else None)
     if employee.active and not data.active:
         employee.session_version += 1  # a deactivated account is signed out everywhere
     employee.active = data.active
