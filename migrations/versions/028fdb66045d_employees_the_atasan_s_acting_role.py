@@ -38,7 +38,12 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('employee', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_employee_atasan_acting_for_id_employee'), type_='foreignkey')
-        batch_op.drop_column('atasan_acting_for_id')
-        batch_op.drop_column('atasan_acting')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite (3.35+) drops a column whose only constraint is its own reference.
+        op.execute('ALTER TABLE employee DROP COLUMN atasan_acting_for_id')
+    else:
+        op.drop_constraint(
+            op.f('fk_employee_atasan_acting_for_id_employee'), 'employee', type_='foreignkey'
+        )
+        op.drop_column('employee', 'atasan_acting_for_id')
+    op.drop_column('employee', 'atasan_acting')

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -29,11 +29,16 @@ class EvaluationStatus(StrEnum):
 
 class Evaluation(db.Model):
     __tablename__ = "evaluation"
-    __table_args__ = (UniqueConstraint("plan_id"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id"),
+        # One employee's evaluation of a period (the dashboards ask it for each member);
+        # also serves every lookup by employee alone.
+        Index("ix_evaluation_employee_period", "employee_id", "period_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
-    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)

@@ -31,8 +31,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
+    and_,
     case,
     distinct,
+    exists,
     false,
     func,
     literal,
@@ -185,36 +187,14 @@ class Figures:
         self.predikats.update(other.predikats)
 
 
-# Sets of the members' employees, each one uncorrelated subquery: ``IN`` / ``NOT IN``
-# against them is hashed once per statement on both databases. Each is limited to the
-# members, so that a unit's page reads its own people's rows (through
-# ``ix_target_owner_period`` and the evaluations' employee index), not the whole period's.
-# (A correlated EXISTS on owner and period lets SQLite, without statistics, probe by the
-# period: every target of it, per row.)
-
-
-def _approved_owners(period_id: int, group):
-    """Owners with an approved plan: a target in ``approved`` or a later state."""
-    return select(Target.owner_id).where(
-        Target.owner_id.in_(select(group.c.employee_id)),
+def _approved(period_id: int, employee_id):
+    """``employee_id`` has an approved plan: a target in ``approved`` or a later state. A
+    correlated EXISTS, which both databases answer through ``ix_target_owner_period`` (and
+    PostgreSQL plans as a semi- or anti-join sized to the members)."""
+    return exists().where(
+        Target.owner_id == employee_id,
         Target.period_id == period_id,
         Target.state.in_(APPROVED_OR_LATER),
-    )
-
-
-def _evaluated_employees(period_id: int, group):
-    return select(Evaluation.employee_id).where(
-        Evaluation.employee_id.in_(select(group.c.employee_id)),
-        Evaluation.period_id == period_id,
-        Evaluation.status == EvaluationStatus.FINAL,
-    )
-
-
-def _reported_owners(period_id: int, group):
-    return select(Target.owner_id).where(
-        Target.owner_id.in_(select(group.c.employee_id)),
-        Target.period_id == period_id,
-        Target.state == REPORTED,
     )
 
 
@@ -271,37 +251,57 @@ def late_pairs(group, period: Period, today: date):
 
 def figures(group, period: Period, today: date) -> dict[int, Figures]:
     """The aggregates of every bucket of ``group`` but the pending entries (see
-    :func:`pending_queues`): four statements."""
+    :func:`pending_queues`): three statements."""
     out: dict[int, Figures] = {}
 
     def of(bucket: int) -> Figures:
         return out.setdefault(bucket, Figures())
 
     period_id = period.id
-    people = db.session.execute(
+    # Each member with the number of their targets in each state (a join the planner
+    # sizes: index probes for a unit, hashing for the instansi), then per bucket.
+    per_member = (
         select(
             group.c.bucket_id,
-            func.count(),
-            _one(group.c.employee_id.not_in(_approved_owners(period_id, group))),
-            _one(group.c.employee_id.in_(_evaluated_employees(period_id, group))),
-            _one(
-                group.c.employee_id.not_in(_evaluated_employees(period_id, group))
-                & group.c.employee_id.in_(_reported_owners(period_id, group))
-            ),
-        ).group_by(group.c.bucket_id)
+            group.c.employee_id,
+            *(_one(Target.state == state).label(state) for state in STATES),
+        )
+        .select_from(group)
+        .outerjoin(
+            Target, and_(Target.owner_id == group.c.employee_id, Target.period_id == period_id)
+        )
+        .group_by(group.c.bucket_id, group.c.employee_id)
+        .subquery("per_member")
     )
-    for bucket, employees, without_plan, evaluated, awaiting in people:
+    approved = sum(per_member.c[state] for state in APPROVED_OR_LATER)
+    # At most one evaluation per employee and period (one per plan).
+    final = aliased(Evaluation)
+    evaluated = final.id.is_not(None)
+    people = db.session.execute(
+        select(
+            per_member.c.bucket_id,
+            func.count(),
+            _one(approved == 0),
+            _one(evaluated),
+            _one(~evaluated & (per_member.c[REPORTED] > 0)),
+            *(func.sum(per_member.c[state]) for state in STATES),
+        )
+        .select_from(per_member)
+        .outerjoin(
+            final,
+            and_(
+                final.employee_id == per_member.c.employee_id,
+                final.period_id == period_id,
+                final.status == EvaluationStatus.FINAL,
+            ),
+        )
+        .group_by(per_member.c.bucket_id)
+    )
+    for bucket, employees, without_plan, evaluated_n, awaiting, *counts in people:
         f = of(bucket)
         f.employees, f.without_plan = employees, int(without_plan)
-        f.evaluated, f.awaiting_evaluation = int(evaluated), int(awaiting)
-    states = db.session.execute(
-        select(group.c.bucket_id, Target.state, func.count())
-        .join(Target, Target.owner_id == group.c.employee_id)
-        .where(Target.period_id == period_id)
-        .group_by(group.c.bucket_id, Target.state)
-    )
-    for bucket, state, n in states:
-        of(bucket).states[state] = n
+        f.evaluated, f.awaiting_evaluation = int(evaluated_n), int(awaiting)
+        f.states.update({s: int(n) for s, n in zip(STATES, counts, strict=True) if n})
     late = late_pairs(group, period, today)
     for bucket, employees, months in db.session.execute(
         select(late.c.bucket_id, func.count(distinct(late.c.employee_id)), func.count()).group_by(
@@ -449,7 +449,7 @@ def without_plan(group, period_id: int, limit: int | None = LIST_LIMIT) -> list[
         select(Employee, drafts.c.targets, drafts.c.furthest)
         .join(group, group.c.employee_id == Employee.id)
         .outerjoin(drafts, drafts.c.owner_id == Employee.id)
-        .where(Employee.id.not_in(_approved_owners(period_id, group)))
+        .where(~_approved(period_id, Employee.id))
         .options(selectinload(Employee.unit), selectinload(Employee.atasan))
         .order_by(Employee.name, Employee.id)
     )
