@@ -7,6 +7,8 @@ changes, or the answer is 409 with the fresh preview.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -133,6 +135,22 @@ def _shown(person: Employee | None) -> Employee | None:
     return person if person is not None and policy.visible(_me(), person) else None
 
 
+def _confirm(act, page):
+    """Carry out a confirmed reassignment: ``(result, None)`` once committed, or
+    ``(None, response)``: ``page`` again with what refused it (422), or with the fresh
+    preview and why the old one went stale (409), nothing changed."""
+    try:
+        result = act()
+    except InvalidInput as exc:
+        db.session.rollback()
+        return None, page(confirm_errors=_errors(exc), status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        return None, page(status=409, message=exc.message)
+    db.session.commit()
+    return result, None
+
+
 # -- a departing supervisor's handover ------------------------------------------------------
 
 
@@ -180,8 +198,8 @@ def confirm_handover(employee_id: int):
     departing = _employee_or_404(employee_id)
     form = request.form
     to = _person(form.get("to"))
-    try:
-        result = handovers.hand_over(
+    result, refused = _confirm(
+        lambda: handovers.hand_over(
             departing,
             to,
             form.get("acting") or "",
@@ -189,14 +207,11 @@ def confirm_handover(employee_id: int):
             note=form.get("note") or "",
             token=form.get("token"),
             actor=_me(),
-        )
-    except InvalidInput as exc:
-        db.session.rollback()
-        return _handover_page(departing, form, confirm_errors=_errors(exc), status=422)
-    except Conflict as exc:
-        db.session.rollback()
-        return _handover_page(departing, form, status=409, message=exc.message)
-    db.session.commit()
+        ),
+        partial(_handover_page, departing, form),
+    )
+    if refused is not None:
+        return refused
     flash(
         _(
             "Pekerjaan %(name)s dialihkan: %(targets)d target, %(evaluations)d evaluasi, "
@@ -255,22 +270,19 @@ def supervisor(employee_id: int):
 def confirm_supervisor(employee_id: int):
     employee = _employee_or_404(employee_id)
     form = request.form
-    try:
-        result = supervisor_changes.change_supervisor(
+    result, refused = _confirm(
+        lambda: supervisor_changes.change_supervisor(
             employee,
             _person(form.get("atasan")),
             move_work=form.get("move_work") in TICKED,
             note=form.get("note") or "",
             token=form.get("token"),
             actor=_me(),
-        )
-    except InvalidInput as exc:
-        db.session.rollback()
-        return _supervisor_page(employee, form, confirm_errors=_errors(exc), status=422)
-    except Conflict as exc:
-        db.session.rollback()
-        return _supervisor_page(employee, form, status=409, message=exc.message)
-    db.session.commit()
+        ),
+        partial(_supervisor_page, employee, form),
+    )
+    if refused is not None:
+        return refused
     flash(
         _(
             "Atasan langsung %(employee)s kini %(atasan)s; %(targets)d target dan "
@@ -288,7 +300,7 @@ def confirm_supervisor(employee_id: int):
 # -- one target --------------------------------------------------------------------------------
 
 
-def _target_page(target: Target, form, *, errors=None, status=200, message=None):
+def _target_page(target: Target, form, *, confirm_errors=None, status=200, message=None):
     q, candidates = _search(form, {target.owner_id} | {target.evaluator_id or 0})
     return render(
         "reassign/target.html",
@@ -298,7 +310,7 @@ def _target_page(target: Target, form, *, errors=None, status=200, message=None)
         note=form.get("note") or "",
         q=q,
         candidates=candidates,
-        errors=errors or {},
+        errors=confirm_errors or {},
         message=message,
         status=status,
     )
@@ -315,24 +327,20 @@ def target(target_id: int):
 def confirm_target(target_id: int):
     target = _target_or_404(target_id, Action.REASSIGN_TARGET)
     form = request.form
-    try:
-        version = form_version()
-        single_target.reassign_target(
+    _result, refused = _confirm(
+        lambda: single_target.reassign_target(
             target,
             _person(form.get("to")),
             form.get("acting") or "",
             note=form.get("note") or "",
-            expected_version=version,
+            expected_version=form_version(),
             actor=_me(),
-        )
-    except InvalidInput as exc:
-        db.session.rollback()
-        return _target_page(target, form, errors=_errors(exc), status=422)
-    except Conflict as exc:
-        db.session.rollback()
-        fresh = _target_or_404(target_id, Action.REASSIGN_TARGET)
-        return _target_page(fresh, form, status=409, message=exc.message)
-    db.session.commit()
+        ),
+        # After a rollback the target reloads as it now is.
+        partial(_target_page, target, form),
+    )
+    if refused is not None:
+        return refused
     flash(_("Pejabat penilai target “%(title)s” dialihkan.", title=target.title), "success")
     return redirect(url_for("plans.target", target_id=target_id), code=303)
 
