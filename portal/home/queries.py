@@ -9,17 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Employee, Evaluation, FollowUpItem, Period, Target, Unit
-from portal.models.periods import PeriodStatus
-
-
-def current_period(instansi_id: int) -> Period | None:
-    """The open period of the instansi that started last."""
-    return db.session.scalar(
-        select(Period)
-        .where(Period.instansi_id == instansi_id, Period.status == PeriodStatus.OPEN)
-        .order_by(Period.start_date.desc())
-        .limit(1)
-    )
+from portal.routing import current_period  # noqa: F401  (home's callers read it here)
 
 
 def plan_state_counts(employee_id: int, period_id: int) -> dict[str, int]:

@@ -1,0 +1,142 @@
+"""The pieces every feature's Flask-WTF forms are built from.
+
+One form layer: each form that changes data is a ``PortalForm`` whose fields carry their
+validators, so the rules and their messages (in the user's language) live beside the
+field. Services never see ``request.form``: a route validates the form and hands the
+service a typed value (a dataclass), which the service checks against the database.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, IntegerField
+from wtforms.validators import StopValidation, ValidationError
+
+from portal.numbers import parse_whole
+
+# The largest id or version a URL or a form may name: PostgreSQL's ``integer``. A larger
+# value names nothing, so it is a 404 (URL) or a 422 (form), never a database error.
+MAX_ID = 2**31 - 1
+
+REQUIRED = _l("Wajib diisi.")
+OUTDATED_FORM = _l("Formulir tidak lengkap (versi). Muat ulang halaman.")
+CONTROL_CHARACTERS = _l("Isian ini memuat karakter yang tidak diizinkan.")
+
+# Every C0 control but tab, newline and carriage return; DEL; and the C1 range.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"[\r\n\t]")
+
+
+class PortalForm(FlaskForm):
+    """A Flask-WTF form (CSRF token included). ``errors_by_field`` is what the templates
+    show next to each field on a 422 re-render."""
+
+    def errors_by_field(self) -> dict[str, str]:
+        return {name: str(messages[0]) for name, messages in self.errors.items() if messages}
+
+    def add_errors(self, errors: dict[str, str]) -> None:
+        """Put a service's refusals (``InvalidInput.errors``) next to the fields."""
+        for name, message in errors.items():
+            field = self._fields.get(name)
+            if field is not None:
+                field.errors = [*field.errors, message]
+
+
+class PlainText:
+    """Refuses NUL and other control characters; tab and line breaks only where
+    ``multiline``. Put it on every text field."""
+
+    def __init__(self, *, multiline: bool = False, message=CONTROL_CHARACTERS) -> None:
+        self.multiline = multiline
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        value = field.data or ""
+        if not isinstance(value, str):
+            return
+        if _CONTROL.search(value) or (not self.multiline and _LINE_BREAK.search(value)):
+            raise StopValidation(str(self.message))
+
+
+class WholeNumberField(Field):
+    """A whole number typed the Indonesian way (``1.000``, ``Rp 170.395.000``), parsed by
+    ``portal.numbers.parse_whole`` with its messages. ``data`` is an ``int`` or ``None``;
+    an empty optional field is ``None``."""
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        minimum: int = 0,
+        maximum: int = 10**15,
+        optional: bool = False,
+        **kwargs,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.minimum, self.maximum, self.optional = minimum, maximum, optional
+        self.raw_text = ""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist) -> None:
+        self.raw_text = (valuelist[0] if valuelist else "") or ""
+        if self.optional and not self.raw_text.strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_whole(
+                self.raw_text, str(self.label.text), minimum=self.minimum, maximum=self.maximum
+            )
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from None
+
+
+class BoundedInteger:
+    """An id or version: ASCII digits within ``0..MAX_ID``."""
+
+    def __init__(self, message=None, *, minimum: int = 0) -> None:
+        self.message = message
+        self.minimum = minimum
+
+    def __call__(self, form, field) -> None:
+        raw = (field.raw_data or [""])[0] if field.raw_data else ""
+        raw = str(raw).strip()
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+            raise StopValidation(str(self.message or OUTDATED_FORM))
+        value = int(raw)
+        if not self.minimum <= value <= MAX_ID:
+            raise StopValidation(str(self.message or OUTDATED_FORM))
+        field.data = value
+
+
+class IdField(IntegerField):
+    """A hidden id (or a select's id) that must be a whole number in the id range."""
+
+    widget = HiddenField.widget
+
+    def __init__(self, label=None, validators=None, *, message=None, **kwargs) -> None:
+        super().__init__(label, [BoundedInteger(message), *(validators or [])], **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        # BoundedInteger reads raw_data; IntegerField's own parser would raise on
+        # "²" or a 30-digit number before the validator could say so in Indonesian.
+        self.data = None
+
+
+class VersionField(IdField):
+    """The version the object was shown with, for the compare-and-swap."""
+
+
+def require_plain(value: str, *, multiline: bool = False) -> None:
+    """The same check as :class:`PlainText`, for values that do not come from a form
+    (imports, command line)."""
+    if _CONTROL.search(value) or (not multiline and _LINE_BREAK.search(value)):
+        raise ValidationError(str(CONTROL_CHARACTERS))
