@@ -9,12 +9,15 @@ service a typed value (a dataclass), which the service checks against the databa
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField
 from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import DateInput
 
+from portal.errors import InvalidInput
 from portal.numbers import parse_whole
 
 # The largest id or version a URL or a form may name: PostgreSQL's ``integer``. A larger
@@ -140,3 +143,56 @@ def require_plain(value: str, *, multiline: bool = False) -> None:
     (imports, command line)."""
     if _CONTROL.search(value) or (not multiline and _LINE_BREAK.search(value)):
         raise ValidationError(str(CONTROL_CHARACTERS))
+
+
+INVALID_DATE = _l("Tanggal tidak valid; gunakan format tahun-bulan-tanggal.")
+
+
+class IsoDateField(Field):
+    """A date typed as ``tahun-bulan-tanggal`` (what ``<input type="date">`` posts),
+    read by ``date.fromisoformat``. ``data`` is a ``date`` or ``None``; an empty or
+    missing value is refused with ``message``."""
+
+    widget = DateInput()
+
+    def __init__(self, label=None, validators=None, *, message=INVALID_DATE, **kwargs) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        raw = ((valuelist[0] if valuelist else "") or "").strip()
+        try:
+            self.data = date.fromisoformat(raw)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(self.message)) from None
+
+
+class VersionedIdsField(Field):
+    """The ``id:version`` pairs a bulk form posts (checkboxes sharing one name), as a
+    ``dict`` of id to version. A pair that is not two whole numbers in the id range is
+    left out: it names nothing the user could have been shown."""
+
+    def process_formdata(self, valuelist) -> None:
+        chosen: dict[int, int] = {}
+        for raw in valuelist:
+            object_id, _sep, version = str(raw).partition(":")
+            pair = [part.strip() for part in (object_id, version)]
+            if all(p.isascii() and p.isdigit() and len(p) <= 10 for p in pair):
+                numbers = [int(p) for p in pair]
+                if all(n <= MAX_ID for n in numbers):
+                    chosen[numbers[0]] = numbers[1]
+        self.data = chosen
+
+
+def validate_or_raise(form: PortalForm) -> None:
+    """Validate ``form``; on any error raise :class:`InvalidInput` with the errors by
+    field, for routes whose refusal is the common error page (or a flash), not the form
+    drawn again."""
+    if not form.validate():
+        raise InvalidInput(errors=form.errors_by_field())

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from portal.errors import InvalidInput, PermissionDenied
 from portal.extensions import db
 from portal.models import EntryStatus, MonthlyQuality, Target, TargetHistory
-from portal.reports import services
+from portal.reports import services, verification
 from portal.reports.realisation import MonthFigures, Realisation, realisations
+from portal.reports.verification import QualityRating
 from tests.reporting_helpers import add, audit_actions, build_world, entry, entry_form, sign_in
 from workflows import engine
 from workflows.targets import APPROVED, REPORTED
@@ -91,22 +92,22 @@ def test_edited_entries_count_as_they_were_accepted(w, factory):
         entry(w.target, date(2026, 3, 10), quantity=6, status=REJECTED),
         entry(w.target, date(2026, 4, 10), quantity=2),
     )
-    targets = services.reportable_targets(w.owner.id)
 
-    def change(e, **values):
-        form = entry_form(e.target, version=str(e.version), **values)
-        data = services.parse_entry(form, [], w.owner.id, targets, existing=e)
+    def change(e, day, quantity, target=None):
+        data = services.EntryInput(
+            day, target or e.target, e.description, quantity, 90, None, [], []
+        )
         services.update_entry(e, data, w.owner, e.version, [])
 
-    change(edited, entry_date="2026-02-10", quantity="3")
-    change(rejected, entry_date="2026-03-10", quantity="2")
-    change(moved, entry_date="2026-05-11", quantity="2", target_id=str(other.id))
+    change(edited, date(2026, 2, 10), 3)
+    change(rejected, date(2026, 3, 10), 2)
+    change(moved, date(2026, 5, 11), 2, target=other)
     db.session.commit()
     assert _realisation(w.target).accepted == 0
     assert _realisation(w.target).pending == 2
     for e in (edited, rejected, moved):
         db.session.refresh(e)
-        services.verify(e, w.boss, e.version, accept=True)
+        verification.verify(e, w.boss, e.version, accept=True)
     db.session.commit()
     r = _realisation(w.target)
     assert [m.accepted for m in r.months[:5]] == [0, 3, 2, 0, 0]
@@ -162,7 +163,7 @@ def test_completion_counts_accepted_quantities_only(w):
 def test_months_needing_rating_and_mean_quality(w):
     add(entry(w.target, date(2026, 2, 3), quantity=5, status=ACCEPTED))
     for month, rating in ((1, 80), (2, 90)):
-        services.rate_month(w.target, month, w.boss, {"rating": str(rating)})
+        verification.rate_month(w.target, month, w.boss, QualityRating(rating))
     db.session.commit()
     r = _realisation(w.target)
     assert r.months_needing_rating(6) == [3, 4, 5, 6]
@@ -175,7 +176,7 @@ def test_months_needing_rating_and_mean_quality(w):
 
 def _rate_months(w, months):
     for month in months:
-        services.rate_month(w.target, month, w.boss, {"rating": "90"})
+        verification.rate_month(w.target, month, w.boss, QualityRating(90))
     db.session.commit()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import EntryStatus, WorkEntry
-from portal.reports import services
+from portal.reports import services, verification
 from tests.reporting_helpers import (
     TODAY,
     add,
@@ -390,7 +390,7 @@ def test_a_delete_loses_to_an_acceptance_that_landed_first(w, monkeypatch):
     from portal.errors import Conflict
 
     (e,) = add(entry(w.target, date(2026, 6, 10)))
-    services.verify(e, w.boss, 1, accept=True)
+    verification.verify(e, w.boss, 1, accept=True)
     db.session.commit()
     monkeypatch.setattr(policy, "authorize", lambda *args: None)
     with pytest.raises(Conflict):

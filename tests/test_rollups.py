@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, text, update
 from portal.extensions import db
 from portal.models import EntryStatus, MonthlyTarget, ReportMonth, Target, TargetBacklog, WorkEntry
 from portal.models.rollups import drift, rebuild_statements
-from portal.reports import services
+from portal.reports import verification
 from tests.conftest import empty_all_tables
 from tests.factories import Factory
 from tests.reporting_helpers import add, build_world, entry
@@ -85,12 +85,12 @@ def test_the_backlog_counts_pending_entries_until_they_are_verified(world):
     )
     backlog = db.session.get(TargetBacklog, world.target.id)
     assert (backlog.pending, backlog.oldest_pending_at) == (2, _at(date(2026, 5, 4)))
-    services.verify(first, world.boss, first.version, accept=True)
+    verification.verify(first, world.boss, first.version, accept=True)
     db.session.commit()
     db.session.expire_all()
     backlog = db.session.get(TargetBacklog, world.target.id)
     assert (backlog.pending, backlog.oldest_pending_at) == (1, _at(date(2026, 5, 5)))
-    services.verify(second, world.boss, second.version, accept=False, reason="Bukti kurang.")
+    verification.verify(second, world.boss, second.version, accept=False, reason="Bukti kurang.")
     db.session.commit()
     db.session.expire_all()
     # No pending entry left: no row (the dashboards read only targets with a queue).

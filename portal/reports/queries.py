@@ -1,4 +1,8 @@
-"""Read models of the reporting screens; fixed statement counts whatever the volume."""
+"""Read models of the reporting screens; fixed statement counts whatever the volume.
+
+The screens' decisions are made here, not in the templates: which entry may be edited
+or decided by the viewer, how its status is tagged, whether a month may be rated.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,24 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from portal import clock
+from portal import clock, policy
 from portal.extensions import db
 from portal.models import (
     Employee,
     EntryStatus,
+    Evidence,
     MonthlyTarget,
     Period,
     Target,
     WorkEntry,
 )
-from portal.months import elapsed_months, report_deadline
-from workflows.targets import APPROVED, REPORTED
+from portal.models.periods import PeriodStatus
+from portal.months import elapsed_months, month_label, month_start, report_deadline
+from portal.plans.queries import load_target, target_options
+from portal.policy import Action
+from portal.reports import charts
+from portal.reports.realisation import MonthFigures, Realisation, realisations
+from workflows.targets import APPROVED, EVALUATED, FOLLOWED_UP, REPORTED
 
 QUEUE_LIMIT = 300
 
@@ -109,15 +119,13 @@ def month_calendar(owner_id: int, year: int, month: int) -> list[list[CalendarDa
 
 
 def targets_for_report(owner_id: int, period_id: int) -> list[Target]:
-    from portal.plans.queries import target_options
-
     return list(
         db.session.scalars(
             select(Target)
             .where(
                 Target.owner_id == owner_id,
                 Target.period_id == period_id,
-                Target.state.in_((APPROVED, REPORTED, "evaluated", "followed_up")),
+                Target.state.in_((APPROVED, REPORTED, EVALUATED, FOLLOWED_UP)),
             )
             .options(*target_options())
             .order_by(Target.position, Target.id)
@@ -144,41 +152,6 @@ def late_months(owner_id: int, period: Period, targets: list[Target], today: dat
         if first is None or clock.local_date(first) > deadline:
             late.append(month)
     return late
-
-
-@dataclass
-class QueueGroup:
-    owner: Employee
-    target: Target
-    entries: list[WorkEntry] = field(default_factory=list)
-
-
-def verification_queue(evaluator_id: int) -> tuple[list[QueueGroup], int]:
-    """Pending entries on targets this user evaluates, grouped by person and target."""
-    base = (
-        select(WorkEntry)
-        .join(Target, Target.id == WorkEntry.target_id)
-        .join(Employee, Employee.id == WorkEntry.owner_id)
-        .where(Target.evaluator_id == evaluator_id, WorkEntry.is_pending())
-    )
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    entries = db.session.scalars(
-        base.options(*entry_options())
-        .order_by(
-            Employee.name,
-            Employee.id,
-            Target.position,
-            Target.id,
-            WorkEntry.entry_date,
-            WorkEntry.id,
-        )
-        .limit(QUEUE_LIMIT)
-    ).all()
-    groups: dict[tuple[int, int], QueueGroup] = {}
-    for entry in entries:
-        key = (entry.owner_id, entry.target_id)
-        groups.setdefault(key, QueueGroup(entry.owner, entry.target)).entries.append(entry)
-    return list(groups.values()), total
 
 
 @dataclass
@@ -266,3 +239,201 @@ def team_progress(supervisor_id: int, period: Period, month: int) -> list[TeamRo
         )
         for p in people
     ]
+
+
+def reportable_targets(owner_id: int) -> list[Target]:
+    """The owner's approved targets in open periods: the only ones a day's work may go
+    to, the most recently used first."""
+    rows = db.session.scalars(
+        select(Target)
+        .join(Period, Period.id == Target.period_id)
+        .where(
+            Target.owner_id == owner_id,
+            Target.state == APPROVED,
+            Period.status == PeriodStatus.OPEN,
+        )
+    )
+    return recent_first(owner_id, {t.id: t for t in rows})
+
+
+def minutes_logged(owner_id: int, day: date, *, excluding: int | None = None) -> int:
+    """Minutes the owner has logged on ``day``, leaving out the entry being edited."""
+    query = select(func.coalesce(func.sum(WorkEntry.minutes), 0)).where(
+        WorkEntry.owner_id == owner_id, WorkEntry.entry_date == day
+    )
+    if excluding is not None:
+        query = query.where(WorkEntry.id != excluding)
+    return db.session.scalar(query)
+
+
+STATUS_TAGS = {
+    EntryStatus.ACCEPTED: "tag--ok",
+    EntryStatus.REJECTED: "tag--err",
+    EntryStatus.PENDING: "tag--warn",
+}
+
+
+@dataclass(frozen=True)
+class EntryCard:
+    """A work entry as a list shows it to ``viewer``: what it may do with the entry."""
+
+    entry: WorkEntry
+    may_edit: bool
+    may_decide: bool
+
+    @property
+    def rejected(self) -> bool:
+        return self.entry.status == EntryStatus.REJECTED
+
+    @property
+    def tag(self) -> str:
+        return STATUS_TAGS[self.entry.status]
+
+
+def entry_card(entry: WorkEntry, viewer: Employee) -> EntryCard:
+    return EntryCard(
+        entry,
+        may_edit=policy.can(viewer, Action.EDIT_ENTRY, entry),
+        may_decide=entry.status == EntryStatus.PENDING
+        and policy.can(viewer, Action.VERIFY_ENTRY, entry),
+    )
+
+
+def day_cards(owner: Employee, day: date) -> list[EntryCard]:
+    """The owner's entries on ``day``, as their daily log lists them."""
+    return [entry_card(e, owner) for e in day_entries(owner.id, day)]
+
+
+def load_entry(entry_id: int) -> WorkEntry | None:
+    return db.session.scalar(
+        select(WorkEntry).where(WorkEntry.id == entry_id).options(*entry_options())
+    )
+
+
+@dataclass
+class QueueGroup:
+    owner: Employee
+    target: Target
+    entries: list[EntryCard] = field(default_factory=list)
+
+
+def verification_queue(evaluator_id: int) -> tuple[list[QueueGroup], int]:
+    """Pending entries on targets this user evaluates, grouped by person and target."""
+    evaluator = db.session.get(Employee, evaluator_id)
+    base = (
+        select(WorkEntry)
+        .join(Target, Target.id == WorkEntry.target_id)
+        .join(Employee, Employee.id == WorkEntry.owner_id)
+        .where(Target.evaluator_id == evaluator_id, WorkEntry.is_pending())
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    entries = db.session.scalars(
+        base.options(*entry_options())
+        .order_by(
+            Employee.name,
+            Employee.id,
+            Target.position,
+            Target.id,
+            WorkEntry.entry_date,
+            WorkEntry.id,
+        )
+        .limit(QUEUE_LIMIT)
+    ).all()
+    groups: dict[tuple[int, int], QueueGroup] = {}
+    for entry in entries:
+        key = (entry.owner_id, entry.target_id)
+        group = groups.setdefault(key, QueueGroup(entry.owner, entry.target))
+        group.entries.append(entry_card(entry, evaluator))
+    return list(groups.values()), total
+
+
+@dataclass(frozen=True)
+class RatingView:
+    """One month of a target in the monthly report: its figures and whether the viewer
+    may set its quality rating."""
+
+    target: Target
+    month: int
+    figures: MonthFigures
+    may_rate: bool
+
+
+def rating_view(target: Target, month: int, figures: MonthFigures, viewer: Employee):
+    return RatingView(
+        target,
+        month,
+        figures,
+        may_rate=target.state in (APPROVED, REPORTED)
+        and policy.can(viewer, Action.RATE_TARGET, target),
+    )
+
+
+def month_rating(target_id: int, month: int, viewer: Employee) -> RatingView:
+    """A month's rating, freshly loaded (the fragment a rating answers with)."""
+    target = load_target(target_id)
+    figures = realisations([target])[target.id]
+    return rating_view(target, month, figures.months[month - 1], viewer)
+
+
+@dataclass
+class ReportTarget:
+    target: Target
+    realisation: Realisation
+    month: MonthFigures
+    chart: charts.Chart
+    rating: RatingView
+
+
+@dataclass
+class MonthlyReport:
+    """The monthly report (laporan bulanan) of one employee in one period."""
+
+    employee: Employee
+    period: Period
+    month: int
+    labels: list[str]
+    deadline: date
+    weeks: list[list[CalendarDay]]
+    late: list[int]
+    targets: list[ReportTarget]
+    is_owner: bool
+
+
+def monthly_report(
+    employee: Employee, period: Period, month: int, viewer: Employee
+) -> MonthlyReport:
+    today = clock.today()
+    targets = targets_for_report(employee.id, period.id)
+    figures = realisations(targets)
+    labels = [month_label(period, m) for m in range(1, period.month_count + 1)]
+    elapsed = elapsed_months(period, today)
+    start = month_start(period, month)
+    return MonthlyReport(
+        employee=employee,
+        period=period,
+        month=month,
+        labels=labels,
+        deadline=report_deadline(period, month),
+        weeks=month_calendar(employee.id, start.year, start.month),
+        late=late_months(employee.id, period, targets, today),
+        targets=[
+            ReportTarget(
+                t,
+                figures[t.id],
+                figures[t.id].months[month - 1],
+                charts.cumulative_chart(figures[t.id].cumulative(), labels, elapsed),
+                rating_view(t, month, figures[t.id].months[month - 1], viewer),
+            )
+            for t in targets
+        ],
+        is_owner=employee.id == viewer.id,
+    )
+
+
+def entry_of_evidence(evidence_id: int) -> WorkEntry | None:
+    """The entry an evidence file belongs to: who may see it may download the file."""
+    return db.session.scalar(
+        select(WorkEntry)
+        .join(Evidence, Evidence.entry_id == WorkEntry.id)
+        .where(Evidence.id == evidence_id)
+    )

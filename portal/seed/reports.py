@@ -10,8 +10,9 @@ from portal import clock
 from portal.extensions import db
 from portal.models import Employee, Target
 from portal.months import elapsed_months, month_end, month_start
-from portal.reports import services
+from portal.reports import services, verification
 from portal.reports.services import EntryInput
+from portal.reports.verification import QualityRating
 from workflows import engine
 
 ACTIVITIES = [
@@ -63,7 +64,7 @@ def report_months(
             if pending_last and is_last:
                 continue
             if reject_one == month and entry is entries[-1]:
-                services.verify(
+                verification.verify(
                     entry,
                     evaluator,
                     entry.version,
@@ -83,16 +84,16 @@ def report_months(
                 )
                 services.update_entry(entry, fixed, target.owner, entry.version, [])
                 db.session.refresh(entry)
-            services.verify(entry, evaluator, entry.version, accept=True)
+            verification.verify(entry, evaluator, entry.version, accept=True)
         if not (pending_last and is_last):
-            services.rate_month(
+            verification.rate_month(
                 target,
                 month,
                 evaluator,
-                {
-                    "rating": str(85 + (month * 7) % 15),
-                    "note": "Hasil rapi dan tepat waktu." if month % 2 else "",
-                },
+                QualityRating(
+                    rating=85 + (month * 7) % 15,
+                    note="Hasil rapi dan tepat waktu." if month % 2 else "",
+                ),
             )
 
 
@@ -112,7 +113,7 @@ def seed_reports(people: dict[str, Employee], targets: dict[str, Target]) -> int
         1,
         120,
     )
-    services.verify(
+    verification.verify(
         rejected,
         atasan,
         rejected.version,
@@ -134,7 +135,7 @@ def seed_reports(people: dict[str, Employee], targets: dict[str, Target]) -> int
             "Penyelesaian peta jabatan seluruh perangkat daerah",
             done.quantity - covered,
         )
-        services.verify(extra, kabag, extra.version, accept=True)
+        verification.verify(extra, kabag, extra.version, accept=True)
     engine.fire(done, "submit_report", done.owner)
     db.session.flush()
     from portal.seed.evaluations import evaluate_with_objection
