@@ -14,6 +14,8 @@ from portal import audit
 from portal.extensions import db
 from portal.models import Evidence, WorkEntry
 from portal.reports import evidence
+from portal.reports.forms import TOO_MANY_FILES
+from portal.web import ERROR_MESSAGES
 from tests.reporting_helpers import (
     PDF,
     build_world,
@@ -207,7 +209,7 @@ def test_a_request_over_the_body_limit_gets_413_in_indonesian(app, w, login_as):
     before = snapshot(app)
     response = _post_files(owner, w, (PDF + b"%" * 4096, "besar.pdf"))
     assert response.status_code == 413
-    assert "melebihi batas ukuran" in response.get_data(as_text=True)
+    assert str(ERROR_MESSAGES[413]) in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 
@@ -217,7 +219,7 @@ def test_too_many_files(app, w, login_as):
     before = snapshot(app)
     response = _post_files(owner, w, *[(PDF, f"b{i}.pdf") for i in range(3)])
     assert response.status_code == 422
-    assert "Paling banyak 2 berkas" in response.get_data(as_text=True)
+    assert str(TOO_MANY_FILES) % {"max": 2} in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 

@@ -11,8 +11,19 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.forms import INVALID_DATE, OUTDATED_FORM
 from portal.models import EntryStatus, WorkEntry
 from portal.reports import services, verification
+from portal.reports.forms import (
+    BAD_LINK,
+    DAY_OVER_24_HOURS,
+    DESCRIBE_WORK,
+    DESCRIPTION_TOO_LONG,
+    FUTURE_DATE,
+    NOT_YOUR_TARGET,
+    OUTSIDE_PERIOD,
+    TOO_MANY_LINKS,
+)
 from tests.reporting_helpers import (
     TODAY,
     add,
@@ -127,16 +138,16 @@ def test_plain_post_redirects_to_the_day(w, login_as):
 # -- bad input -----------------------------------------------------------------------------
 
 BAD = {
-    "future": ({"entry_date": "2026-06-16"}, "entry_date", "masa depan"),
+    "future": ({"entry_date": "2026-06-16"}, "entry_date", FUTURE_DATE),
     "before-period": ({"entry_date": "2025-12-31"}, "entry_date", "di dalam periode"),
-    "not-a-date": ({"entry_date": "15/06/2026"}, "entry_date", "Tanggal tidak valid"),
-    "impossible-date": ({"entry_date": "2026-02-30"}, "entry_date", "Tanggal tidak valid"),
-    "no-date": ({"entry_date": ""}, "entry_date", "Tanggal tidak valid"),
-    "no-target": ({"target_id": ""}, "target_id", "Pilih salah satu target"),
-    "unknown-target": ({"target_id": "999999"}, "target_id", "Pilih salah satu target"),
-    "odd-digit-target": ({"target_id": "²"}, "target_id", "Pilih salah satu target"),
-    "no-description": ({"description": "   "}, "description", "Uraikan pekerjaan"),
-    "long-description": ({"description": "x" * 2001}, "description", "paling banyak 2000"),
+    "not-a-date": ({"entry_date": "15/06/2026"}, "entry_date", INVALID_DATE),
+    "impossible-date": ({"entry_date": "2026-02-30"}, "entry_date", INVALID_DATE),
+    "no-date": ({"entry_date": ""}, "entry_date", INVALID_DATE),
+    "no-target": ({"target_id": ""}, "target_id", NOT_YOUR_TARGET),
+    "unknown-target": ({"target_id": "999999"}, "target_id", NOT_YOUR_TARGET),
+    "odd-digit-target": ({"target_id": "²"}, "target_id", NOT_YOUR_TARGET),
+    "no-description": ({"description": "   "}, "description", DESCRIBE_WORK),
+    "long-description": ({"description": "x" * 2001}, "description", DESCRIPTION_TOO_LONG),
     "negative-quantity": ({"quantity": "-3"}, "quantity", "tidak boleh negatif"),
     "absurd-quantity": ({"quantity": "10001"}, "quantity", "terlalu besar"),
     "fraction-quantity": ({"quantity": "1,5"}, "quantity", "bilangan bulat"),
@@ -144,11 +155,11 @@ BAD = {
     "zero-minutes": ({"minutes": "0"}, "minutes", "tidak boleh nol"),
     "day-plus-a-minute": ({"minutes": "1441"}, "minutes", "terlalu besar"),
     "negative-cost": ({"cost": "-5000"}, "cost", "tidak boleh negatif"),
-    "script-link": ({"links": "javascript:alert(1)"}, "links", "http:// atau https://"),
+    "script-link": ({"links": "javascript:alert(1)"}, "links", BAD_LINK),
     "too-many-links": (
         {"links": "\n".join(f"https://contoh.go.id/{i}" for i in range(6))},
         "links",
-        "Paling banyak 5",
+        TOO_MANY_LINKS,
     ),
 }
 
@@ -164,7 +175,7 @@ def test_bad_input_is_refused_and_changes_nothing(app, w, login_as, case):
     html = response.get_data(as_text=True)
     error = re.search(rf'<p class="field-error" id="f-{field}-error">([^<]*)</p>', html)
     assert error, html[:2000]
-    assert words in error.group(1)
+    assert str(words) in error.group(1)
     assert snapshot(app) == before
     # The form comes back as typed, with the same token (nothing was saved under it).
     assert f'name="form_token" value="{form["form_token"]}"' in html
@@ -185,7 +196,12 @@ def test_a_day_after_a_period_that_has_ended(app, w, factory, login_as):
         "/laporan", entry_form(target, entry_date="2026-04-10"), htmx=True
     )
     assert response.status_code == 422
-    assert "di dalam periode Triwulan I" in response.get_data(as_text=True)
+    refusal = str(OUTSIDE_PERIOD) % {
+        "period": "Triwulan I",
+        "start": "01-01-2026",
+        "end": "31-03-2026",
+    }
+    assert refusal in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 
@@ -211,7 +227,7 @@ def test_only_own_approved_targets_in_open_periods_take_entries(app, w, factory,
     if whose == "closed-period":  # no target is left to choose: the form makes way for why
         assert "Belum ada target yang disetujui" in html
     else:
-        assert "Pilih salah satu target Anda yang sudah disetujui" in html
+        assert str(NOT_YOUR_TARGET) in html
     assert snapshot(app) == before
 
 
@@ -223,7 +239,7 @@ def test_minutes_in_a_day_may_not_pass_24_hours(app, w, factory, login_as):
     before = snapshot(app)
     response = owner.post("/laporan", entry_form(other, minutes="700"), htmx=True)
     assert response.status_code == 422
-    assert "menjadi 1500 menit, lebih dari 24 jam" in response.get_data(as_text=True)
+    assert str(DAY_OVER_24_HOURS) % {"minutes": 1500} in response.get_data(as_text=True)
     assert snapshot(app) == before
     # Exactly 24 hours is still a (long) day; another day has its own budget.
     assert owner.post("/laporan", entry_form(other, minutes="640"), htmx=True).status_code == 200
@@ -235,7 +251,7 @@ def test_a_form_without_a_usable_token_says_so(app, w, login_as):
     before = snapshot(app)
     response = login_as(w.owner).post("/laporan", entry_form(w.target, form_token="x"), htmx=True)
     assert response.status_code == 422
-    assert "muat ulang halaman" in response.get_data(as_text=True)
+    assert str(services.TOKEN_MISSING) in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 
@@ -266,7 +282,7 @@ def test_someone_elses_form_token_is_refused(app, w, factory, login_as):
     mine = entry_form(w.target, form_token=form["form_token"])
     response = login_as(w.owner).post("/laporan", mine, htmx=True)
     assert response.status_code == 422
-    assert "Formulir tidak sah" in response.get_data(as_text=True)
+    assert str(services.TOKEN_NOT_YOURS) in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 
@@ -325,7 +341,7 @@ def test_a_stale_edit_is_a_conflict(app, w, login_as):
     stale.pop("form_token")
     response = owner.post(f"/laporan/{e.id}/ubah", stale)
     assert response.status_code == 409
-    assert "baru saja diubah" in response.get_data(as_text=True)
+    assert str(services.CHANGED_ELSEWHERE) in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 
@@ -335,7 +351,7 @@ def test_an_edit_without_a_version_says_so(app, w, login_as):
     before = snapshot(app)
     response = login_as(w.owner).post(f"/laporan/{e.id}/ubah", form)
     assert response.status_code == 422
-    assert "Muat ulang halaman" in response.get_data(as_text=True)
+    assert str(OUTDATED_FORM) in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 
@@ -344,7 +360,7 @@ def test_a_bad_edit_changes_nothing(app, w, login_as):
     before = snapshot(app)
     response = _edit(login_as(w.owner), e, entry_date="2026-07-01")
     assert response.status_code == 422
-    assert "masa depan" in response.get_data(as_text=True)
+    assert str(FUTURE_DATE) in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 

@@ -11,6 +11,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import EntryHistory, EntryStatus, MonthlyQuality, WorkEntry
+from portal.reports.forms import REASON_REQUIRED, REASON_TOO_LONG, SELECT_SOME
+from portal.reports.routes.verification import NOT_FOUND_OR_FORBIDDEN
+from portal.reports.verification import ALREADY_ACCEPTED, ALREADY_REJECTED, DECIDED_ELSEWHERE
 from tests.reporting_helpers import (
     add,
     audit_actions,
@@ -134,13 +137,13 @@ def test_a_plain_post_redirects_to_the_queue(w, login_as):
 @pytest.mark.parametrize(
     ("status", "decision", "reason", "code", "words"),
     [
-        (EntryStatus.PENDING, "reject", "", 422, "Alasan penolakan wajib diisi"),
-        (EntryStatus.PENDING, "reject", "   ", 422, "Alasan penolakan wajib diisi"),
-        (EntryStatus.PENDING, "reject", "x" * 2001, 422, "paling banyak 2000"),
-        (EntryStatus.REJECTED, "accept", "", 422, "sudah ditolak"),
-        (EntryStatus.REJECTED, "reject", "Lagi", 422, "sudah ditolak"),
-        (EntryStatus.ACCEPTED, "accept", "", 409, "sudah diterima"),
-        (EntryStatus.ACCEPTED, "reject", "Salah", 409, "sudah diterima"),
+        (EntryStatus.PENDING, "reject", "", 422, REASON_REQUIRED),
+        (EntryStatus.PENDING, "reject", "   ", 422, REASON_REQUIRED),
+        (EntryStatus.PENDING, "reject", "x" * 2001, 422, REASON_TOO_LONG),
+        (EntryStatus.REJECTED, "accept", "", 422, ALREADY_REJECTED),
+        (EntryStatus.REJECTED, "reject", "Lagi", 422, ALREADY_REJECTED),
+        (EntryStatus.ACCEPTED, "accept", "", 409, ALREADY_ACCEPTED),
+        (EntryStatus.ACCEPTED, "reject", "Salah", 409, ALREADY_ACCEPTED),
     ],
 )
 def test_refused_decisions_change_nothing(app, w, login_as, status, decision, reason, code, words):
@@ -150,7 +153,7 @@ def test_refused_decisions_change_nothing(app, w, login_as, status, decision, re
     response = _decide(boss, e, decision, reason=reason)
     assert response.status_code == code
     html = response.get_data(as_text=True)
-    assert words in html
+    assert str(words) in html
     assert f'id="entry-{e.id}"' in html  # the entry, fresh, in place of the old one
     assert snapshot(app) == before
 
@@ -165,7 +168,7 @@ def test_a_stale_version_is_409_with_the_fresh_entry(app, w, login_as):
     response = _decide(boss, e, "accept", version=1)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "baru saja diubah" in html
+    assert str(DECIDED_ELSEWHERE) in html
     assert "Sudah diperbaiki" in html and 'name="version" value="2"' in html
     assert snapshot(app) == before
     assert _decide(boss, e, "accept", version=2).status_code == 200
@@ -251,8 +254,8 @@ def test_accept_a_selection(w, factory, login_as):
     ]
     page = boss.get("/verifikasi").get_data(as_text=True)
     assert "2 laporan diterima" in page
-    assert "baru saja diubah" in page  # the stale one, named
-    assert "Laporan tidak ditemukan atau Anda tidak berwenang" in page
+    assert str(DECIDED_ELSEWHERE) in page  # the stale one, named
+    assert str(NOT_FOUND_OR_FORBIDDEN) in page
     assert w.stranger.name not in page  # an id from another instansi reveals nobody
     assert history_actions(first.id) == ["accept"] and history_actions(stale.id) == []
 
@@ -263,7 +266,7 @@ def test_accept_a_selection_needs_a_selection(app, w, login_as):
     for data in ({}, {"entry": ["x:1", "²:1", "1:"]}):
         response = boss.post("/verifikasi/terima", data)
         assert response.status_code == 422
-        assert "Pilih minimal satu laporan" in response.get_data(as_text=True)
+        assert str(SELECT_SOME) in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 
