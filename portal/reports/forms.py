@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
@@ -136,7 +137,9 @@ class EntryForm(PortalForm):
         self.owner_id = owner_id
         self.targets = {t.id: t for t in targets}
         self.existing = existing
-        self.target_id.choices = [(t.id, f"{t.title} ({t.quantity_unit})") for t in targets]
+        self.target_id.choices = [
+            SelectChoice(t.id, f"{t.title} ({t.quantity_unit})") for t in targets
+        ]
         self.checked_files: list[evidence.CheckedFile] = []
         self.form_error: str | None = None
 

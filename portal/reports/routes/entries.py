@@ -64,6 +64,7 @@ def _log_page(
         targets=targets,
         entries=queries.day_cards(me, day),
         holiday=clock.holidays().get(day),
+        weekend=day.weekday() >= 5,
         saved=saved,
     )
 
