@@ -172,6 +172,11 @@ class IsoDateField(Field):
             self.data = None
             raise ValueError(str(self.message)) from None
 
+    def pre_validate(self, form) -> None:
+        # A post without the field at all (an empty body) is not processed: no date.
+        if self.data is None and not self.process_errors:
+            raise StopValidation(str(self.message))
+
 
 class VersionedIdsField(Field):
     """The ``id:version`` pairs a bulk form posts (checkboxes sharing one name), as a

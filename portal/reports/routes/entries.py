@@ -150,7 +150,7 @@ def edit_entry(entry_id: int):
                 "description": entry.description,
                 "quantity": entry.quantity,
                 "minutes": entry.minutes,
-                "cost": entry.cost,
+                "cost": entry.cost or None,  # no cost and a cost of 0 both show blank
                 "links": "\n".join(entry.links or []),
             },
         )
