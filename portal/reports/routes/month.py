@@ -14,7 +14,7 @@ from portal.forms import validate_or_raise
 from portal.models import Employee, Period, Target
 from portal.months import month_label, month_of
 from portal.policy import Action, PlanRef
-from portal.reports import bp, queries, verification
+from portal.reports import bp, monthly, queries, verification
 from portal.reports.forms import QualityForm
 from portal.routing import current_period_required, load_or_404
 from portal.web import current_employee, is_fragment_request, render, whole_number
@@ -50,7 +50,7 @@ def monthly_report(employee_id: int, period_id: int):
     if period is None or employee is None or employee.instansi_id != period.instansi_id:
         abort(404)
     policy.authorize(me, Action.VIEW_PLAN, PlanRef(employee, period))
-    report = queries.monthly_report(employee, period, _period_month(period), me)
+    report = monthly.monthly_report(employee, period, _period_month(period), me)
     return render("reports/monthly.html", report=report)
 
 
@@ -93,7 +93,7 @@ def _rating_fragment(
         "reports/_rating.html",
         partial="reports/_rating.html",
         status=status,
-        r=queries.month_rating(target_id, month, current_employee()),
+        r=monthly.month_rating(target_id, month, current_employee()),
         form=form,
         errors=errors or {},
         saved=saved,
