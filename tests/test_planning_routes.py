@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.forms import CONTROL_CHARACTERS
 from portal.models import (
     AuditEvent,
     EvaluatorAssignment,
@@ -23,7 +24,17 @@ from portal.models import (
     TargetHistory,
 )
 from portal.models.periods import PeriodStatus
-from portal.plans.services import QUANTITY_MAX, spread_evenly
+from portal.plans.forms import (
+    COMMENT_FORM_INCOMPLETE,
+    COMMENT_REQUIRED,
+    COMMENT_TOO_LONG,
+    KIND_INVALID,
+    MONTHLY_MISMATCH,
+    PARENT_INVALID,
+    TITLE_REQUIRED,
+    UNIT_REQUIRED,
+)
+from portal.plans.services import COMMENT_MAX, QUANTITY_MAX, spread_evenly
 from tests.factories import signed_in
 from workflows import engine
 
@@ -415,13 +426,15 @@ def test_a_bad_comment_is_refused_inline(w, sign_in):
     target = _target(w)
     client = sign_in(w.owner)
     cases = [
-        ({"body": "", "form_token": secrets.token_hex(16)}, "Tulis komentar terlebih dahulu."),
+        ({"body": "", "form_token": secrets.token_hex(16)}, str(COMMENT_REQUIRED)),
         (
-            {"body": "x" * 4001, "form_token": secrets.token_hex(16)},
-            "Komentar paling banyak 4000 karakter.",
+            {"body": "x" * (COMMENT_MAX + 1), "form_token": secrets.token_hex(16)},
+            str(COMMENT_TOO_LONG) % {"max": COMMENT_MAX},
         ),
-        ({"body": "Halo", "form_token": "pendek"}, "Formulir tidak lengkap; muat ulang halaman."),
+        ({"body": "Halo", "form_token": "pendek"}, str(COMMENT_FORM_INCOMPLETE)),
+        ({"body": "Halo\x00", "form_token": secrets.token_hex(16)}, str(CONTROL_CHARACTERS)),
     ]
+    assert cases[1][1] == "Komentar paling banyak 4000 karakter."
     for form, message in cases:
         response = client.post(f"/target/{target.id}/komentar", form, htmx=True)
         assert response.status_code == 422, message
@@ -464,8 +477,10 @@ BAD_FIELDS = [
     ("quantity", str(10**12), "Kuantitas terlalu besar (maksimal 1.000.000)."),
     ("quantity", "", "Kuantitas wajib diisi."),
     ("quantity", "1,5", "Kuantitas harus berupa bilangan bulat, misalnya 12."),
-    ("title", "", "Judul target wajib diisi."),
-    ("title", "   \n ", "Judul target wajib diisi."),
+    ("title", "", TITLE_REQUIRED),
+    ("title", "   \n ", TITLE_REQUIRED),
+    ("title", "Laporan\x00", CONTROL_CHARACTERS),
+    ("indicator", "Tepat\x1bwaktu", CONTROL_CHARACTERS),
     ("title", "a" * 5000, "Judul target paling banyak 500 karakter (terisi 5000)."),
     ("month_3", "-1", "Target bulan ke-3 tidak boleh negatif."),
     ("month_12", "banyak", "Target bulan ke-12 harus berupa bilangan bulat, misalnya 12."),
@@ -476,7 +491,7 @@ BAD_FIELDS = [
     ("cost", "-100", "Biaya tidak boleh negatif."),
     ("cost", "0", "Biaya tidak boleh nol."),
     ("cost", "seratus ribu", "Biaya harus berupa bilangan bulat, misalnya 12."),
-    ("quantity_unit", "", "Satuan wajib diisi, misalnya “laporan” atau “dokumen”."),
+    ("quantity_unit", "", UNIT_REQUIRED),
     ("indicator", "i" * 501, "Indikator paling banyak 500 karakter."),
 ]
 
@@ -488,7 +503,7 @@ def test_bad_input_is_refused_next_to_its_field_and_changes_nothing(w, sign_in, 
             response = client.post(f"{_plan_url(w)}/target/baru", _form(**{field: value}))
             html = response.get_data(as_text=True)
             assert response.status_code == 422
-            assert _field_error(html, field) == message
+            assert _field_error(html, field) == str(message)
             assert "Target belum bisa disimpan." in html
             assert _counts() == (0, 0)
 
@@ -496,7 +511,7 @@ def test_bad_input_is_refused_next_to_its_field_and_changes_nothing(w, sign_in, 
 def test_an_unknown_kind_is_refused(w, sign_in):
     response = sign_in(w.owner).post(f"{_plan_url(w)}/target/baru", _form(kind="rahasia"))
     assert response.status_code == 422
-    assert "Jenis target harus Utama atau Tambahan." in response.get_data(as_text=True)
+    assert str(KIND_INVALID) in response.get_data(as_text=True)
     assert _counts() == (0, 0)
 
 
@@ -520,10 +535,8 @@ def test_monthly_targets_that_do_not_add_up_are_refused(w, sign_in, subtests):
             response = client.post(f"{_plan_url(w)}/target/baru", _form(**months))
             html = response.get_data(as_text=True)
             assert response.status_code == 422
-            assert (
-                f'<p class="field-error" role="alert">Jumlah target bulanan {total} belum '
-                "sama dengan kuantitas tahunan 12.</p>"
-            ) in html
+            mismatch = str(MONTHLY_MISMATCH) % {"total": total, "quantity": 12}
+            assert f'<p class="field-error" role="alert">{mismatch}</p>' in html
             assert "monthly-sum--off" in html  # the running sum says so too
             assert _counts() == (0, 0)
 
@@ -550,10 +563,7 @@ def test_a_cascade_link_outside_the_supervisors_targets_is_refused(w, other, sig
         with subtests.test(case=case):
             response = client.post(f"{_plan_url(w)}/target/baru", _form(parent_id=str(parent_id)))
             assert response.status_code == 422
-            assert _field_error(response.get_data(as_text=True), "parent_id") == (
-                "Target atasan tidak valid: pilih salah satu target atasan langsung Anda pada "
-                "periode yang sama."
-            )
+            assert _field_error(response.get_data(as_text=True), "parent_id") == str(PARENT_INVALID)
             assert _counts() == before
 
 
