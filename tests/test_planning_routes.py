@@ -937,3 +937,26 @@ def test_the_editor_spreads_evenly_and_sums_live(w, sign_in):
     running = client.get(f"/skp/{w.period.id}/rincian-bulanan?quantity=30&{query}", htmx=True)
     html = running.get_data(as_text=True)
     assert "<strong>24</strong> / 30" in html and "kurang" in html
+
+
+def test_the_editor_has_exactly_the_months_of_its_period(w, sign_in):
+    """A half-year period: six monthly inputs, named from 1; a month the period does not
+    have is not read, and the time target is bounded by the six months."""
+    w.period.end_date = date(2026, 6, 30)
+    db.session.commit()
+    client = sign_in(w.owner)
+    url = f"{_plan_url(w)}/target/baru"
+    html = client.get(url).get_data(as_text=True)
+    assert re.findall(r'name="(month_\d+)"', html) == [f"month_{i}" for i in range(1, 7)]
+
+    months = {f"month_{i}": "1" for i in range(1, 7)}
+    stray = {"month_7": "999", "month_12": "banyak"}
+    too_long = client.post(url, {**_form(quantity="6", time_months="7"), **months, **stray})
+    assert too_long.status_code == 422
+    message = "Target waktu terlalu besar (maksimal 6)."
+    assert _field_error(too_long.get_data(as_text=True), "time_months") == message
+
+    fine = {**_form(quantity="6", time_months="6"), **months, **stray}
+    assert client.post(url, fine).status_code == 303
+    target = db.session.scalar(select(Target))
+    assert target.monthly_quantities == [1] * 6 and target.time_months == 6
