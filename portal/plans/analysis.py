@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -23,6 +24,7 @@ from portal.models import Employee, Period, Target
 SIMILAR = 0.75  # word overlap above which two titles count as "the same kind of work"
 HIGH, LOW = 1.5, 0.5  # against the peers' median
 _WORD = re.compile(r"\w+")
+LEVEL_LABELS = {"tinggi": _l("tinggi"), "rendah": _l("rendah"), "wajar": _l("wajar")}
 
 
 @dataclass
@@ -43,6 +45,15 @@ class TargetAnalysis:
             return None
         ratio = self.target.quantity / self.peer_median
         return "tinggi" if ratio > HIGH else "rendah" if ratio < LOW else "wajar"
+
+    @property
+    def unusual(self) -> bool:
+        """Far above or below the peers' median: worth a second look."""
+        return self.level in ("tinggi", "rendah")
+
+    @property
+    def level_label(self) -> str:
+        return str(LEVEL_LABELS[self.level or "wajar"])
 
 
 def _similar(a: str, b: str) -> float:

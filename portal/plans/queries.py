@@ -31,13 +31,21 @@ from portal.policy import Action, PlanRef
 from portal.reports.realisation import cached_realisations
 from workflows import engine
 from workflows.engine import AvailableAction
-from workflows.targets import APPROVED, DISCUSSED, DRAFTED, REPORTED, STATE_LABELS, STATES
+from workflows.targets import (
+    APPROVED,
+    DISCUSSED,
+    DRAFTED,
+    EVALUATED,
+    FOLLOWED_UP,
+    REPORTED,
+    STATE_LABELS,
+)
 
 if TYPE_CHECKING:  # the assignment view is built by portal.reassign, which imports this
     from portal.reassign.notes import AssignmentView
 
-# The states from which the owner's plan goes to the evaluation screen.
-EVALUATION_STATES = frozenset(STATES[STATES.index(REPORTED) :])
+# The states in which a plan's targets are on the evaluation screen.
+EVALUATION_STATES = frozenset((REPORTED, EVALUATED, FOLLOWED_UP))
 
 
 def target_options():
@@ -269,10 +277,6 @@ class TargetCard:
     may_bulk_approve: bool  # ticked on the plan page and approved together
     revision: TargetHistory | None  # the latest request for revision of a draft
     analysis: TargetAnalysis | None  # for the supervisors
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.target.state]
 
     @property
     def idle(self) -> bool:
