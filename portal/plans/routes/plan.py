@@ -88,7 +88,7 @@ def inbox():
 @bp.route("/perlu-tindakan/jumlah")
 @login_required
 def inbox_badge():
-    return render("partials/_inbox_badge.html")
+    return render("partials/_inbox_badge.html", badge_count=queries.inbox_count(_me().id))
 
 
 @bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>/cetak.pdf")

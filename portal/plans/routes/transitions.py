@@ -26,7 +26,11 @@ from workflows.targets import TRIGGER_DONE
 def _fragment(target: Target, view: str, *, status: int = 200, message: str | None = None):
     """The part of the page an action changed — the target's card on the plan, or the
     main part of the target page — with the inbox badge as an out-of-band swap."""
-    context = {"message": message, "message_level": "success" if status < 400 else "warning"}
+    context = {
+        "message": message,
+        "message_level": "success" if status < 400 else "warning",
+        "badge_count": queries.inbox_count(_me().id),
+    }
     if view == "card":
         context.update(fragment="plans/_target_card.html", card=queries.target_card(_me(), target))
     else:
