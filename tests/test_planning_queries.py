@@ -8,6 +8,7 @@ requests, last period's targets, peers with the same jabatan, every planning sta
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -151,3 +152,39 @@ def test_my_plan_and_the_subordinates_plan_cost_the_same_for_5_and_50_targets(
     assert html.count('aria-label="Analisis target"') == LARGE
     assert "Median rekan sejabatan" in html and "6 laporan" in html
     assert large == small
+
+
+# -- the approve from a card ------------------------------------------------------------------
+
+APPROVE_FROM_CARD_MAX = 10
+
+
+def test_approving_from_a_card_is_one_short_request_with_the_badge_along(
+    team, sign_in, count_statements
+):
+    """The supervisor approves a target from its card (htmx): one request of at most
+    ten statements, and the inbox badge rides along as an out-of-band swap instead of
+    a second request."""
+    owner, boss = team["owner"], team["boss"]
+    _add_history(team, owner, SMALL, 0)  # the card's analysis has something to compare
+    target = team["factory"].target(owner, team["period"], parent=team["parents"][0])
+    engine.fire(target, "submit", owner)
+    waiting = team["factory"].target(owner, team["period"])
+    engine.fire(waiting, "submit", owner)  # still in the supervisor's inbox afterwards
+    db.session.commit()
+    client = sign_in(boss)
+    url, form = f"/target/{target.id}/aksi/approve", {"version": "2", "view": "card"}
+    app = current_app._get_current_object()
+    with app.app_context():
+        client.get(f"/skp/{team['period'].id}/pegawai/{owner.id}")  # the page, and its token
+    with app.app_context(), count_statements() as counter:
+        response = client.post(url, form, htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert html.lstrip().startswith(f'<article class="card target" id="target-{target.id}"')
+    assert "Disetujui" in html and 'aria-label="Analisis target"' in html
+    badge = re.search(r'<span id="inbox-badge"[^>]*hx-swap-oob="true"[^>]*>(\d+)<', html)
+    # The supervisor's own drafts (the cascade parents) and the other target still wait.
+    assert badge and int(badge.group(1)) == len(team["parents"]) + 1
+    assert "HX-Trigger" not in response.headers  # no second request for the badge
+    assert counter.count <= APPROVE_FROM_CARD_MAX, "\n".join(counter.statements)

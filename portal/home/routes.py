@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.home import bp, queries
 from portal.plans import queries as plan_queries
 from portal.policy import Action
+from portal.routing import current_period
 from portal.web import render
 
 
@@ -20,7 +21,7 @@ def index():
     if user.is_admin or user.is_superadmin:
         policy.authorize(user, Action.VIEW_INSTANSI, user.instansi)
         overview = queries.instansi_overview(user.instansi_id)
-    period = queries.current_period(user.instansi_id)
+    period = current_period(user.instansi_id)
     return render(
         "home/index.html",
         period=period,

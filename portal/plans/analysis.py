@@ -2,9 +2,10 @@
 dengan arah kinerja organisasi* — is each target too high or too low, and does it
 support one of the supervisor's targets?
 
-Three statements per plan whatever its size: last period's targets of the employee,
-the peers' targets (same jabatan, same instansi and period), and nothing else —
-the targets themselves come loaded by the caller.
+Two statements per plan whatever its size: last period's targets of the employee
+(the period found in the same statement), the peers' targets (same jabatan, same
+instansi and period), and nothing else — the targets themselves come loaded by the
+caller.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Employee, Period, Target
-from portal.plans.services import previous_period
 
 SIMILAR = 0.75  # word overlap above which two titles count as "the same kind of work"
 HIGH, LOW = 1.5, 0.5  # against the peers' median
 _WORD = re.compile(r"\w+")
+LEVEL_LABELS = {"tinggi": _l("tinggi"), "rendah": _l("rendah"), "wajar": _l("wajar")}
 
 
 @dataclass
@@ -43,6 +45,15 @@ class TargetAnalysis:
             return None
         ratio = self.target.quantity / self.peer_median
         return "tinggi" if ratio > HIGH else "rendah" if ratio < LOW else "wajar"
+
+    @property
+    def unusual(self) -> bool:
+        """Far above or below the peers' median: worth a second look."""
+        return self.level in ("tinggi", "rendah")
+
+    @property
+    def level_label(self) -> str:
+        return str(LEVEL_LABELS[self.level or "wajar"])
 
 
 def _similar(a: str, b: str) -> float:
@@ -90,14 +101,18 @@ def monthly_warnings(target: Target, month_count: int) -> list[str]:
 
 def analyse(owner: Employee, period: Period, targets: list[Target]) -> dict[int, TargetAnalysis]:
     """Analyse the given targets of ``owner`` in ``period``; keyed by target id."""
-    previous_targets: list[Target] = []
-    last = previous_period(period)
-    if last is not None:
-        previous_targets = list(
-            db.session.scalars(
-                select(Target).where(Target.owner_id == owner.id, Target.period_id == last.id)
-            )
+    last = (
+        select(Period.id)
+        .where(Period.instansi_id == period.instansi_id, Period.end_date < period.start_date)
+        .order_by(Period.end_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    previous_targets = list(
+        db.session.scalars(
+            select(Target).where(Target.owner_id == owner.id, Target.period_id == last)
         )
+    )
     peers = db.session.execute(
         select(Target.title, Target.quantity_unit, Target.quantity)
         .join(Employee, Employee.id == Target.owner_id)

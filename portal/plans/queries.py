@@ -1,12 +1,19 @@
-"""Read models of the planning screens; each issues a fixed number of statements."""
+"""Read models of the planning screens; each issues a fixed number of statements.
+
+The screens' view models are built here too (a target's card, the plan page, the
+target page): what each person may do to each target is decided in code, once, and the
+templates only read it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal import policy
 from portal.extensions import db
 from portal.models import (
     Employee,
@@ -18,7 +25,27 @@ from portal.models import (
     WorkEntry,
 )
 from portal.models.periods import PeriodStatus
-from workflows.targets import DISCUSSED, DRAFTED, REPORTED
+from portal.plans import analysis
+from portal.plans.analysis import TargetAnalysis
+from portal.policy import Action, PlanRef
+from portal.reports.realisation import cached_realisations
+from workflows import engine
+from workflows.engine import AvailableAction
+from workflows.targets import (
+    APPROVED,
+    DISCUSSED,
+    DRAFTED,
+    EVALUATED,
+    FOLLOWED_UP,
+    REPORTED,
+    STATE_LABELS,
+)
+
+if TYPE_CHECKING:  # the assignment view is built by portal.reassign, which imports this
+    from portal.reassign.notes import AssignmentView
+
+# The states in which a plan's targets are on the evaluation screen.
+EVALUATION_STATES = frozenset((REPORTED, EVALUATED, FOLLOWED_UP))
 
 
 def target_options():
@@ -43,8 +70,19 @@ def plan_targets(plan_id: int) -> list[Target]:
 
 
 def load_target(target_id: int) -> Target | None:
+    """One target with everything its card, its page and the policy read, in one
+    statement (joins for the single rows, the months alongside)."""
     return db.session.scalar(
-        select(Target).where(Target.id == target_id).options(*target_options())
+        select(Target)
+        .where(Target.id == target_id)
+        .options(
+            joinedload(Target.months),
+            joinedload(Target.evaluator),
+            joinedload(Target.owner),
+            joinedload(Target.period),
+            joinedload(Target.plan),
+            joinedload(Target.parent).joinedload(Target.owner),
+        )
     )
 
 
@@ -135,8 +173,8 @@ def _pending_entries(user_id: int):
 def inbox_count(user_id: int) -> int:
     """Targets awaiting this user's action plus entries awaiting their verification."""
     pending = _pending_entries(user_id).subquery()
-    entries = db.session.scalar(select(func.coalesce(func.sum(pending.c.n), 0)))
-    return int(entries) + db.session.scalar(
+    entries = select(func.coalesce(func.sum(pending.c.n), 0)).scalar_subquery()
+    targets = (
         select(func.count())
         .select_from(Target)
         .where(
@@ -146,7 +184,10 @@ def inbox_count(user_id: int) -> int:
                 and_(Target.evaluator_id == user_id, Target.state.in_((DISCUSSED, REPORTED))),
             ),
         )
+        .scalar_subquery()
     )
+    # One statement: the badge rides along with many responses.
+    return int(db.session.scalar(select(entries + targets)))
 
 
 @dataclass
@@ -219,4 +260,152 @@ def inbox(user_id: int) -> Inbox:
         list(groups.values()),
         to_verify,
         list(evaluate.values()),
+    )
+
+
+# -- view models --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetCard:
+    """A target as its card and its page show it to one user: the buttons the engine
+    offers, and what else the user may do with it."""
+
+    target: Target
+    actions: tuple[AvailableAction, ...]
+    may_edit: bool
+    may_bulk_approve: bool  # ticked on the plan page and approved together
+    revision: TargetHistory | None  # the latest request for revision of a draft
+    analysis: TargetAnalysis | None  # for the supervisors
+
+    @property
+    def idle(self) -> bool:
+        """Nothing waits for this user on this target."""
+        return not self.actions and not self.may_edit
+
+
+def target_cards(user: Employee, ref: PlanRef, targets: list[Target]) -> list[TargetCard]:
+    """The cards of ``targets`` (of one plan): a fixed number of statements whatever
+    their number."""
+    if not targets:
+        return []
+    analyses = {}
+    if policy.can(user, Action.ANALYSE_PLAN, ref):
+        analyses = analysis.analyse(ref.employee, ref.period, targets)
+    revisions = revision_reasons([t.id for t in targets if t.state == DRAFTED])
+    return [
+        TargetCard(
+            target=t,
+            actions=tuple(engine.available_actions(user, t)),
+            may_edit=policy.can(user, Action.EDIT_TARGET, t),
+            may_bulk_approve=t.state == DISCUSSED and t.evaluator_id == user.id,
+            revision=revisions.get(t.id),
+            analysis=analyses.get(t.id),
+        )
+        for t in targets
+    ]
+
+
+def target_card(user: Employee, target: Target) -> TargetCard:
+    [card] = target_cards(user, plan_ref_of(target), [target])
+    return card
+
+
+def plan_ref_of(target: Target) -> PlanRef:
+    return PlanRef(target.owner, target.period, target.plan)
+
+
+@dataclass(frozen=True)
+class StateCount:
+    state: str
+    label: str
+    count: int
+
+
+@dataclass
+class PlanPage:
+    """An employee's plan in a period, as one user sees it."""
+
+    ref: PlanRef
+    cards: list[TargetCard]
+    previous: Period | None  # last period, to copy targets from
+    may_edit: bool
+    own: bool
+
+    @property
+    def targets(self) -> list[Target]:
+        return [card.target for card in self.cards]
+
+    @property
+    def drafts(self) -> list[Target]:
+        """The drafts the owner submits together (only the owner edits the plan)."""
+        return [t for t in self.targets if t.state == DRAFTED] if self.may_edit else []
+
+    @property
+    def may_bulk_approve(self) -> bool:
+        return any(card.may_bulk_approve for card in self.cards)
+
+    @property
+    def may_evaluate(self) -> bool:
+        return any(t.state in EVALUATION_STATES for t in self.targets)
+
+    @property
+    def may_copy_previous(self) -> bool:
+        return self.may_edit and self.previous is not None
+
+    @property
+    def state_counts(self) -> list[StateCount]:
+        states = [t.state for t in self.targets]
+        return [StateCount(s, str(label), states.count(s)) for s, label in STATE_LABELS.items()]
+
+    @property
+    def period_preparing(self) -> bool:
+        return self.ref.period.status == PeriodStatus.DRAFT
+
+    @property
+    def period_closed(self) -> bool:
+        return not self.period_preparing and not self.ref.period.is_open
+
+    @property
+    def without_atasan(self) -> bool:
+        """The owner has no supervisor yet: they may draft, not submit."""
+        return self.own and self.ref.employee.atasan is None
+
+
+def plan_page(user: Employee, ref: PlanRef, previous: Period | None) -> PlanPage:
+    targets = plan_targets(ref.plan.id) if ref.plan else []
+    # One batch for the guards of every approved card instead of one load per card (a
+    # single card's guards load its realisation themselves, and only when they need it).
+    approved = [t for t in targets if t.state == APPROVED]
+    if approved:
+        cached_realisations(approved)
+    return PlanPage(
+        ref=ref,
+        cards=target_cards(user, ref, targets),
+        previous=previous,
+        may_edit=policy.can(user, Action.EDIT_PLAN, ref),
+        own=ref.employee.id == user.id,
+    )
+
+
+@dataclass
+class TargetPage:
+    """The target page: its card, its history and discussion, the evaluator's handover."""
+
+    card: TargetCard
+    timeline: list[TimelineEntry]
+    assignment: AssignmentView
+    may_comment: bool
+
+    @property
+    def target(self) -> Target:
+        return self.card.target
+
+
+def target_page(user: Employee, target: Target, assignment: AssignmentView) -> TargetPage:
+    return TargetPage(
+        card=target_card(user, target),
+        timeline=timeline(target.id),
+        assignment=assignment,
+        may_comment=policy.can(user, Action.COMMENT_TARGET, target),
     )

@@ -6,7 +6,6 @@ which only the owner may do and only while the target is a draft.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -30,7 +29,6 @@ from portal.models import (
     TargetKind,
 )
 from portal.models.types import utcnow
-from portal.numbers import parse_whole
 from portal.policy import Action, PlanRef
 from portal.reassign.acting import atasan_acting
 from workflows.targets import DRAFTED
@@ -69,96 +67,6 @@ def spread_evenly(quantity: int, months: int) -> list[int]:
     """
     cumulative = [(2 * quantity * i + months) // (2 * months) for i in range(months + 1)]
     return [cumulative[i + 1] - cumulative[i] for i in range(months)]
-
-
-def _text(form: Mapping, name: str) -> str:
-    return " ".join((form.get(name) or "").split())
-
-
-def parse_target_input(form: Mapping, period: Period, candidates: list[Target]) -> TargetInput:
-    """Read the target editor's fields; raise :class:`InvalidInput` with every error."""
-    errors: dict[str, str] = {}
-    title = _text(form, "title")
-    if not title:
-        errors["title"] = _("Judul target wajib diisi.")
-    elif len(title) > TITLE_MAX:
-        errors["title"] = _(
-            "Judul target paling banyak %(max)s karakter (terisi %(count)s).",
-            max=TITLE_MAX,
-            count=len(title),
-        )
-    indicator = _text(form, "indicator")
-    if len(indicator) > INDICATOR_MAX:
-        errors["indicator"] = _("Indikator paling banyak %(max)s karakter.", max=INDICATOR_MAX)
-    unit = _text(form, "quantity_unit")
-    if not unit:
-        errors["quantity_unit"] = _("Satuan wajib diisi, misalnya “laporan” atau “dokumen”.")
-    elif len(unit) > UNIT_MAX:
-        errors["quantity_unit"] = _("Satuan paling banyak %(max)s karakter.", max=UNIT_MAX)
-    try:
-        kind = TargetKind(form.get("kind") or TargetKind.UTAMA.value)
-    except ValueError:
-        errors["kind"] = _("Jenis target harus Utama atau Tambahan.")
-        kind = TargetKind.UTAMA
-
-    def number(name, label, minimum, maximum, default=None):
-        raw = form.get(name)
-        if (raw is None or not str(raw).strip()) and default is not None:
-            return default
-        try:
-            return parse_whole(raw, label, minimum=minimum, maximum=maximum)
-        except ValueError as exc:
-            errors[name] = str(exc)
-            return None
-
-    quantity = number("quantity", _("Kuantitas"), 1, QUANTITY_MAX)
-    quality = number("quality_target", _("Target kualitas"), 1, 100, default=100)
-    months = period.month_count
-    time_months = number("time_months", _("Target waktu"), 1, months, default=months)
-    cost = None
-    if (form.get("cost") or "").strip():
-        cost = number("cost", _("Biaya"), 1, COST_MAX)
-
-    monthly: list[int] = []
-    for index in range(1, months + 1):
-        label = _("Target bulan ke-%(month)s", month=index)
-        value = number(f"month_{index}", label, 0, QUANTITY_MAX, default=0)
-        monthly.append(value or 0)
-    if quantity is not None and not any(f"month_{i}" in errors for i in range(1, months + 1)):
-        total = sum(monthly)
-        if total != quantity:
-            errors["monthly"] = _(
-                "Jumlah target bulanan %(total)s belum sama dengan kuantitas tahunan %(quantity)s.",
-                total=total,
-                quantity=quantity,
-            )
-
-    parent_id = None
-    raw_parent = (form.get("parent_id") or "").strip()
-    if raw_parent:
-        allowed = {t.id for t in candidates}
-        if not raw_parent.isdigit() or int(raw_parent) not in allowed:
-            errors["parent_id"] = _(
-                "Target atasan tidak valid: pilih salah satu target atasan langsung Anda pada "
-                "periode yang sama."
-            )
-        else:
-            parent_id = int(raw_parent)
-    if errors:
-        raise InvalidInput(errors=errors)
-    return TargetInput(
-        title=title,
-        kind=kind,
-        parent_id=parent_id,
-        indicator=indicator,
-        lower_is_better=form.get("lower_is_better") in ("1", "on", "true", "y"),
-        quantity=quantity,
-        quantity_unit=unit,
-        quality_target=quality,
-        time_months=time_months,
-        cost=cost,
-        monthly=monthly,
-    )
 
 
 def cascade_candidates(employee: Employee, period: Period) -> list[Target]:
@@ -386,28 +294,26 @@ def copy_previous(ref: PlanRef, actor: Employee) -> list[Target]:
 
 
 def add_comment(target: Target, author: Employee, body: str, form_token: str) -> TargetComment:
-    """Append to the discussion; the same form token twice yields the first comment."""
+    """Append to the discussion; the same form token twice yields the first comment.
+
+    ``body`` and ``form_token`` come checked by ``plans.forms.CommentForm``."""
     policy.authorize(author, Action.COMMENT_TARGET, target)
-    body = (body or "").strip()
-    if not body:
-        raise InvalidInput(_("Tulis komentar terlebih dahulu."), field="body")
-    if len(body) > COMMENT_MAX:
-        raise InvalidInput(
-            _("Komentar paling banyak %(max)s karakter.", max=COMMENT_MAX), field="body"
-        )
-    token = (form_token or "").strip()[:64]
-    if len(token) < 16:
-        raise InvalidInput(_("Formulir tidak lengkap; muat ulang halaman."), field="body")
-    existing = db.session.scalar(select(TargetComment).where(TargetComment.form_token == token))
+    existing = db.session.scalar(
+        select(TargetComment).where(TargetComment.form_token == form_token)
+    )
     if existing is not None:
         if existing.author_id != author.id or existing.target_id != target.id:
             raise InvalidInput(_("Formulir tidak sah; muat ulang halaman."), field="body")
         return existing
-    comment = TargetComment(target_id=target.id, author_id=author.id, body=body, form_token=token)
+    comment = TargetComment(
+        target_id=target.id, author_id=author.id, body=body, form_token=form_token
+    )
     try:
         with db.session.begin_nested():
             db.session.add(comment)
     except IntegrityError:  # the double submit raced us: return the first one
-        return db.session.scalar(select(TargetComment).where(TargetComment.form_token == token))
+        return db.session.scalar(
+            select(TargetComment).where(TargetComment.form_token == form_token)
+        )
     audit.record("target.comment", target, actor=author, summary={"comment_id": comment.id})
     return comment

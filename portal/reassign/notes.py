@@ -22,7 +22,7 @@ from portal.models import Employee, EvaluatorAssignment, Target
 from portal.policy import Action
 from portal.reassign.acting import ACTING
 from portal.reassign.apply import TARGET_CHANGED
-from portal.reassign.work import clean_note, refuse_unless_in_flight
+from portal.reassign.work import IN_FLIGHT, clean_note, refuse_unless_in_flight
 
 
 def write_note(target: Target, author: Employee, text: str) -> EvaluatorAssignment:
@@ -103,15 +103,37 @@ class InterimNote:
 @dataclass
 class AssignmentView:
     """What the target page shows about its evaluator: the acting role and the notes
-    of the last handover (written during the previous evaluator's time and since)."""
+    of the last handover (written during the previous evaluator's time and since), and
+    whether the viewer may write a note or reassign the target (see ``for_viewer``)."""
 
     acting: str = ""
     acting_for: Employee | None = None
     notes: list[InterimNote] = field(default_factory=list)
+    may_note: bool = False
+    may_reassign: bool = False
 
     @property
     def prefix(self) -> str:
         return ACTING[self.acting] if self.acting else ""
+
+    @property
+    def shown(self) -> bool:
+        """The handover panel has something to show or to offer."""
+        return bool(self.notes or self.may_note or self.may_reassign)
+
+
+def in_flight(target: Target) -> bool:
+    """Its period open and not yet evaluated: a note or a reassignment still matters."""
+    return target.period.is_open and target.state in IN_FLIGHT
+
+
+def assignment_panel(target: Target, viewer: Employee) -> AssignmentView:
+    """The assignment view of ``target`` as ``viewer`` sees it on the target page."""
+    view = assignment_view(target)
+    moving = in_flight(target)
+    view.may_note = moving and policy.can(viewer, Action.WRITE_INTERIM_NOTE, target)
+    view.may_reassign = moving and policy.can(viewer, Action.REASSIGN_TARGET, target)
+    return view
 
 
 def assignment_view(target: Target) -> AssignmentView:

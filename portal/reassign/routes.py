@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -305,6 +305,7 @@ def _target_page(target: Target, form, *, confirm_errors=None, status=200, messa
     return render(
         "reassign/target.html",
         target=target,
+        assignment=notes.assignment_view(target),
         to=_shown(_person(form.get("to"))),
         acting=form.get("acting") or "",
         note=form.get("note") or "",
@@ -365,14 +366,5 @@ def write_note(target_id: int):
 
 @bp.app_context_processor
 def reassignment_helpers():
-    """``assignment_of(target)``: the evaluator's acting role and the interim note, for
-    the target page (once per target and request); ``acting_labels``: "Plt." and "Plh."
-    by their code."""
-
-    def assignment_of(target: Target) -> notes.AssignmentView:
-        cache = g.setdefault("assignment_views", {})
-        if target.id not in cache:
-            cache[target.id] = notes.assignment_view(target)
-        return cache[target.id]
-
-    return {"assignment_of": assignment_of, "acting_labels": ACTING}
+    """``acting_labels``: "Plt." and "Plh." by their code."""
+    return {"acting_labels": ACTING}

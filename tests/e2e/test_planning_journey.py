@@ -1,7 +1,7 @@
 """Planning (issue 3): a PNS drafts two targets with their monthly breakdown and submits
 them; the supervisor comments and asks for a revision; the PNS fixes and resubmits; the
 supervisor approves. Every workflow action is an htmx swap, and both people's inbox
-badges follow each one without a reload (the ``inbox-changed`` event)."""
+badges follow each one without a reload (the badge rides along with each answer)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,29 @@
+"""What the planning routes load before their work: a plan by its URL, a target."""
+
+from __future__ import annotations
+
+from portal import policy
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.models import Employee, Period, Target
+from portal.plans import queries, services
+from portal.policy import Action, PlanRef
+from portal.routing import load_or_404
+from portal.web import current_employee
+
+
+def plan_ref(period_id: int, employee_id: int, action: Action = Action.VIEW_PLAN) -> PlanRef:
+    """The plan of the employee in the period, authorised for ``action``: 404 for a
+    period the user does not see or an employee of another instansi."""
+    period = load_or_404(Period, period_id)
+    employee = db.session.get(Employee, employee_id)
+    if employee is None or employee.instansi_id != period.instansi_id:
+        raise NotFound(policy.NOT_FOUND)
+    ref = PlanRef(employee, period, services.find_plan(employee, period))
+    policy.authorize(current_employee(), action, ref)
+    return ref
+
+
+def target(target_id: int, action: Action = Action.VIEW_TARGET) -> Target:
+    """The target with what its card and page show, authorised for ``action``."""
+    return load_or_404(queries.load_target, target_id, action)
