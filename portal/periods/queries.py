@@ -1,10 +1,11 @@
-"""Read models about periods: the admin's list, what is unfinished before closing, and
-the upcoming period other areas point to."""
+"""Read models about periods: the admin's list, what is unfinished before closing, what
+fixes a period's settings, and the upcoming period other areas point to."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -128,3 +129,67 @@ def instansi_periods(instansi_id: int) -> list[PeriodRow]:
         )
     }
     return [PeriodRow(p, *counts.get(p.id, (0, 0))) for p in periods]
+
+
+@dataclass(frozen=True)
+class Locks:
+    """What already hangs on a period, and so which of its settings are fixed.
+
+    Monthly targets are laid out over the period's months and scored by its scheme:
+    once a target exists, the dates and the scheme stay. Final scores were computed
+    with the weights: once an evaluation exists, the weights stay.
+    """
+
+    targets: int = 0
+    evaluations: int = 0
+
+    @property
+    def dates(self) -> bool:
+        return self.targets > 0
+
+    @property
+    def weights(self) -> bool:
+        return self.evaluations > 0
+
+    def locked(self, name: str) -> bool:
+        if name in ("start_date", "end_date", "scheme"):
+            return self.dates
+        if name in ("weight_skp", "weight_perilaku"):
+            return self.weights
+        return False
+
+    def reason(self, name: str) -> str | None:
+        if name in ("start_date", "end_date", "scheme") and self.dates:
+            return ngettext(
+                "Tidak dapat diubah: sudah ada %(num)d target pada periode ini "
+                "(rincian bulanan dan penilaiannya bergantung pada tanggal dan skema).",
+                "Tidak dapat diubah: sudah ada %(num)d target pada periode ini "
+                "(rincian bulanan dan penilaiannya bergantung pada tanggal dan skema).",
+                self.targets,
+            )
+        if name in ("weight_skp", "weight_perilaku") and self.weights:
+            return ngettext(
+                "Tidak dapat diubah: sudah ada %(num)d evaluasi yang nilainya "
+                "dihitung dengan bobot ini.",
+                "Tidak dapat diubah: sudah ada %(num)d evaluasi yang nilainya "
+                "dihitung dengan bobot ini.",
+                self.evaluations,
+            )
+        return None
+
+
+def locks_of(period: Period) -> Locks:
+    """Counted in one statement."""
+    row = db.session.execute(
+        select(
+            select(func.count())
+            .select_from(Target)
+            .where(Target.period_id == period.id)
+            .scalar_subquery(),
+            select(func.count())
+            .select_from(Evaluation)
+            .where(Evaluation.period_id == period.id)
+            .scalar_subquery(),
+        )
+    ).one()
+    return Locks(targets=row[0], evaluations=row[1])
