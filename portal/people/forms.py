@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.forms import REQUIRED
 from portal.people.services import LIMITS
 from portal.ranks import GOLONGAN, PANGKAT_BY_GOLONGAN, JenisJabatan
-
-REQUIRED = _l("Wajib diisi.")
 
 
 def _max(field: str):
@@ -28,12 +27,12 @@ class EmployeeForm(FlaskForm):
     jabatan = StringField(_l("Jabatan"), validators=[DataRequired(REQUIRED), _max("jabatan")])
     jenis_jabatan = SelectField(
         _l("Jenis jabatan"),
-        choices=[(j.value, j.label) for j in JenisJabatan],
+        choices=[SelectChoice(j.value, j.label) for j in JenisJabatan],
         validate_choice=False,  # the service says which value is wrong
     )
     golongan = SelectField(
         _l("Pangkat/golongan"),
-        choices=[(g, f"{PANGKAT_BY_GOLONGAN[g]}, {g}") for g in GOLONGAN],
+        choices=[SelectChoice(g, f"{PANGKAT_BY_GOLONGAN[g]}, {g}") for g in GOLONGAN],
         validate_choice=False,
     )
     unit_id = SelectField(_l("Unit kerja"), coerce=str, validate_choice=False)
