@@ -30,6 +30,7 @@ from portal.imports.forms import UploadForm
 from portal.imports.preview import Preview
 from portal.imports.reader import FileRefused
 from portal.models import Employee, ImportBatch, Instansi
+from portal.pagination import paginate_list
 from portal.policy import Action
 from portal.web import current_employee, render
 
@@ -107,18 +108,15 @@ def preview(batch_id: int):
 
 
 def _preview_page(batch: ImportBatch, shown: Preview, status: int = 200):
-    changed = shown.changed
-    pages = max((len(changed) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("halaman", 1, type=int) or 1, 1), pages)
+    page = paginate_list(shown.changed, request.args.get("halaman", 1, type=int), PAGE_SIZE)
     error_rows = shown.errors_by_row()
     return render(
         "imports/preview.html",
         batch=batch,
         preview=shown,
         counts=shown.counts,
-        changed=changed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        changed=page.items,
         page=page,
-        pages=pages,
         error_rows=error_rows[:ERROR_ROWS_SHOWN],
         hidden_error_rows=max(len(error_rows) - ERROR_ROWS_SHOWN, 0),
         status=status,
