@@ -24,14 +24,18 @@ from portal.models import (
 )
 from portal.monitoring.queries.aggregates import Figures, approved_plan, late_pairs
 from portal.monitoring.queries.scope import LIST_LIMIT
-from workflows.targets import APPROVED_OR_LATER, STATES
+from workflows.targets import APPROVED_OR_LATER, STATE_LABELS, STATES
 
 
 @dataclass
 class PlanGap:
     employee: Employee
     targets: int
-    furthest: str | None
+    furthest: str | None  # the furthest state any of the targets reached
+
+    @property
+    def furthest_label(self):
+        return STATE_LABELS[self.furthest] if self.furthest else None
 
 
 def without_plan(group, period_id: int, limit: int | None = LIST_LIMIT) -> list[PlanGap]:
