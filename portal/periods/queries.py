@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Evaluation, FollowUpItem, Period, Plan, Target, WorkEntry
+from portal.models import Evaluation, FollowUpItem, Period, Plan, Scheme, Target, WorkEntry
 from portal.models.evaluations import EvaluationStatus
 from portal.models.periods import PeriodStatus
 from workflows.targets import APPROVED, DISCUSSED, DRAFTED, REPORTED
@@ -43,6 +43,17 @@ class CloseSummary:
     @property
     def not_evaluated(self) -> int:
         return self.drafted + self.approved + self.reported
+
+    @property
+    def unfinished(self) -> bool:
+        """Work that closing freezes as it is (open follow-up items may still be done
+        after closing)."""
+        return bool(
+            self.not_evaluated
+            or self.pending_entries
+            or self.draft_evaluations
+            or self.open_objections
+        )
 
     @property
     def anything_open(self) -> bool:
@@ -100,10 +111,37 @@ def close_summary(period: Period) -> CloseSummary:
 
 
 @dataclass
-class PeriodRow:
+class PeriodView:
+    """A period with what the admin may do with it now, for the templates."""
+
     period: Period
-    plans: int
-    targets: int
+
+    @property
+    def may_edit(self) -> bool:
+        return self.period.status != PeriodStatus.CLOSED
+
+    @property
+    def may_open(self) -> bool:
+        return self.period.status == PeriodStatus.DRAFT
+
+    @property
+    def may_close(self) -> bool:
+        return self.period.status == PeriodStatus.OPEN
+
+    @property
+    def may_reopen(self) -> bool:
+        return self.period.status == PeriodStatus.CLOSED
+
+    @property
+    def shows_weights(self) -> bool:
+        """Only PP 46/2011 weighs the SKP against behaviour."""
+        return self.period.scheme == Scheme.PP46
+
+
+@dataclass
+class PeriodRow(PeriodView):
+    plans: int = 0
+    targets: int = 0
 
 
 def instansi_periods(instansi_id: int) -> list[PeriodRow]:

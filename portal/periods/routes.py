@@ -144,6 +144,7 @@ def _close_page(period: Period, status: int = 200, message: str | None = None):
     return render(
         "periods/close.html",
         period=period,
+        view=queries.PeriodView(period),
         summary=queries.close_summary(period),
         message=message,
         status=status,
@@ -172,26 +173,31 @@ def close(period_id: int):
     return redirect(url_for("periods.index"), code=303)
 
 
+def _reopen_page(period: Period, form: ReasonForm, status: int = 200, message=None):
+    return render(
+        "periods/reopen.html",
+        period=period,
+        view=queries.PeriodView(period),
+        form=form,
+        message=message,
+        status=status,
+    )
+
+
 @bp.route("/admin/periode/<int:period_id>/buka-kembali", methods=["GET", "POST"])
 @login_required
 def reopen(period_id: int):
     period = _period_or_404(period_id)
     form = ReasonForm()
     if request.method == "GET":
-        return render("periods/reopen.html", period=period, form=form)
+        return _reopen_page(period, form)
     if not form.validate():
-        return render("periods/reopen.html", period=period, form=form, status=422)
+        return _reopen_page(period, form, status=422)
     try:
         services.reopen_period(period, _me(), form.reason.data)
     except Conflict as exc:
         db.session.rollback()
-        return render(
-            "periods/reopen.html",
-            period=_period_or_404(period_id),
-            form=form,
-            message=exc.message,
-            status=409,
-        )
+        return _reopen_page(_period_or_404(period_id), form, status=409, message=exc.message)
     db.session.commit()
     flash(
         _(
