@@ -34,7 +34,7 @@ from portal.models import (
 )
 from portal.models.evaluations import EvaluationStatus
 from portal.models.periods import PeriodStatus
-from portal.periods import services
+from portal.periods import forms, services
 from tests.reporting_helpers import add, entry
 from workflows.targets import APPROVED, DISCUSSED, EVALUATED, REPORTED
 
@@ -290,24 +290,24 @@ def test_the_same_period_posted_twice_is_created_once(org, signed_in):
 
 
 BAD_INPUTS = [
-    ("name", {"name": ""}, "Nama periode wajib diisi"),
+    ("name", {"name": ""}, str(forms.NAME_REQUIRED)),
     ("name", {"name": "x" * 101}, "paling banyak 100 karakter"),
     ("start_date", {"start_date": None}, "Tanggal mulai wajib diisi"),
     ("start_date", {"start_date": "2027-02-30"}, "Tanggal mulai tidak valid"),
     ("start_date", {"start_date": "kemarin"}, "Tanggal mulai tidak valid"),
-    ("start_date", {"start_date": "2027-01-15"}, "tanggal 1 suatu bulan"),
-    ("end_date", {"end_date": "2027-12-30"}, "tanggal terakhir suatu bulan"),
-    ("end_date", {"end_date": "2026-12-31"}, "harus sesudah tanggal mulai"),
+    ("start_date", {"start_date": "2027-01-15"}, str(forms.START_NOT_FIRST)),
+    ("end_date", {"end_date": "2027-12-30"}, str(forms.END_NOT_LAST)),
+    ("end_date", {"end_date": "2026-12-31"}, str(forms.END_NOT_AFTER_START)),
     ("end_date", {"end_date": "2028-03-31"}, "paling lama 12 bulan (terisi 15 bulan)"),
-    ("scheme", {"scheme": "pp30"}, "Pilih skema penilaian"),
-    ("scheme", {"scheme": None}, "Pilih skema penilaian"),
+    ("scheme", {"scheme": "pp30"}, str(forms.SCHEME_REQUIRED)),
+    ("scheme", {"scheme": None}, str(forms.SCHEME_REQUIRED)),
     ("weight_perilaku", {"weight_perilaku": "30"}, "harus berjumlah 100 (sekarang 60 + 30 = 90)"),
     ("weight_skp", {"weight_skp": "enam puluh"}, "Bobot SKP harus berupa bilangan bulat"),
     ("weight_skp", {"weight_skp": "160", "weight_perilaku": "-60"}, "Bobot SKP terlalu besar"),
     ("weight_perilaku", {"weight_perilaku": ""}, "Bobot perilaku wajib diisi"),
-    ("report_deadline_day", {"report_deadline_day": "0"}, "harus bilangan 1 sampai 28"),
-    ("report_deadline_day", {"report_deadline_day": "29"}, "harus bilangan 1 sampai 28"),
-    ("report_deadline_day", {"report_deadline_day": "lima"}, "harus bilangan 1 sampai 28"),
+    ("report_deadline_day", {"report_deadline_day": "0"}, str(forms.REPORT_DAY_INVALID)),
+    ("report_deadline_day", {"report_deadline_day": "29"}, str(forms.REPORT_DAY_INVALID)),
+    ("report_deadline_day", {"report_deadline_day": "lima"}, str(forms.REPORT_DAY_INVALID)),
     ("planning_deadline", {"planning_deadline": ""}, "Batas penyusunan SKP wajib diisi"),
     ("planning_deadline", {"planning_deadline": "2026-12-15"}, "harus di dalam periode"),
     ("planning_deadline", {"planning_deadline": "2028-01-15"}, "harus di dalam periode"),

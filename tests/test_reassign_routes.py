@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.models import Employee, EntryStatus, Evaluation, Target, WorkEntry
 from portal.plans.queries import inbox_count
 from portal.ranks import JenisJabatan
+from portal.reassign import handovers
 from tests.evaluation_helpers import (
     STEADY,
     build_team,
@@ -159,9 +160,9 @@ def test_a_handover_over_http_and_the_target_page_after_it(w, login_as):
 @pytest.mark.parametrize(
     ("to", "status", "message"),
     [
-        ("stranger", 422, "Penerima pekerjaan harus pegawai instansi yang sama."),
+        ("stranger", 422, str(handovers.RECIPIENT.elsewhere)),
         ("boss", 422, "tidak dapat dialihkan kepada pegawai yang pergi itu sendiri"),
-        ("nobody", 422, "Pilih penerima pekerjaan."),
+        ("nobody", 422, str(handovers.RECIPIENT.missing)),
         ("stale", 409, "berubah sejak pratinjau dibuat"),
     ],
 )

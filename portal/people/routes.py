@@ -57,9 +57,7 @@ def _data_from(form: EmployeeForm, instansi_id: int) -> services.EmployeeData:
     if form.atasan_nip.data and form.atasan_nip.data.strip():
         atasan_id = queries.atasan_id_by_nip(form.atasan_nip.data, instansi_id)
         if atasan_id is None:
-            raise InvalidInput(
-                _("Pegawai dengan NIP ini tidak ditemukan di instansi Anda."), field="atasan_id"
-            )
+            raise InvalidInput(str(services.ATASAN_NOT_FOUND), field="atasan_id")
     unit_id = int(form.unit_id.data) if (form.unit_id.data or "").isdigit() else 0
     return services.EmployeeData(
         nip=form.nip.data or "",
