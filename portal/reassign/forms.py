@@ -16,6 +16,7 @@ from portal.forms import MAX_ID, PlainText, PortalForm, VersionField
 SEARCH_MAX = 100
 # What a ticked checkbox may post.
 TICKED = ("1", "on", "y", "true")
+PICKER_FIELDS = ("to", "atasan")
 
 
 def _strip(value: str | None) -> str:
@@ -24,6 +25,11 @@ def _strip(value: str | None) -> str:
 
 def _search_text(value: str | None) -> str:
     return (value or "").strip()[:SEARCH_MAX]
+
+
+def _picker_field(value: str | None) -> str:
+    """Which picker asks: the recipient (``to``, the default) or the new ``atasan``."""
+    return value if value in PICKER_FIELDS else "to"
 
 
 class ChosenPersonField(IntegerField):
@@ -104,6 +110,27 @@ class TargetForm(_PickerForm):
 
 class ConfirmTargetForm(TargetForm):
     version = VersionField()
+
+
+class IdListField(StringField):
+    """Comma-separated ids (``3,17``); anything else in the list is left out."""
+
+    def process_formdata(self, valuelist) -> None:
+        raw = valuelist[0] if valuelist else ""
+        self.data = {
+            int(part)
+            for part in raw.split(",")
+            if part.isascii() and part.isdigit() and int(part) <= MAX_ID
+        }
+
+
+class PickerSearchForm(_PickerForm):
+    """The person picker's search (htmx): for which field, whom to leave out, and who is
+    chosen already."""
+
+    field = StringField(filters=[_picker_field])
+    exclude = IdListField()
+    selected = ChosenPersonField()
 
 
 class InterimNoteForm(PortalForm):

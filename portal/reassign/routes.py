@@ -19,19 +19,27 @@ from portal.extensions import db
 from portal.models import Employee, Target
 from portal.plans.queries import load_target
 from portal.policy import Action
-from portal.reassign import bp, handovers, notes, queries, single_target, supervisor_changes
+from portal.reassign import (
+    bp,
+    handovers,
+    notes,
+    queries,
+    screens,
+    single_target,
+    supervisor_changes,
+)
 from portal.reassign.acting import ACTING
 from portal.reassign.forms import (
     ConfirmTargetForm,
     HandoverForm,
     InterimNoteForm,
+    PickerSearchForm,
     SupervisorForm,
     TargetForm,
     on_get,
 )
-from portal.reassign.work import Recipient
 from portal.routing import load_or_404
-from portal.web import current_employee, render, whole_number
+from portal.web import current_employee, render
 
 _me = current_employee
 
@@ -40,18 +48,30 @@ def _employee_or_404(employee_id: int) -> Employee:
     return load_or_404(Employee, employee_id, Action.MANAGE_EMPLOYEE)
 
 
-def _person(person_id: int | None) -> Employee | None:
-    """The person a picker chose. Whether they may be chosen is the service's question,
-    answered in words."""
-    return db.session.get(Employee, person_id) if person_id is not None else None
+def _target_or_404(target_id: int, action: Action) -> Target:
+    return load_or_404(load_target, target_id, action)
 
 
-def _errors(exc: InvalidInput) -> dict:
-    return exc.errors or {"_": exc.message}
+def _show(template: str, screen: screens.Screen, message: str | None = None):
+    return render(template, **screen.context, message=message, status=screen.status)
 
 
-def _candidates(form, exclude: set[int]) -> list[Employee]:
-    return queries.candidates(_me().instansi_id, form.q.data, exclude)
+def _confirm(form, act, page):
+    """Carry out a confirmed reassignment: ``(result, None)`` once committed, or
+    ``(None, response)``: ``page`` again with what refused it (422), or with the fresh
+    preview and why the old one went stale (409), nothing changed."""
+    if not form.validate():
+        return None, page(confirm_errors=form.refusals(), status=422)
+    try:
+        result = act()
+    except InvalidInput as exc:
+        db.session.rollback()
+        return None, page(confirm_errors=screens.errors_of(exc), status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        return None, page(status=409, message=exc.message)
+    db.session.commit()
+    return result, None
 
 
 # -- the list of supervisors --------------------------------------------------------------
@@ -78,93 +98,16 @@ def people_search():
     """The person picker's options (htmx): active employees matching a NIP or a name."""
     me = _me()
     policy.authorize(me, Action.MANAGE_EMPLOYEE, me.instansi)
-    field = request.args.get("field") if request.args.get("field") in ("to", "atasan") else "to"
-    exclude = {int(i) for i in (request.args.get("exclude") or "").split(",") if i.isdigit()}
-    selected = _shown(_person(whole_number(request.args.get("selected"))))
-    form = on_get(TargetForm, request.args)
-    return render(
-        "reassign/_picker_options.html",
-        field=field,
-        q=form.q.data,
-        candidates=_candidates(form, exclude),
-        selected=selected,
-        error=None,
-    )
-
-
-def _preview_step(form, person, recipient: Recipient, make_preview, errors: dict, status: int):
-    """The preview for the person chosen in ``form``, or the errors that stop it, with
-    the page's status. ``recipient`` says what is missing when the form was sent on
-    without anyone chosen; a search (``cari``) only lists candidates."""
-    if person is not None and not form.searching:
-        try:
-            return make_preview(), status
-        except InvalidInput as exc:
-            errors.update(_errors(exc))
-            return None, 422 if status == 200 else status
-    if form.sent and not form.searching:
-        errors[recipient.field] = str(recipient.missing)
-        return None, 422
-    return None, status
-
-
-def _shown(person: Employee | None) -> Employee | None:
-    """A chosen person, unless they are of an instansi the user may not see."""
-    return person if person is not None and policy.visible(_me(), person) else None
-
-
-def _confirm(form, act, page):
-    """Carry out a confirmed reassignment: ``(result, None)`` once committed, or
-    ``(None, response)``: ``page`` again with what refused it (422), or with the fresh
-    preview and why the old one went stale (409), nothing changed."""
-    if not form.validate():
-        return None, page(confirm_errors=form.refusals(), status=422)
-    try:
-        result = act()
-    except InvalidInput as exc:
-        db.session.rollback()
-        return None, page(confirm_errors=_errors(exc), status=422)
-    except Conflict as exc:
-        db.session.rollback()
-        return None, page(status=409, message=exc.message)
-    db.session.commit()
-    return result, None
+    form = on_get(PickerSearchForm, request.args)
+    return _show("reassign/_picker_options.html", screens.picker_options(me, form))
 
 
 # -- a departing supervisor's handover ------------------------------------------------------
 
 
-def _handover_page(
-    departing: Employee, form: HandoverForm, *, confirm_errors=None, status=200, message=None
-):
-    to = _person(form.to.data)
-    acting = form.acting.data
-    set_atasan = form.ticked(form.set_atasan, True)
-    errors = dict(confirm_errors or {})
-    preview, status = _preview_step(
-        form,
-        to,
-        handovers.RECIPIENT,
-        lambda: handovers.preview_handover(
-            departing, to, acting, set_atasan=set_atasan, actor=_me()
-        ),
-        errors,
-        status,
-    )
-    return render(
-        "reassign/handover.html",
-        departing=departing,
-        to=_shown(to),
-        acting=acting,
-        set_atasan=set_atasan,
-        note=form.note.data or "",
-        q=form.q.data,
-        candidates=_candidates(form, {departing.id}),
-        preview=preview,
-        errors=errors,
-        message=message,
-        status=status,
-    )
+def _handover_page(departing: Employee, form, *, confirm_errors=None, status=200, message=None):
+    screen = screens.handover(_me(), departing, form, confirm_errors, status)
+    return _show("reassign/handover.html", screen, message)
 
 
 @bp.route("/admin/pengalihan/pegawai/<int:employee_id>")
@@ -182,7 +125,7 @@ def confirm_handover(employee_id: int):
         form,
         lambda: handovers.hand_over(
             departing,
-            _person(form.to.data),
+            screens.person(form.to.data),
             form.acting.data,
             set_atasan=form.set_atasan.data,
             note=form.note.data or "",
@@ -210,35 +153,9 @@ def confirm_handover(employee_id: int):
 # -- one employee's supervisor --------------------------------------------------------------
 
 
-def _supervisor_page(
-    employee: Employee, form: SupervisorForm, *, confirm_errors=None, status=200, message=None
-):
-    atasan = _person(form.atasan.data)
-    move_work = form.ticked(form.move_work, True)
-    errors = dict(confirm_errors or {})
-    preview, status = _preview_step(
-        form,
-        atasan,
-        supervisor_changes.RECIPIENT,
-        lambda: supervisor_changes.preview_supervisor_change(
-            employee, atasan, move_work=move_work, actor=_me()
-        ),
-        errors,
-        status,
-    )
-    return render(
-        "reassign/supervisor.html",
-        employee=employee,
-        atasan=_shown(atasan),
-        move_work=move_work,
-        note=form.note.data or "",
-        q=form.q.data,
-        candidates=_candidates(form, {employee.id}),
-        preview=preview,
-        errors=errors,
-        message=message,
-        status=status,
-    )
+def _supervisor_page(employee: Employee, form, *, confirm_errors=None, status=200, message=None):
+    screen = screens.supervisor(_me(), employee, form, confirm_errors, status)
+    return _show("reassign/supervisor.html", screen, message)
 
 
 @bp.route("/admin/pengalihan/pegawai/<int:employee_id>/atasan")
@@ -256,7 +173,7 @@ def confirm_supervisor(employee_id: int):
         form,
         lambda: supervisor_changes.change_supervisor(
             employee,
-            _person(form.atasan.data),
+            screens.person(form.atasan.data),
             move_work=form.move_work.data,
             note=form.note.data or "",
             token=form.token.data,
@@ -283,40 +200,28 @@ def confirm_supervisor(employee_id: int):
 # -- one target --------------------------------------------------------------------------------
 
 
-def _target_page(
-    target: Target, form: TargetForm, *, confirm_errors=None, status=200, message=None
-):
-    return render(
-        "reassign/target.html",
-        target=target,
-        to=_shown(_person(form.to.data)),
-        acting=form.acting.data,
-        note=form.note.data or "",
-        q=form.q.data,
-        candidates=_candidates(form, {target.owner_id} | {target.evaluator_id or 0}),
-        errors=confirm_errors or {},
-        message=message,
-        status=status,
-    )
+def _target_page(target: Target, form, *, confirm_errors=None, status=200, message=None):
+    screen = screens.target(_me(), target, form, confirm_errors, status)
+    return _show("reassign/target.html", screen, message)
 
 
 @bp.route("/admin/pengalihan/target/<int:target_id>")
 @login_required
 def target(target_id: int):
-    target = load_or_404(load_target, target_id, Action.REASSIGN_TARGET)
+    target = _target_or_404(target_id, Action.REASSIGN_TARGET)
     return _target_page(target, on_get(TargetForm, request.args))
 
 
 @bp.route("/admin/pengalihan/target/<int:target_id>", methods=["POST"])
 @login_required
 def confirm_target(target_id: int):
-    target = load_or_404(load_target, target_id, Action.REASSIGN_TARGET)
+    target = _target_or_404(target_id, Action.REASSIGN_TARGET)
     form = ConfirmTargetForm()
     _result, refused = _confirm(
         form,
         lambda: single_target.reassign_target(
             target,
-            _person(form.to.data),
+            screens.person(form.to.data),
             form.acting.data,
             note=form.note.data or "",
             expected_version=form.version.data,
@@ -337,7 +242,7 @@ def confirm_target(target_id: int):
 @bp.route("/target/<int:target_id>/catatan-serah-terima", methods=["POST"])
 @login_required
 def write_note(target_id: int):
-    target = load_or_404(load_target, target_id, Action.VIEW_TARGET)
+    target = _target_or_404(target_id, Action.VIEW_TARGET)
     back = url_for("plans.target", target_id=target_id) + "#serah-terima"
     form = InterimNoteForm()
     if not form.validate():
