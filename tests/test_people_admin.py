@@ -10,6 +10,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.auth.passwords import verify_password
+from portal.forms import CONTROL_CHARACTERS
 from portal.models import AuditEvent, Employee, Unit
 from portal.people.services import ATASAN_NOT_FOUND, SUPERVISOR_CYCLE, UNIT_NOT_FOUND
 from portal.ranks import JenisJabatan
@@ -334,6 +335,18 @@ def test_unit_of_another_instansi_is_refused(org, admin_client, db):
     )
     assert response.status_code == 422
     assert field_error(response, "unit_id") == str(UNIT_NOT_FOUND)
+    assert employee_count(db) == before
+
+
+def test_control_characters_are_refused_in_text_fields(org, admin_client, db):
+    head, boss, staff, admin, outsider = org
+    before = employee_count(db)
+    for field in ("name", "jabatan", "gelar_depan", "email"):
+        response = admin_client.post(
+            "/admin/pegawai/baru", new_employee_form(boss, **{field: "Siti\x1bAminah"})
+        )
+        assert response.status_code == 422, field
+        assert field_error(response, field) == str(CONTROL_CHARACTERS), field
     assert employee_count(db) == before
 
 

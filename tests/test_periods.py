@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from portal import audit
 from portal.errors import Conflict
 from portal.extensions import db
+from portal.forms import CONTROL_CHARACTERS
 from portal.models import (
     AuditEvent,
     Employee,
@@ -340,6 +341,42 @@ def test_bad_input_is_refused_beside_its_field(org, signed_in, field, changes, m
     if changes.get(field) and field != "scheme":  # a select shows only its choices
         assert f'value="{changes[field]}"' in page or changes[field] in page
     assert periods() == [] and actions() == before
+
+
+def test_control_characters_are_refused_in_the_name_and_the_reason(org, signed_in):
+    client = signed_in(org["admin"])
+    response = client.post(f"{PERIODS}/baru", form(name="Tahun\x002027"))
+    assert response.status_code == 422
+    assert f'id="name-error">{CONTROL_CHARACTERS}<' in response.get_data(as_text=True)
+    assert periods() == []
+    period = current(org, status=PeriodStatus.CLOSED)
+    before = row_of(period)
+    refused = client.post(f"{PERIODS}/{period.id}/buka-kembali", {"reason": "Koreksi\x07"})
+    assert refused.status_code == 422
+    assert f'id="reason-error">{CONTROL_CHARACTERS}<' in refused.get_data(as_text=True)
+    assert row_of(period) == before
+
+
+def test_a_locked_setting_posted_unchanged_is_accepted(org, signed_in):
+    """A locked field may also be posted with the value it has (a form kept open
+    across the first target): only another value is refused."""
+    period = current(org, scheme=Scheme.PP46, evaluation_deadline=date(2027, 1, 31))
+    org["factory"].target(org["staff"], period)
+    db.session.commit()
+    response = signed_in(org["admin"]).post(
+        f"{PERIODS}/{period.id}/ubah",
+        form(
+            seen=services.fingerprint(period),
+            name="Tahun 2026 (revisi)",
+            start_date="01-01-2026",
+            end_date="2026-12-31",
+            planning_deadline="2026-01-31",
+            evaluation_deadline="2027-01-31",
+        ),
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert (period.name, period.start_date) == ("Tahun 2026 (revisi)", date(2026, 1, 1))
 
 
 def test_every_error_of_a_form_is_shown_at_once(org, signed_in):

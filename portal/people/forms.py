@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import REQUIRED
+from portal.forms import REQUIRED, PlainText, PortalForm
 from portal.people.services import LIMITS
 from portal.ranks import GOLONGAN, PANGKAT_BY_GOLONGAN, JenisJabatan
 
@@ -14,17 +13,30 @@ def _max(field: str):
     )
 
 
-class EmployeeForm(FlaskForm):
+_PLAIN = PlainText()
+
+
+class EmployeeForm(PortalForm):
     nip = StringField(
         "NIP",
-        validators=[DataRequired(REQUIRED), Length(max=40, message=_l("NIP terlalu panjang."))],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=40, message=_l("NIP terlalu panjang.")),
+            _PLAIN,
+        ],
     )
-    gelar_depan = StringField(_l("Gelar depan"), validators=[Optional(), _max("gelar_depan")])
-    name = StringField(_l("Nama (tanpa gelar)"), validators=[DataRequired(REQUIRED), _max("name")])
+    gelar_depan = StringField(
+        _l("Gelar depan"), validators=[Optional(), _max("gelar_depan"), _PLAIN]
+    )
+    name = StringField(
+        _l("Nama (tanpa gelar)"), validators=[DataRequired(REQUIRED), _max("name"), _PLAIN]
+    )
     gelar_belakang = StringField(
-        _l("Gelar belakang"), validators=[Optional(), _max("gelar_belakang")]
+        _l("Gelar belakang"), validators=[Optional(), _max("gelar_belakang"), _PLAIN]
     )
-    jabatan = StringField(_l("Jabatan"), validators=[DataRequired(REQUIRED), _max("jabatan")])
+    jabatan = StringField(
+        _l("Jabatan"), validators=[DataRequired(REQUIRED), _max("jabatan"), _PLAIN]
+    )
     jenis_jabatan = SelectField(
         _l("Jenis jabatan"),
         choices=[SelectChoice(j.value, j.label) for j in JenisJabatan],
@@ -39,8 +51,8 @@ class EmployeeForm(FlaskForm):
     atasan_nip = StringField(
         _l("NIP atasan langsung"),
         description=_l("Kosongkan hanya untuk pimpinan tertinggi instansi."),
-        validators=[Optional(), Length(max=40, message=_l("NIP terlalu panjang."))],
+        validators=[Optional(), Length(max=40, message=_l("NIP terlalu panjang.")), _PLAIN],
     )
-    email = StringField("Email", validators=[Optional(), _max("email")])
+    email = StringField("Email", validators=[Optional(), _max("email"), _PLAIN])
     is_admin = BooleanField(_l("Admin instansi (pengelola kepegawaian)"))
     active = BooleanField(_l("Aktif"), default=True)
