@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (
@@ -43,6 +44,26 @@ def _admin() -> Employee:
     user = current_employee()
     policy.authorize(user, Action.MANAGE_EMPLOYEE, user.instansi)
     return user
+
+
+@dataclass(frozen=True)
+class BatchTag:
+    """A batch's status as a tag, in words: ``tone`` is the tag's style."""
+
+    tone: str
+    label: str
+
+
+@bp.app_template_global("import_status_tag")
+def batch_tag(batch: ImportBatch) -> BatchTag:
+    """``preview → committed | discarded``; a preview with errors cannot be applied."""
+    if batch.status == "committed":
+        return BatchTag("ok", _("diterapkan"))
+    if batch.status == "discarded":
+        return BatchTag("muted", _("dibatalkan"))
+    if batch.summary.get("errors"):
+        return BatchTag("err", _("pratinjau, ada kesalahan"))
+    return BatchTag("warn", _("menunggu diterapkan"))
 
 
 def _batch(batch_id: int) -> tuple[Employee, ImportBatch]:
@@ -103,7 +124,7 @@ def upload():
 def preview(batch_id: int):
     user, batch = _batch(batch_id)
     if batch.status != "preview":
-        return render("imports/closed.html", batch=batch)
+        return render("imports/closed.html", batch=batch, committed=batch.status == "committed")
     return _preview_page(batch, services.preview_of(batch, user))
 
 

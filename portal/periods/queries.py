@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -24,6 +25,25 @@ def upcoming_period(instansi_id: int) -> Period | None:
         .order_by(Period.start_date)
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class StatusTag:
+    """A status as a tag, in words (not colour alone): its ``tone`` is the tag's style."""
+
+    tone: str
+    label: str
+
+
+STATUS_TAGS = {
+    PeriodStatus.DRAFT: StatusTag("warn", _l("disiapkan")),
+    PeriodStatus.OPEN: StatusTag("ok", _l("dibuka")),
+    PeriodStatus.CLOSED: StatusTag("muted", _l("ditutup")),
+}
+
+
+def status_tag(period: Period) -> StatusTag:
+    return STATUS_TAGS[PeriodStatus(period.status)]
 
 
 @dataclass(frozen=True)

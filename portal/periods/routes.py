@@ -19,6 +19,9 @@ from portal.web import current_employee, render
 
 _me = current_employee
 
+# ``periods/_status.html`` draws every period's status (the home page's too) from this.
+bp.add_app_template_global(queries.status_tag, "period_status_tag")
+
 
 def _period_or_404(period_id: int) -> Period:
     """The period, if the signed-in admin manages its instansi (404 outside it, 403 for
