@@ -229,6 +229,8 @@ BAD_INPUT = [
     ("email", "bukan-email", "email", "Alamat email tidak valid."),
     ("unit_id", "", "unit_id", str(UNIT_NOT_FOUND)),
     ("unit_id", "99999999", "unit_id", str(UNIT_NOT_FOUND)),
+    ("unit_id", "²", "unit_id", str(UNIT_NOT_FOUND)),
+    ("unit_id", "9" * 30, "unit_id", str(UNIT_NOT_FOUND)),
     (
         "atasan_nip",
         "19800512 200501 1 003",
