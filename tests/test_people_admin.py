@@ -10,7 +10,9 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.auth.passwords import verify_password
+from portal.forms import CONTROL_CHARACTERS
 from portal.models import AuditEvent, Employee, Unit
+from portal.people.services import ATASAN_NOT_FOUND, SUPERVISOR_CYCLE, UNIT_NOT_FOUND
 from portal.ranks import JenisJabatan
 from tests.factories import employee_form
 from tests.pages import field_error, inline_code
@@ -225,19 +227,21 @@ BAD_INPUT = [
     ("jabatan", "", "jabatan", "Wajib diisi."),
     ("email", LONG, "email", "Paling banyak 200 karakter."),
     ("email", "bukan-email", "email", "Alamat email tidak valid."),
-    ("unit_id", "", "unit_id", "Unit kerja tidak ditemukan di instansi ini."),
-    ("unit_id", "99999999", "unit_id", "Unit kerja tidak ditemukan di instansi ini."),
+    ("unit_id", "", "unit_id", str(UNIT_NOT_FOUND)),
+    ("unit_id", "99999999", "unit_id", str(UNIT_NOT_FOUND)),
+    ("unit_id", "²", "unit_id", str(UNIT_NOT_FOUND)),
+    ("unit_id", "9" * 30, "unit_id", str(UNIT_NOT_FOUND)),
     (
         "atasan_nip",
         "19800512 200501 1 003",
         "atasan_nip",
-        "Pegawai dengan NIP ini tidak ditemukan di instansi Anda.",
+        str(ATASAN_NOT_FOUND),
     ),
     (
         "atasan_nip",
         "bukan NIP",
         "atasan_nip",
-        "Pegawai dengan NIP ini tidak ditemukan di instansi Anda.",
+        str(ATASAN_NOT_FOUND),
     ),
 ]
 
@@ -288,7 +292,7 @@ def test_duplicate_nip_is_refused(org, admin_client, db):
     assert committed(db, target) == before_row
 
 
-CYCLE = "Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh melingkar."
+CYCLE = str(SUPERVISOR_CYCLE)
 
 
 def test_supervisor_cycles_are_refused(org, admin_client, db, subtests):
@@ -321,9 +325,7 @@ def test_supervisor_from_another_instansi_is_refused(org, admin_client, db):
     )
     assert response.status_code == 422
     # The same words as for a NIP nobody has: the other instansi is not revealed.
-    assert field_error(response, "atasan_nip") == (
-        "Pegawai dengan NIP ini tidak ditemukan di instansi Anda."
-    )
+    assert field_error(response, "atasan_nip") == str(ATASAN_NOT_FOUND)
     assert committed(db, staff[0]) == before
 
 
@@ -334,7 +336,19 @@ def test_unit_of_another_instansi_is_refused(org, admin_client, db):
         "/admin/pegawai/baru", new_employee_form(boss, unit_id=str(outsider.unit_id))
     )
     assert response.status_code == 422
-    assert field_error(response, "unit_id") == "Unit kerja tidak ditemukan di instansi ini."
+    assert field_error(response, "unit_id") == str(UNIT_NOT_FOUND)
+    assert employee_count(db) == before
+
+
+def test_control_characters_are_refused_in_text_fields(org, admin_client, db):
+    head, boss, staff, admin, outsider = org
+    before = employee_count(db)
+    for field in ("name", "jabatan", "gelar_depan", "email"):
+        response = admin_client.post(
+            "/admin/pegawai/baru", new_employee_form(boss, **{field: "Siti\x1bAminah"})
+        )
+        assert response.status_code == 422, field
+        assert field_error(response, field) == str(CONTROL_CHARACTERS), field
     assert employee_count(db) == before
 
 

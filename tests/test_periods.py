@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from portal import audit
 from portal.errors import Conflict
 from portal.extensions import db
+from portal.forms import CONTROL_CHARACTERS
 from portal.models import (
     AuditEvent,
     Employee,
@@ -34,7 +35,7 @@ from portal.models import (
 )
 from portal.models.evaluations import EvaluationStatus
 from portal.models.periods import PeriodStatus
-from portal.periods import services
+from portal.periods import forms, services
 from tests.reporting_helpers import add, entry
 from workflows.targets import APPROVED, DISCUSSED, EVALUATED, REPORTED
 
@@ -290,24 +291,24 @@ def test_the_same_period_posted_twice_is_created_once(org, signed_in):
 
 
 BAD_INPUTS = [
-    ("name", {"name": ""}, "Nama periode wajib diisi"),
+    ("name", {"name": ""}, str(forms.NAME_REQUIRED)),
     ("name", {"name": "x" * 101}, "paling banyak 100 karakter"),
     ("start_date", {"start_date": None}, "Tanggal mulai wajib diisi"),
     ("start_date", {"start_date": "2027-02-30"}, "Tanggal mulai tidak valid"),
     ("start_date", {"start_date": "kemarin"}, "Tanggal mulai tidak valid"),
-    ("start_date", {"start_date": "2027-01-15"}, "tanggal 1 suatu bulan"),
-    ("end_date", {"end_date": "2027-12-30"}, "tanggal terakhir suatu bulan"),
-    ("end_date", {"end_date": "2026-12-31"}, "harus sesudah tanggal mulai"),
+    ("start_date", {"start_date": "2027-01-15"}, str(forms.START_NOT_FIRST)),
+    ("end_date", {"end_date": "2027-12-30"}, str(forms.END_NOT_LAST)),
+    ("end_date", {"end_date": "2026-12-31"}, str(forms.END_NOT_AFTER_START)),
     ("end_date", {"end_date": "2028-03-31"}, "paling lama 12 bulan (terisi 15 bulan)"),
-    ("scheme", {"scheme": "pp30"}, "Pilih skema penilaian"),
-    ("scheme", {"scheme": None}, "Pilih skema penilaian"),
+    ("scheme", {"scheme": "pp30"}, str(forms.SCHEME_REQUIRED)),
+    ("scheme", {"scheme": None}, str(forms.SCHEME_REQUIRED)),
     ("weight_perilaku", {"weight_perilaku": "30"}, "harus berjumlah 100 (sekarang 60 + 30 = 90)"),
     ("weight_skp", {"weight_skp": "enam puluh"}, "Bobot SKP harus berupa bilangan bulat"),
     ("weight_skp", {"weight_skp": "160", "weight_perilaku": "-60"}, "Bobot SKP terlalu besar"),
     ("weight_perilaku", {"weight_perilaku": ""}, "Bobot perilaku wajib diisi"),
-    ("report_deadline_day", {"report_deadline_day": "0"}, "harus bilangan 1 sampai 28"),
-    ("report_deadline_day", {"report_deadline_day": "29"}, "harus bilangan 1 sampai 28"),
-    ("report_deadline_day", {"report_deadline_day": "lima"}, "harus bilangan 1 sampai 28"),
+    ("report_deadline_day", {"report_deadline_day": "0"}, str(forms.REPORT_DAY_INVALID)),
+    ("report_deadline_day", {"report_deadline_day": "29"}, str(forms.REPORT_DAY_INVALID)),
+    ("report_deadline_day", {"report_deadline_day": "lima"}, str(forms.REPORT_DAY_INVALID)),
     ("planning_deadline", {"planning_deadline": ""}, "Batas penyusunan SKP wajib diisi"),
     ("planning_deadline", {"planning_deadline": "2026-12-15"}, "harus di dalam periode"),
     ("planning_deadline", {"planning_deadline": "2028-01-15"}, "harus di dalam periode"),
@@ -340,6 +341,42 @@ def test_bad_input_is_refused_beside_its_field(org, signed_in, field, changes, m
     if changes.get(field) and field != "scheme":  # a select shows only its choices
         assert f'value="{changes[field]}"' in page or changes[field] in page
     assert periods() == [] and actions() == before
+
+
+def test_control_characters_are_refused_in_the_name_and_the_reason(org, signed_in):
+    client = signed_in(org["admin"])
+    response = client.post(f"{PERIODS}/baru", form(name="Tahun\x002027"))
+    assert response.status_code == 422
+    assert f'id="name-error">{CONTROL_CHARACTERS}<' in response.get_data(as_text=True)
+    assert periods() == []
+    period = current(org, status=PeriodStatus.CLOSED)
+    before = row_of(period)
+    refused = client.post(f"{PERIODS}/{period.id}/buka-kembali", {"reason": "Koreksi\x07"})
+    assert refused.status_code == 422
+    assert f'id="reason-error">{CONTROL_CHARACTERS}<' in refused.get_data(as_text=True)
+    assert row_of(period) == before
+
+
+def test_a_locked_setting_posted_unchanged_is_accepted(org, signed_in):
+    """A locked field may also be posted with the value it has (a form kept open
+    across the first target): only another value is refused."""
+    period = current(org, scheme=Scheme.PP46, evaluation_deadline=date(2027, 1, 31))
+    org["factory"].target(org["staff"], period)
+    db.session.commit()
+    response = signed_in(org["admin"]).post(
+        f"{PERIODS}/{period.id}/ubah",
+        form(
+            seen=services.fingerprint(period),
+            name="Tahun 2026 (revisi)",
+            start_date="01-01-2026",
+            end_date="2026-12-31",
+            planning_deadline="2026-01-31",
+            evaluation_deadline="2027-01-31",
+        ),
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert (period.name, period.start_date) == ("Tahun 2026 (revisi)", date(2026, 1, 1))
 
 
 def test_every_error_of_a_form_is_shown_at_once(org, signed_in):

@@ -26,6 +26,7 @@ from portal.models.periods import PeriodStatus
 from portal.plans.queries import inbox, inbox_count, timeline
 from portal.ranks import JenisJabatan
 from portal.reassign import handovers, notes, single_target, supervisor_changes, work
+from portal.reassign.acting import ACTING_REQUIRED
 from portal.reports.queries import verification_queue
 from tests.evaluation_helpers import Team, build_team
 from tests.reporting_helpers import add, entry
@@ -322,11 +323,11 @@ def test_handover_bad_inputs_are_refused_in_words(w, factory):
         ), preview
 
     cases = [
-        (None, "", "Pilih penerima pekerjaan."),
+        (None, "", str(handovers.RECIPIENT.missing)),
         (inactive, "", "sudah nonaktif; pilih pegawai yang masih aktif"),
-        (team.stranger, "", "Penerima pekerjaan harus pegawai instansi yang sama."),
+        (team.stranger, "", str(handovers.RECIPIENT.elsewhere)),
         (team.boss, "", "tidak dapat dialihkan kepada pegawai yang pergi itu sendiri"),
-        (w.successor, "kepala", "Pilih kedudukan penerima: definitif, Plt. atau Plh."),
+        (w.successor, "kepala", str(ACTING_REQUIRED)),
         (w.grandchild, "", "melingkar"),
     ]
     for to, acting, expected in cases:
@@ -366,10 +367,10 @@ def test_supervisor_change_bad_inputs(w, factory):
     inactive = factory.employee(team.owner.unit, active=False)
     db.session.commit()
     cases = [
-        (None, "Pilih atasan langsung yang baru."),
+        (None, str(supervisor_changes.RECIPIENT.missing)),
         (inactive, "sudah nonaktif"),
-        (team.stranger, "Atasan langsung yang baru harus pegawai instansi yang sama."),
-        (team.owner, "Pegawai tidak dapat menjadi atasannya sendiri."),
+        (team.stranger, str(supervisor_changes.RECIPIENT.elsewhere)),
+        (team.owner, str(supervisor_changes.OWN_SUPERVISOR)),
         (w.grandchild, "rantai atasan tidak boleh melingkar"),
         (team.boss, "sudah menjadi atasan langsung"),
     ]

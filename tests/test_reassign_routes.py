@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.models import Employee, EntryStatus, Evaluation, Target, WorkEntry
 from portal.plans.queries import inbox_count
 from portal.ranks import JenisJabatan
+from portal.reassign import handovers
 from tests.evaluation_helpers import (
     STEADY,
     build_team,
@@ -141,6 +142,32 @@ def test_the_person_picker_finds_active_colleagues_only(w, login_as, factory):
     assert f'value="{here.id}"' in page.get_data(as_text=True)
 
 
+def test_the_person_picker_leaves_out_what_is_no_id(w, login_as, factory):
+    """``exclude`` and ``selected`` that name no id (a superscript digit, a number past
+    the id range) are left out, never a server error."""
+    here = factory.employee(w.team.owner.unit, name="Sutarmi Hadir")
+    db.session.commit()
+    admin = login_as(w.team.admin)
+    response = admin.get(
+        "/admin/pengalihan/cari",
+        query_string={
+            "field": "kepala",
+            "exclude": f"²,{10**12},{w.team.boss.id}",
+            "selected": "9" * 30,
+            "q": "Sutarmi",
+        },
+        htmx=True,
+    )
+    assert response.status_code == 200
+    assert f'value="{here.id}"' in response.get_data(as_text=True)
+    excluded = admin.get(
+        "/admin/pengalihan/cari",
+        query_string={"exclude": f"x,{here.id}", "q": "Sutarmi"},
+        htmx=True,
+    )
+    assert f'value="{here.id}"' not in excluded.get_data(as_text=True)
+
+
 def test_a_handover_over_http_and_the_target_page_after_it(w, login_as):
     admin = login_as(w.team.admin)
     hand_over_over_http(admin, w, w.successor, "plt", note="Sudah dibahas lisan dengan pegawai.")
@@ -159,9 +186,9 @@ def test_a_handover_over_http_and_the_target_page_after_it(w, login_as):
 @pytest.mark.parametrize(
     ("to", "status", "message"),
     [
-        ("stranger", 422, "Penerima pekerjaan harus pegawai instansi yang sama."),
+        ("stranger", 422, str(handovers.RECIPIENT.elsewhere)),
         ("boss", 422, "tidak dapat dialihkan kepada pegawai yang pergi itu sendiri"),
-        ("nobody", 422, "Pilih penerima pekerjaan."),
+        ("nobody", 422, str(handovers.RECIPIENT.missing)),
         ("stale", 409, "berubah sejak pratinjau dibuat"),
     ],
 )

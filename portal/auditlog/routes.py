@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, request, stream_with_context, url_for
+from flask import Response, request, stream_with_context, url_for
 from flask_babel import format_datetime
 from flask_login import login_required
 
@@ -14,6 +14,7 @@ from portal.errors import InvalidInput
 from portal.extensions import db
 from portal.models import Employee
 from portal.policy import Action
+from portal.routing import load_or_404
 from portal.web import current_employee, is_fragment_request, render
 
 _me = current_employee
@@ -95,11 +96,7 @@ def export():
 @bp.route("/pegawai/<int:employee_id>/jejak-audit")
 @login_required
 def own_trail(employee_id: int):
-    user = _me()
-    employee = db.session.get(Employee, employee_id)
-    if employee is None:
-        abort(404)
-    policy.authorize(user, Action.VIEW_AUDIT_TRAIL, employee)
+    employee = load_or_404(Employee, employee_id, Action.VIEW_AUDIT_TRAIL)
     page = services.page(
         services.own_scope(employee), services.Filters(), services.Cursor.from_args(request.args)
     )

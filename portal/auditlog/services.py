@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from portal import clock
@@ -143,10 +143,9 @@ def _people_matching(text: str) -> Select:
     """Ids of the employees a typed NIP (or its start) or part of a name points to."""
     digits = normalise(text)
     if digits.isdigit():
-        return select(Employee.id).where(Employee.nip.like(f"{digits}%"))
+        return select(Employee.id).where(Employee.nip.startswith(digits))
     # What was typed is matched as typed: % and _ are not wildcards here.
-    typed = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return select(Employee.id).where(func.lower(Employee.name).like(f"%{typed}%", escape="\\"))
+    return select(Employee.id).where(Employee.name.icontains(text, autoescape=True))
 
 
 def admin_scope(user: Employee) -> list[ColumnElement[bool]]:

@@ -31,8 +31,8 @@ from portal.models import (
     Target,
     WorkEntry,
 )
+from portal.models.plans import target_card_options
 from portal.models.types import utcnow
-from portal.plans.queries import target_options
 from portal.policy import Action
 from portal.ranks import JenisJabatan
 from portal.reports.realisation import realisations
@@ -64,7 +64,7 @@ def evaluated_targets(plan: Plan) -> list[Target]:
                 Target.plan_id == plan.id,
                 Target.state.in_((REPORTED, EVALUATED, "followed_up")),
             )
-            .options(*target_options())
+            .options(*target_card_options())
             .order_by(Target.position, Target.id)
         )
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (
@@ -30,6 +31,7 @@ from portal.imports.forms import UploadForm
 from portal.imports.preview import Preview
 from portal.imports.reader import FileRefused
 from portal.models import Employee, ImportBatch, Instansi
+from portal.pagination import paginate_list
 from portal.policy import Action
 from portal.web import current_employee, render
 
@@ -42,6 +44,26 @@ def _admin() -> Employee:
     user = current_employee()
     policy.authorize(user, Action.MANAGE_EMPLOYEE, user.instansi)
     return user
+
+
+@dataclass(frozen=True)
+class BatchTag:
+    """A batch's status as a tag, in words: ``tone`` is the tag's style."""
+
+    tone: str
+    label: str
+
+
+@bp.app_template_global("import_status_tag")
+def batch_tag(batch: ImportBatch) -> BatchTag:
+    """``preview → committed | discarded``; a preview with errors cannot be applied."""
+    if batch.status == "committed":
+        return BatchTag("ok", _("diterapkan"))
+    if batch.status == "discarded":
+        return BatchTag("muted", _("dibatalkan"))
+    if batch.summary.get("errors"):
+        return BatchTag("err", _("pratinjau, ada kesalahan"))
+    return BatchTag("warn", _("menunggu diterapkan"))
 
 
 def _batch(batch_id: int) -> tuple[Employee, ImportBatch]:
@@ -102,23 +124,20 @@ def upload():
 def preview(batch_id: int):
     user, batch = _batch(batch_id)
     if batch.status != "preview":
-        return render("imports/closed.html", batch=batch)
+        return render("imports/closed.html", batch=batch, committed=batch.status == "committed")
     return _preview_page(batch, services.preview_of(batch, user))
 
 
 def _preview_page(batch: ImportBatch, shown: Preview, status: int = 200):
-    changed = shown.changed
-    pages = max((len(changed) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("halaman", 1, type=int) or 1, 1), pages)
+    page = paginate_list(shown.changed, request.args.get("halaman", 1, type=int), PAGE_SIZE)
     error_rows = shown.errors_by_row()
     return render(
         "imports/preview.html",
         batch=batch,
         preview=shown,
         counts=shown.counts,
-        changed=changed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        changed=page.items,
         page=page,
-        pages=pages,
         error_rows=error_rows[:ERROR_ROWS_SHOWN],
         hidden_error_rows=max(len(error_rows) - ERROR_ROWS_SHOWN, 0),
         status=status,

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from portal.extensions import db
 from portal.models.people import Employee
@@ -187,3 +187,16 @@ class TargetComment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[Employee] = relationship()
+
+
+def target_card_options() -> tuple:
+    """Loader options for everything a target card shows (its months, owner, evaluator
+    and parent), so lists of targets make no lazy load per card. Kept beside the model
+    so that every feature listing targets (plans, reports, evaluations) shares it
+    without importing another feature."""
+    return (
+        selectinload(Target.months),
+        selectinload(Target.evaluator),
+        selectinload(Target.owner),
+        selectinload(Target.parent).selectinload(Target.owner),
+    )

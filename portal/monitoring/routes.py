@@ -14,14 +14,10 @@ from portal.models import Employee, Period, Unit
 from portal.monitoring import bp, export, queries, services
 from portal.months import month_label
 from portal.policy import Action
+from portal.routing import load_or_404
 from portal.web import is_fragment_request, render, whole_number
-from workflows.targets import STATE_LABELS
 
-HELPERS = {
-    "state_bar": services.state_bar,
-    "month_label": month_label,
-    "state_labels": STATE_LABELS,
-}
+HELPERS = {"month_label": month_label}
 
 
 def _me() -> Employee:
@@ -29,11 +25,8 @@ def _me() -> Employee:
 
 
 def _unit(user: Employee, unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound(policy.NOT_FOUND)
-    policy.authorize(user, Action.MANAGE_INSTANSI, unit)
-    return unit
+    """The unit, for an admin of its instansi (``user`` is the signed-in admin)."""
+    return load_or_404(Unit, unit_id, Action.MANAGE_INSTANSI)
 
 
 def _scope(user: Employee, unit: Unit | None) -> tuple[queries.Scope, list[Period]]:
@@ -111,11 +104,7 @@ def export_xlsx():
 @bp.route("/admin/periode/<int:period_id>/progres")
 @login_required
 def period_progress(period_id: int):
-    user = _me()
-    period = db.session.get(Period, period_id)
-    if period is None:
-        raise NotFound(policy.NOT_FOUND)
-    policy.authorize(user, Action.MANAGE_INSTANSI, period)
+    period = load_or_404(Period, period_id, Action.MANAGE_INSTANSI)
     return render(
         "monitoring/progress.html", progress=services.progress(period, clock.today()), **HELPERS
     )

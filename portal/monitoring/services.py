@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from portal import scoring
 from portal.models import Employee, Period, Scheme, Unit
@@ -60,11 +61,19 @@ class Row:
     organisation_rating: str | None = None
     warnings: list[str] = field(default_factory=list)
 
+    @cached_property
+    def bar(self) -> list[StateBar]:
+        return state_bar(self.figures)
+
 
 @dataclass
 class StaffRow:
     employee: Employee
     figures: Figures
+
+    @cached_property
+    def bar(self) -> list[StateBar]:
+        return state_bar(self.figures)
 
 
 @dataclass
@@ -90,6 +99,15 @@ class Dashboard:
     @property
     def unit(self) -> Unit | None:
         return self.scope.unit
+
+    @cached_property
+    def total_bar(self) -> list[StateBar]:
+        return state_bar(self.total)
+
+    @property
+    def shows_organisation_rating(self) -> bool:
+        """PermenPANRB 6/2022 rates each unit (the organisation's predikat); PP 46 does not."""
+        return self.period.scheme == Scheme.PERMENPANRB_6_2022
 
 
 def dashboard(scope: Scope, periods: list[Period]) -> Dashboard:

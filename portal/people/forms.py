@@ -1,12 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.forms import REQUIRED, PlainText, PortalForm
 from portal.people.services import LIMITS
 from portal.ranks import GOLONGAN, PANGKAT_BY_GOLONGAN, JenisJabatan
-
-REQUIRED = _l("Wajib diisi.")
 
 
 def _max(field: str):
@@ -15,33 +13,46 @@ def _max(field: str):
     )
 
 
-class EmployeeForm(FlaskForm):
+_PLAIN = PlainText()
+
+
+class EmployeeForm(PortalForm):
     nip = StringField(
         "NIP",
-        validators=[DataRequired(REQUIRED), Length(max=40, message=_l("NIP terlalu panjang."))],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=40, message=_l("NIP terlalu panjang.")),
+            _PLAIN,
+        ],
     )
-    gelar_depan = StringField(_l("Gelar depan"), validators=[Optional(), _max("gelar_depan")])
-    name = StringField(_l("Nama (tanpa gelar)"), validators=[DataRequired(REQUIRED), _max("name")])
+    gelar_depan = StringField(
+        _l("Gelar depan"), validators=[Optional(), _max("gelar_depan"), _PLAIN]
+    )
+    name = StringField(
+        _l("Nama (tanpa gelar)"), validators=[DataRequired(REQUIRED), _max("name"), _PLAIN]
+    )
     gelar_belakang = StringField(
-        _l("Gelar belakang"), validators=[Optional(), _max("gelar_belakang")]
+        _l("Gelar belakang"), validators=[Optional(), _max("gelar_belakang"), _PLAIN]
     )
-    jabatan = StringField(_l("Jabatan"), validators=[DataRequired(REQUIRED), _max("jabatan")])
+    jabatan = StringField(
+        _l("Jabatan"), validators=[DataRequired(REQUIRED), _max("jabatan"), _PLAIN]
+    )
     jenis_jabatan = SelectField(
         _l("Jenis jabatan"),
-        choices=[(j.value, j.label) for j in JenisJabatan],
+        choices=[SelectChoice(j.value, j.label) for j in JenisJabatan],
         validate_choice=False,  # the service says which value is wrong
     )
     golongan = SelectField(
         _l("Pangkat/golongan"),
-        choices=[(g, f"{PANGKAT_BY_GOLONGAN[g]}, {g}") for g in GOLONGAN],
+        choices=[SelectChoice(g, f"{PANGKAT_BY_GOLONGAN[g]}, {g}") for g in GOLONGAN],
         validate_choice=False,
     )
     unit_id = SelectField(_l("Unit kerja"), coerce=str, validate_choice=False)
     atasan_nip = StringField(
         _l("NIP atasan langsung"),
         description=_l("Kosongkan hanya untuk pimpinan tertinggi instansi."),
-        validators=[Optional(), Length(max=40, message=_l("NIP terlalu panjang."))],
+        validators=[Optional(), Length(max=40, message=_l("NIP terlalu panjang.")), _PLAIN],
     )
-    email = StringField("Email", validators=[Optional(), _max("email")])
+    email = StringField("Email", validators=[Optional(), _max("email"), _PLAIN])
     is_admin = BooleanField(_l("Admin instansi (pengelola kepegawaian)"))
     active = BooleanField(_l("Aktif"), default=True)

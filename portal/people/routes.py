@@ -1,56 +1,33 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from portal import policy
 from portal.errors import InvalidInput
 from portal.extensions import db
-from portal.models import Employee, Unit
-from portal.nip import normalise
-from portal.people import bp, services
+from portal.forms import MAX_ID
+from portal.models import Employee
+from portal.people import bp, queries, services
 from portal.people.forms import EmployeeForm
 from portal.policy import Action
-from portal.web import render
+from portal.routing import load_or_404
+from portal.web import render, whole_number
 
-PAGE_SIZE = 25
 FORM_FIELD = {"atasan_id": "atasan_nip"}
-
-
-def _employee_or_404(employee_id: int) -> Employee:
-    employee = db.session.get(Employee, employee_id)
-    if employee is None:
-        abort(404)
-    return employee
 
 
 @bp.route("/pegawai/<int:employee_id>")
 @login_required
 def profile(employee_id: int):
-    user = current_user._get_current_object()
-    employee = _employee_or_404(employee_id)
-    policy.authorize(user, Action.VIEW_PROFILE, employee)
-    chain_ids = policy.supervisor_chain(employee.id)
-    by_id = {
-        e.id: e
-        for e in db.session.scalars(
-            select(Employee).where(Employee.id.in_(chain_ids)).options(selectinload(Employee.unit))
-        )
-    }
-    subordinates = db.session.scalars(
-        select(Employee)
-        .where(Employee.atasan_id == employee.id)
-        .options(selectinload(Employee.unit))
-        .order_by(Employee.name)
-    ).all()
+    shown = queries.profile(load_or_404(Employee, employee_id, Action.VIEW_PROFILE))
     return render(
         "people/profile.html",
-        employee=employee,
-        chain=[by_id[i] for i in chain_ids if i in by_id],
-        subordinates=subordinates,
+        employee=shown.employee,
+        chain=shown.chain,
+        subordinates=shown.subordinates,
     )
 
 
@@ -59,62 +36,32 @@ def profile(employee_id: int):
 def employee_list():
     user = current_user._get_current_object()
     policy.authorize(user, Action.MANAGE_EMPLOYEE, user.instansi)
-    query = (request.args.get("q") or "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    stmt = select(Employee).where(Employee.instansi_id == user.instansi_id)
-    if query:
-        digits = normalise(query)
-        # What was typed is matched as typed: % and _ are not wildcards here.
-        typed = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{typed}%"
-        conditions = [
-            func.lower(Employee.name).like(like, escape="\\"),
-            func.lower(Employee.jabatan).like(like, escape="\\"),
-        ]
-        if digits.isdigit():
-            conditions.append(Employee.nip.like(f"{digits}%"))
-        stmt = stmt.where(or_(*conditions))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(page, pages)  # past the end, even absurdly far, shows the last page
-    employees = db.session.scalars(
-        stmt.options(selectinload(Employee.unit), selectinload(Employee.atasan))
-        .order_by(Employee.name, Employee.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    query = (request.args.get("q") or "").strip()[: queries.SEARCH_MAX]
+    page = queries.employee_page(user.instansi_id, query, request.args.get("page", 1, type=int))
     return render(
         "people/list.html",
         partial="people/_rows.html",
-        employees=employees,
-        query=query,
+        employees=page.items,
         page=page,
-        pages=pages,
-        total=total,
+        query=query,
     )
 
 
-def _unit_choices(instansi_id: int) -> list[tuple[str, str]]:
-    units = db.session.scalars(
-        select(Unit).where(Unit.instansi_id == instansi_id).order_by(Unit.code)
-    )
-    return [("", _("— pilih unit —"))] + [(str(u.id), f"{u.code} · {u.name}") for u in units]
+def _unit_choices(instansi_id: int) -> list[SelectChoice]:
+    return [SelectChoice("", _("— pilih unit —"))] + [
+        SelectChoice(value, label) for value, label in queries.unit_choices(instansi_id)
+    ]
 
 
 def _data_from(form: EmployeeForm, instansi_id: int) -> services.EmployeeData:
     atasan_id = None
     if form.atasan_nip.data and form.atasan_nip.data.strip():
-        atasan_id = db.session.scalar(
-            select(Employee.id).where(
-                Employee.nip == normalise(form.atasan_nip.data),
-                Employee.instansi_id == instansi_id,
-            )
-        )
+        atasan_id = queries.atasan_id_by_nip(form.atasan_nip.data, instansi_id)
         if atasan_id is None:
-            raise InvalidInput(
-                _("Pegawai dengan NIP ini tidak ditemukan di instansi Anda."), field="atasan_id"
-            )
-    unit_id = int(form.unit_id.data) if (form.unit_id.data or "").isdigit() else 0
+            raise InvalidInput(str(services.ATASAN_NOT_FOUND), field="atasan_id")
+    # Not an id (a superscript digit, a number past the id range): no unit, said in words.
+    unit_id = whole_number(form.unit_id.data)
+    unit_id = unit_id if unit_id is not None and unit_id <= MAX_ID else 0
     return services.EmployeeData(
         nip=form.nip.data or "",
         name=form.name.data or "",
@@ -171,9 +118,7 @@ def employee_create():
 @bp.route("/admin/pegawai/<int:employee_id>/ubah", methods=["GET", "POST"])
 @login_required
 def employee_edit(employee_id: int):
-    user = current_user._get_current_object()
-    employee = _employee_or_404(employee_id)
-    policy.authorize(user, Action.MANAGE_EMPLOYEE, employee)
+    employee = load_or_404(Employee, employee_id, Action.MANAGE_EMPLOYEE)
     form = EmployeeForm(obj=None if request.method == "POST" else employee)
     form.unit_id.choices = _unit_choices(employee.instansi_id)
     if request.method == "GET":

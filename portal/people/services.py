@@ -10,6 +10,7 @@ import secrets
 from dataclasses import asdict, dataclass, fields
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
@@ -21,6 +22,12 @@ from portal.models import Employee, Instansi, Unit
 from portal.policy import supervisor_chain_ids
 from portal.ranks import GOLONGAN, JenisJabatan
 
+SUPERVISOR_CYCLE = _l(
+    "Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh melingkar."
+)
+UNIT_NOT_FOUND = _l("Unit kerja tidak ditemukan di instansi ini.")
+# Also for a NIP of another instansi: which instansi employs whom is not revealed.
+ATASAN_NOT_FOUND = _l("Pegawai dengan NIP ini tidak ditemukan di instansi Anda.")
 LIMITS = {"name": 150, "gelar_depan": 50, "gelar_belakang": 80, "jabatan": 200, "email": 200}
 
 
@@ -81,10 +88,7 @@ def validate_supervisor(employee_id: int | None, atasan: Employee | None, instan
     if employee_id is not None and (
         atasan.id == employee_id or employee_id in supervisor_chain_ids(atasan.id)
     ):
-        raise InvalidInput(
-            _("Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh melingkar."),
-            field="atasan_id",
-        )
+        raise InvalidInput(str(SUPERVISOR_CYCLE), field="atasan_id")
 
 
 def _validate(data: EmployeeData, instansi: Instansi, employee: Employee | None) -> tuple:
@@ -97,7 +101,7 @@ def _validate(data: EmployeeData, instansi: Instansi, employee: Employee | None)
         raise InvalidInput(_("NIP ini sudah terdaftar."), field="nip")
     unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
     if unit is None or unit.instansi_id != instansi.id:
-        raise InvalidInput(_("Unit kerja tidak ditemukan di instansi ini."), field="unit_id")
+        raise InvalidInput(str(UNIT_NOT_FOUND), field="unit_id")
     atasan = db.session.get(Employee, data.atasan_id) if data.atasan_id else None
     if data.atasan_id and atasan is None:
         raise InvalidInput(_("Atasan tidak ditemukan."), field="atasan_id")

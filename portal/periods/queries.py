@@ -1,15 +1,17 @@
-"""Read models about periods: the admin's list, what is unfinished before closing, and
-the upcoming period other areas point to."""
+"""Read models about periods: the admin's list, what is unfinished before closing, what
+fixes a period's settings, and the upcoming period other areas point to."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Evaluation, FollowUpItem, Period, Plan, Target, WorkEntry
+from portal.models import Evaluation, FollowUpItem, Period, Plan, Scheme, Target, WorkEntry
 from portal.models.evaluations import EvaluationStatus
 from portal.models.periods import PeriodStatus
 from workflows.targets import APPROVED, DISCUSSED, DRAFTED, REPORTED
@@ -23,6 +25,25 @@ def upcoming_period(instansi_id: int) -> Period | None:
         .order_by(Period.start_date)
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class StatusTag:
+    """A status as a tag, in words (not colour alone): its ``tone`` is the tag's style."""
+
+    tone: str
+    label: str
+
+
+STATUS_TAGS = {
+    PeriodStatus.DRAFT: StatusTag("warn", _l("disiapkan")),
+    PeriodStatus.OPEN: StatusTag("ok", _l("dibuka")),
+    PeriodStatus.CLOSED: StatusTag("muted", _l("ditutup")),
+}
+
+
+def status_tag(period: Period) -> StatusTag:
+    return STATUS_TAGS[PeriodStatus(period.status)]
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,17 @@ class CloseSummary:
     @property
     def not_evaluated(self) -> int:
         return self.drafted + self.approved + self.reported
+
+    @property
+    def unfinished(self) -> bool:
+        """Work that closing freezes as it is (open follow-up items may still be done
+        after closing)."""
+        return bool(
+            self.not_evaluated
+            or self.pending_entries
+            or self.draft_evaluations
+            or self.open_objections
+        )
 
     @property
     def anything_open(self) -> bool:
@@ -99,10 +131,37 @@ def close_summary(period: Period) -> CloseSummary:
 
 
 @dataclass
-class PeriodRow:
+class PeriodView:
+    """A period with what the admin may do with it now, for the templates."""
+
     period: Period
-    plans: int
-    targets: int
+
+    @property
+    def may_edit(self) -> bool:
+        return self.period.status != PeriodStatus.CLOSED
+
+    @property
+    def may_open(self) -> bool:
+        return self.period.status == PeriodStatus.DRAFT
+
+    @property
+    def may_close(self) -> bool:
+        return self.period.status == PeriodStatus.OPEN
+
+    @property
+    def may_reopen(self) -> bool:
+        return self.period.status == PeriodStatus.CLOSED
+
+    @property
+    def shows_weights(self) -> bool:
+        """Only PP 46/2011 weighs the SKP against behaviour."""
+        return self.period.scheme == Scheme.PP46
+
+
+@dataclass
+class PeriodRow(PeriodView):
+    plans: int = 0
+    targets: int = 0
 
 
 def instansi_periods(instansi_id: int) -> list[PeriodRow]:
@@ -128,3 +187,67 @@ def instansi_periods(instansi_id: int) -> list[PeriodRow]:
         )
     }
     return [PeriodRow(p, *counts.get(p.id, (0, 0))) for p in periods]
+
+
+@dataclass(frozen=True)
+class Locks:
+    """What already hangs on a period, and so which of its settings are fixed.
+
+    Monthly targets are laid out over the period's months and scored by its scheme:
+    once a target exists, the dates and the scheme stay. Final scores were computed
+    with the weights: once an evaluation exists, the weights stay.
+    """
+
+    targets: int = 0
+    evaluations: int = 0
+
+    @property
+    def dates(self) -> bool:
+        return self.targets > 0
+
+    @property
+    def weights(self) -> bool:
+        return self.evaluations > 0
+
+    def locked(self, name: str) -> bool:
+        if name in ("start_date", "end_date", "scheme"):
+            return self.dates
+        if name in ("weight_skp", "weight_perilaku"):
+            return self.weights
+        return False
+
+    def reason(self, name: str) -> str | None:
+        if name in ("start_date", "end_date", "scheme") and self.dates:
+            return ngettext(
+                "Tidak dapat diubah: sudah ada %(num)d target pada periode ini "
+                "(rincian bulanan dan penilaiannya bergantung pada tanggal dan skema).",
+                "Tidak dapat diubah: sudah ada %(num)d target pada periode ini "
+                "(rincian bulanan dan penilaiannya bergantung pada tanggal dan skema).",
+                self.targets,
+            )
+        if name in ("weight_skp", "weight_perilaku") and self.weights:
+            return ngettext(
+                "Tidak dapat diubah: sudah ada %(num)d evaluasi yang nilainya "
+                "dihitung dengan bobot ini.",
+                "Tidak dapat diubah: sudah ada %(num)d evaluasi yang nilainya "
+                "dihitung dengan bobot ini.",
+                self.evaluations,
+            )
+        return None
+
+
+def locks_of(period: Period) -> Locks:
+    """Counted in one statement."""
+    row = db.session.execute(
+        select(
+            select(func.count())
+            .select_from(Target)
+            .where(Target.period_id == period.id)
+            .scalar_subquery(),
+            select(func.count())
+            .select_from(Evaluation)
+            .where(Evaluation.period_id == period.id)
+            .scalar_subquery(),
+        )
+    ).one()
+    return Locks(targets=row[0], evaluations=row[1])

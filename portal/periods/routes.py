@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -11,22 +11,22 @@ from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import Period
 from portal.models.periods import PeriodStatus
-from portal.periods import bp, queries, rules, services
-from portal.periods.forms import PeriodForm, ReasonForm
+from portal.periods import bp, queries, services
+from portal.periods.forms import EditPeriodForm, PeriodForm, ReasonForm
 from portal.policy import Action
+from portal.routing import load_or_404
 from portal.web import current_employee, render
 
 _me = current_employee
+
+# ``periods/_status.html`` draws every period's status (the home page's too) from this.
+bp.add_app_template_global(queries.status_tag, "period_status_tag")
 
 
 def _period_or_404(period_id: int) -> Period:
     """The period, if the signed-in admin manages its instansi (404 outside it, 403 for
     anyone else inside it)."""
-    period = db.session.get(Period, period_id)
-    if period is None:
-        abort(404)
-    policy.authorize(_me(), Action.MANAGE_INSTANSI, period)
-    return period
+    return load_or_404(Period, period_id, Action.MANAGE_INSTANSI)
 
 
 def _index(status: int = 200, message: str | None = None):
@@ -47,13 +47,6 @@ def index():
     return _index()
 
 
-def _show_errors(form: PeriodForm, errors: dict) -> None:
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [message]
-
-
 @bp.route("/admin/periode/baru", methods=["GET", "POST"])
 @login_required
 def create():
@@ -61,15 +54,21 @@ def create():
     policy.authorize(me, Action.MANAGE_INSTANSI, me.instansi)
     form = PeriodForm()
     if not form.is_submitted():
-        return render("periods/form.html", form=form, period=None, locks=rules.Locks())
-    try:
-        data = rules.parse_period_input(request.form)
-        period, created = services.create_period(data, me.instansi, me)
-    except InvalidInput as exc:
-        db.session.rollback()
-        _show_errors(form, exc.errors)
-        return render("periods/form.html", form=form, period=None, locks=rules.Locks(), status=422)
-    db.session.commit()
+        return render("periods/form.html", form=form, period=None, locks=form.locks)
+    if form.validate():
+        try:
+            period, created = services.create_period(form.to_input(), me.instansi, me)
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.add_errors(exc.errors)
+        else:
+            db.session.commit()
+            _flash_created(period, created)
+            return redirect(url_for("periods.index"), code=303)
+    return render("periods/form.html", form=form, period=None, locks=form.locks, status=422)
+
+
+def _flash_created(period: Period, created: bool) -> None:
     if created:
         flash(
             _(
@@ -80,33 +79,18 @@ def create():
         )
     else:
         flash(_("Periode %(name)s sudah ada; tidak dibuat dua kali.", name=period.name), "info")
-    return redirect(url_for("periods.index"), code=303)
 
 
-def _edit_form(period: Period, form: PeriodForm, locks, status: int = 200, message=None):
+def _edit_form(period: Period, form: PeriodForm, status: int = 200, message=None):
     return render(
         "periods/form.html",
         form=form,
         period=period,
-        locks=locks,
-        seen=rules.fingerprint(period),
+        locks=form.locks,
+        seen=services.fingerprint(period),
         message=message,
         status=status,
     )
-
-
-def _filled(period: Period) -> PeriodForm:
-    form = PeriodForm(formdata=None)
-    for name in rules.FIELDS:
-        value = getattr(period, name)
-        if value is None:
-            text = ""
-        elif hasattr(value, "isoformat"):
-            text = value.isoformat()
-        else:
-            text = str(getattr(value, "value", value))
-        getattr(form, name).data = text
-    return form
 
 
 @bp.route("/admin/periode/<int:period_id>/ubah", methods=["GET", "POST"])
@@ -115,26 +99,26 @@ def edit(period_id: int):
     period = _period_or_404(period_id)
     if period.status == PeriodStatus.CLOSED:
         raise Conflict(services.closed_message(period, "change"))
-    locks = rules.locks_of(period)
+    locks = queries.locks_of(period)
     if request.method == "GET":
-        return _edit_form(period, _filled(period), locks)
-    form = PeriodForm()
+        return _edit_form(period, EditPeriodForm.of(period, locks))
+    form = EditPeriodForm(current=period, locks=locks)
+    if not form.validate():
+        return _edit_form(period, form, status=422)
     try:
-        data = rules.parse_period_input(request.form, period, locks)
-        changes = services.update_period(period, data, _me(), request.form.get("seen", ""))
+        changes = services.update_period(period, form.to_input(), _me(), form.seen.data)
     except InvalidInput as exc:
         db.session.rollback()
-        _show_errors(form, exc.errors)
-        return _edit_form(period, form, locks, status=422)
+        form.add_errors(exc.errors)
+        return _edit_form(period, form, status=422)
     except Conflict as exc:
         db.session.rollback()
         period = _period_or_404(period_id)
         if period.status == PeriodStatus.CLOSED:
             raise
         # Someone else changed it since the form was shown: show theirs, keep nothing.
-        return _edit_form(
-            period, _filled(period), rules.locks_of(period), status=409, message=exc.message
-        )
+        fresh = EditPeriodForm.of(period, queries.locks_of(period))
+        return _edit_form(period, fresh, status=409, message=exc.message)
     db.session.commit()
     if changes:
         flash(_("Perubahan periode %(name)s tersimpan.", name=period.name), "success")
@@ -163,6 +147,7 @@ def _close_page(period: Period, status: int = 200, message: str | None = None):
     return render(
         "periods/close.html",
         period=period,
+        view=queries.PeriodView(period),
         summary=queries.close_summary(period),
         message=message,
         status=status,
@@ -191,28 +176,31 @@ def close(period_id: int):
     return redirect(url_for("periods.index"), code=303)
 
 
+def _reopen_page(period: Period, form: ReasonForm, status: int = 200, message=None):
+    return render(
+        "periods/reopen.html",
+        period=period,
+        view=queries.PeriodView(period),
+        form=form,
+        message=message,
+        status=status,
+    )
+
+
 @bp.route("/admin/periode/<int:period_id>/buka-kembali", methods=["GET", "POST"])
 @login_required
 def reopen(period_id: int):
     period = _period_or_404(period_id)
     form = ReasonForm()
     if request.method == "GET":
-        return render("periods/reopen.html", period=period, form=form)
+        return _reopen_page(period, form)
+    if not form.validate():
+        return _reopen_page(period, form, status=422)
     try:
-        services.reopen_period(period, _me(), request.form.get("reason", ""))
-    except InvalidInput as exc:
-        db.session.rollback()
-        form.reason.errors = [exc.message]
-        return render("periods/reopen.html", period=period, form=form, status=422)
+        services.reopen_period(period, _me(), form.reason.data)
     except Conflict as exc:
         db.session.rollback()
-        return render(
-            "periods/reopen.html",
-            period=_period_or_404(period_id),
-            form=form,
-            message=exc.message,
-            status=409,
-        )
+        return _reopen_page(_period_or_404(period_id), form, status=409, message=exc.message)
     db.session.commit()
     flash(
         _(

@@ -12,13 +12,16 @@ year may stay open for its evaluations while the new year's period is open.
 
 Each operation validates, changes, writes the audit log and flushes; the request
 commits once. Status changes are compare-and-swaps on the status they start from.
-The form's rules live in :mod:`portal.periods.rules`, the counts shown before closing
-and in the admin's list in :mod:`portal.periods.queries`.
+The rules of the settings themselves (dates, weights, what a lock fixes) are the
+validators of :mod:`portal.periods.forms`, which hands over a checked
+:class:`PeriodInput`; the counts shown before closing and in the admin's list are in
+:mod:`portal.periods.queries`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import hashlib
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 
 from flask_babel import gettext as _
@@ -29,13 +32,10 @@ from portal import audit, clock
 from portal.concurrency import compare_and_swap
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
-from portal.models import Employee, Instansi, Period
+from portal.models import Employee, Instansi, Period, Scheme
 from portal.models.periods import PeriodStatus
 from portal.models.types import utcnow
 from portal.periods.queries import CloseSummary, close_summary
-from portal.periods.rules import FIELDS, PeriodInput, fingerprint
-
-REASON_MAX = 2000
 
 CHANGED_ELSEWHERE = _l("Periode ini baru saja diubah admin lain. Periksa data terbaru lalu ulangi.")
 # What a closed period refuses: whole sentences (translations need them whole), filled
@@ -54,6 +54,35 @@ _REFUSED_WHEN_CLOSED = {
         "diperbaiki."
     ),
 }
+
+
+@dataclass(frozen=True)
+class PeriodInput:
+    """A period's settings as the admin's form checked them."""
+
+    name: str
+    start_date: date
+    end_date: date
+    scheme: Scheme
+    weight_skp: int
+    weight_perilaku: int
+    planning_deadline: date
+    report_deadline_day: int
+    evaluation_deadline: date | None
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+FIELDS = PeriodInput.names()
+
+
+def fingerprint(period: Period) -> str:
+    """A short digest of the period's settings and status, posted back by the edit form:
+    a change by someone else since the form was shown is then a conflict, not lost."""
+    values = [str(getattr(period, name)) for name in (*FIELDS, "status")]
+    return hashlib.sha256("|".join(values).encode()).hexdigest()[:16]
 
 
 def _lock_instansi(instansi_id: int) -> None:
@@ -240,17 +269,8 @@ def close_period(period: Period, actor: Employee) -> CloseSummary:
 
 
 def reopen_period(period: Period, actor: Employee, reason: str) -> None:
-    """Open a closed period again, to correct a mistake; the reason is audited."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(
-            _("Tuliskan alasan membuka kembali periode ini (dicatat di log audit)."),
-            field="reason",
-        )
-    if len(reason) > REASON_MAX:
-        raise InvalidInput(
-            _("Alasan paling banyak %(max)s karakter.", max=REASON_MAX), field="reason"
-        )
+    """Open a closed period again, to correct a mistake; the reason (checked by
+    ``forms.ReasonForm``) is audited."""
     if period.status != PeriodStatus.CLOSED:
         raise Conflict(_("Periode %(name)s tidak sedang ditutup.", name=period.name))
     _lock_instansi(period.instansi_id)

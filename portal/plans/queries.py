@@ -25,6 +25,7 @@ from portal.models import (
     WorkEntry,
 )
 from portal.models.periods import PeriodStatus
+from portal.models.plans import target_card_options
 from portal.plans import analysis
 from portal.plans.analysis import TargetAnalysis
 from portal.policy import Action, PlanRef
@@ -48,22 +49,12 @@ if TYPE_CHECKING:  # the assignment view is built by portal.reassign, which impo
 EVALUATION_STATES = frozenset((REPORTED, EVALUATED, FOLLOWED_UP))
 
 
-def target_options():
-    """Everything a target card shows, loaded up front (no lazy loads per card)."""
-    return (
-        selectinload(Target.months),
-        selectinload(Target.evaluator),
-        selectinload(Target.owner),
-        selectinload(Target.parent).selectinload(Target.owner),
-    )
-
-
 def plan_targets(plan_id: int) -> list[Target]:
     return list(
         db.session.scalars(
             select(Target)
             .where(Target.plan_id == plan_id)
-            .options(*target_options())
+            .options(*target_card_options())
             .order_by(Target.position, Target.id)
         )
     )
@@ -224,7 +215,7 @@ def inbox(user_id: int) -> Inbox:
                 Target.state == DRAFTED,
                 Target.period_id.in_(_open_period_ids()),
             )
-            .options(*target_options(), joinedload(Target.period))
+            .options(*target_card_options(), joinedload(Target.period))
             .order_by(Target.period_id, Target.position, Target.id)
         )
     )
@@ -236,7 +227,7 @@ def inbox(user_id: int) -> Inbox:
             Target.state.in_((DISCUSSED, REPORTED)),
             Target.period_id.in_(_open_period_ids()),
         )
-        .options(*target_options(), joinedload(Target.period))
+        .options(*target_card_options(), joinedload(Target.period))
         .order_by(Employee.name, Target.owner_id, Target.position, Target.id)
     ).all()
     groups: dict[tuple[int, int], PlanGroup] = {}

@@ -11,18 +11,19 @@ role, the admin's form and an import go through ``Employee.set_atasan``).
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.errors import InvalidInput
 from portal.models import Employee
 
+ACTING_REQUIRED = _l("Pilih kedudukan penerima: definitif, Plt. atau Plh.")
 ACTING = {"": "Definitif", "plt": "Plt.", "plh": "Plh."}
 
 
 def acting_role(raw: str | None) -> str:
     value = (raw or "").strip().lower()
     if value not in ACTING:
-        raise InvalidInput(_("Pilih kedudukan penerima: definitif, Plt. atau Plh."), field="acting")
+        raise InvalidInput(str(ACTING_REQUIRED), field="acting")
     return value
 
 

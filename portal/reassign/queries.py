@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +19,7 @@ from portal.models import (
 )
 from portal.models.periods import PeriodStatus
 from portal.nip import normalise
+from portal.pagination import paginate
 from portal.reassign.work import IN_FLIGHT
 from workflows.targets import DISCUSSED, REPORTED
 
@@ -42,24 +44,20 @@ class SupervisorRow:
         return self.in_flight + self.to_verify + self.evaluations
 
 
-def _like(query: str) -> str:
-    """What was typed, matched as typed: % and _ are not wildcards."""
-    typed = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{typed}%"
-
-
 def _matching(query: str):
-    conditions = [func.lower(Employee.name).like(_like(query), escape="\\")]
+    """A name containing what was typed, as typed (``%`` and ``_`` are no wildcards), or
+    a NIP starting with its digits."""
+    conditions = [Employee.name.icontains(query, autoescape=True)]
     digits = normalise(query)
     if digits.isdigit():
-        conditions.append(Employee.nip.like(f"{digits}%"))
+        conditions.append(Employee.nip.startswith(digits))
     return or_(*conditions)
 
 
-def supervisors(instansi_id: int, query: str, page: int) -> tuple[list[SupervisorRow], int, int]:
-    """Everyone who supervises someone or holds in-flight work, with their counts, one page:
-    (rows, total, page). Inactive people still holding work come first: their work is
-    stuck until it is handed over."""
+def supervisors(instansi_id: int, query: str, page: int | None) -> Pagination:
+    """Everyone who supervises someone or holds in-flight work, one page of
+    :class:`SupervisorRow` with their counts (three statements). Inactive people still
+    holding work come first: their work is stuck until it is handed over."""
     open_period = Period.status == PeriodStatus.OPEN
     targets = (
         select(
@@ -105,42 +103,51 @@ def supervisors(instansi_id: int, query: str, page: int) -> tuple[list[Superviso
         .subquery()
     )
     zero = 0
-    stmt = (
-        select(
-            Employee,
-            func.coalesce(team.c.n, zero),
-            func.coalesce(targets.c.in_flight, zero),
-            func.coalesce(targets.c.to_approve, zero),
-            func.coalesce(targets.c.to_evaluate, zero),
-            func.coalesce(entries.c.n, zero),
-            func.coalesce(drafts.c.n, zero),
+    counts = (
+        func.coalesce(team.c.n, zero),
+        func.coalesce(targets.c.in_flight, zero),
+        func.coalesce(targets.c.to_approve, zero),
+        func.coalesce(targets.c.to_evaluate, zero),
+        func.coalesce(entries.c.n, zero),
+        func.coalesce(drafts.c.n, zero),
+    )
+
+    def with_work(*columns):
+        return (
+            select(*columns)
+            .outerjoin(team, team.c.eid == Employee.id)
+            .outerjoin(targets, targets.c.eid == Employee.id)
+            .outerjoin(entries, entries.c.eid == Employee.id)
+            .outerjoin(drafts, drafts.c.eid == Employee.id)
+            .where(Employee.instansi_id == instansi_id)
         )
-        .outerjoin(team, team.c.eid == Employee.id)
-        .outerjoin(targets, targets.c.eid == Employee.id)
-        .outerjoin(entries, entries.c.eid == Employee.id)
-        .outerjoin(drafts, drafts.c.eid == Employee.id)
-        .where(
-            Employee.instansi_id == instansi_id,
-            or_(
-                team.c.eid.is_not(None),
-                targets.c.eid.is_not(None),
-                entries.c.eid.is_not(None),
-                drafts.c.eid.is_not(None),
-            ),
+
+    stmt = with_work(Employee).where(
+        or_(
+            team.c.eid.is_not(None),
+            targets.c.eid.is_not(None),
+            entries.c.eid.is_not(None),
+            drafts.c.eid.is_not(None),
         )
     )
     if query:
         stmt = stmt.where(_matching(query))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(page, 1), pages)
-    rows = db.session.execute(
-        stmt.options(selectinload(Employee.unit))
-        .order_by(Employee.active, Employee.name, Employee.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return [SupervisorRow(e, *(int(n) for n in counts)) for e, *counts in rows], total, page
+    pager = paginate(
+        stmt.options(selectinload(Employee.unit)).order_by(
+            Employee.active, Employee.name, Employee.id
+        ),
+        page,
+        PAGE_SIZE,
+    )
+    shown = {e.id: e for e in pager.items}
+    figures = {
+        employee_id: [int(n) for n in numbers]
+        for employee_id, *numbers in db.session.execute(
+            with_work(Employee.id, *counts).where(Employee.id.in_(shown))
+        )
+    }
+    pager.items = [SupervisorRow(e, *figures[e.id]) for e in pager.items]
+    return pager
 
 
 def candidates(instansi_id: int, query: str, exclude: set[int]) -> list[Employee]:

@@ -23,6 +23,7 @@ from portal.reassign.work import (
     target_moves,
 )
 
+OWN_SUPERVISOR = _l("Pegawai tidak dapat menjadi atasannya sendiri.")
 RECIPIENT = Recipient(
     "atasan",
     _l("Pilih atasan langsung yang baru."),
@@ -38,7 +39,7 @@ def preview_supervisor_change(
     policy.authorize(actor, Action.MANAGE_EMPLOYEE, employee)
     check_recipient(new_atasan, employee.instansi_id, RECIPIENT)
     if new_atasan.id == employee.id:
-        raise InvalidInput(_("Pegawai tidak dapat menjadi atasannya sendiri."), field="atasan")
+        raise InvalidInput(str(OWN_SUPERVISOR), field="atasan")
     if employee.id in policy.supervisor_chain_ids(new_atasan.id):
         raise InvalidInput(
             _(

@@ -26,8 +26,8 @@ from portal.models import (
     WorkEntry,
 )
 from portal.models.periods import PeriodStatus
+from portal.models.plans import target_card_options
 from portal.months import elapsed_months, report_deadline
-from portal.plans.queries import target_options
 from portal.policy import Action
 from workflows.targets import APPROVED, EVALUATED, FOLLOWED_UP, REPORTED
 
@@ -126,7 +126,7 @@ def targets_for_report(owner_id: int, period_id: int) -> list[Target]:
                 Target.period_id == period_id,
                 Target.state.in_((APPROVED, REPORTED, EVALUATED, FOLLOWED_UP)),
             )
-            .options(*target_options())
+            .options(*target_card_options())
             .order_by(Target.position, Target.id)
         )
     )

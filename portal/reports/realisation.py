@@ -79,7 +79,8 @@ class Realisation:
 
 
 def realisations(targets: list[Target]) -> dict[int, Realisation]:
-    """Realisation of each target (its months must be loaded, as queries.target_options does)."""
+    """Realisation of each target (its months must be loaded, as
+    `portal.models.plans.target_card_options` does)."""
     if not targets:
         return {}
     ids = [t.id for t in targets]
