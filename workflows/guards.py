@@ -12,6 +12,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from portal.months import elapsed_months
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -91,8 +93,6 @@ def entries_verified(facts: Facts) -> str | None:
 def months_rated(facts: Facts) -> str | None:
     if facts.realisation is None:
         return None
-    from portal.months import elapsed_months
-
     missing = facts.realisation.months_needing_rating(
         elapsed_months(facts.target.period, facts.today)
     )
