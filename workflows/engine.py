@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import g, has_request_context
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -47,6 +46,16 @@ REASON_MAX = 2000
 LOST_RACE = _l(
     "Target ini baru saja diubah orang lain. Tampilan sudah diperbarui; periksa lalu ulangi."
 )
+# The refusals of fire() itself (the guards' are in workflows.guards), whole sentences
+# filled with ``%(state)s`` (the target's state as people read it) or ``%(max)s``.
+STALE_VERSION = _l(
+    "Target ini baru saja diubah orang lain (sekarang berstatus “%(state)s”). "
+    "Periksa lalu ulangi bila masih perlu."
+)
+NOT_IN_THIS_STATE = _l("Tindakan ini tidak tersedia untuk target berstatus “%(state)s”.")
+NOT_YOUR_ACTION = _l("Anda tidak berwenang melakukan tindakan ini pada target ini.")
+REASON_REQUIRED = _l("Alasan wajib diisi untuk tindakan ini.")
+REASON_TOO_LONG = _l("Alasan paling banyak %(max)s karakter.")
 
 
 @dataclass(frozen=True)
@@ -236,30 +245,17 @@ def fire(
     ``version`` are updated in place, so the caller may render it after committing."""
     roles = policy.authorize_target(actor, target)
     if expected_version is not None and expected_version != target.version:
-        raise Conflict(
-            _(
-                "Target ini baru saja diubah orang lain (sekarang berstatus “%(state)s”). "
-                "Periksa lalu ulangi bila masih perlu.",
-                state=STATE_LABELS[target.state],
-            )
-        )
+        raise Conflict(str(STALE_VERSION) % {"state": STATE_LABELS[target.state]})
     transition = transition_for(trigger, target.state)
     if transition is None:
-        raise Conflict(
-            _(
-                "Tindakan ini tidak tersedia untuk target berstatus “%(state)s”.",
-                state=STATE_LABELS[target.state],
-            )
-        )
+        raise Conflict(str(NOT_IN_THIS_STATE) % {"state": STATE_LABELS[target.state]})
     if not transition.roles & roles:
-        raise PermissionDenied(_("Anda tidak berwenang melakukan tindakan ini pada target ini."))
+        raise PermissionDenied(str(NOT_YOUR_ACTION))
     reason = (reason or "").strip()
     if transition.reason_required and not reason:
-        raise InvalidInput(_("Alasan wajib diisi untuk tindakan ini."), field="reason")
+        raise InvalidInput(str(REASON_REQUIRED), field="reason")
     if len(reason) > REASON_MAX:
-        raise InvalidInput(
-            _("Alasan paling banyak %(max)s karakter.", max=REASON_MAX), field="reason"
-        )
+        raise InvalidInput(str(REASON_TOO_LONG) % {"max": REASON_MAX}, field="reason")
     firing = Firing(target, transition, actor, reason, facts_for(target, [transition], on))
     if not MACHINE.events[trigger].trigger(firing):
         raise InvalidInput(" ".join(firing.refusals))
