@@ -2,7 +2,8 @@
 
 Routes call :func:`authorize`; templates call :func:`can`. Nothing else checks roles.
 Objects outside the user's instansi answer 404 (their existence must not leak);
-inside it but not permitted, 403.
+inside it but not permitted, 403. What the refusals say is in
+:mod:`portal.policy_messages`; this module decides which one applies.
 
 Relations of a user to an employee, from closest to widest:
 ``self``; ``subordinate`` (direct); ``subtree`` (anyone below, read only);
@@ -34,7 +35,7 @@ from portal.models import (
     WorkEntry,
 )
 from portal.models.periods import PeriodStatus
-from portal.policy_messages import NOT_FOUND
+from portal.policy_messages import NOT_FOUND  # also read as ``policy.NOT_FOUND``
 from workflows.states import ADMIN, DRAFTED, EVALUATOR, OWNER
 from workflows.targets import STATE_LABELS
 
