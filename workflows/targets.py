@@ -2,10 +2,12 @@
 
 ``drafted → discussed → approved → reported → evaluated → followed_up``
 
-Each row says which trigger moves a target from which state to which, who may fire
-it (``owner``, ``evaluator``, ``admin``), which guards must pass and whether a reason
-is required. One module-level ``transitions.Machine`` (``model=None``) is built from
-the table and serves every target; it is never instantiated per row.
+The state names themselves are in :mod:`workflows.states` (re-exported here), so that
+the models can use them without the table. Each row says which trigger moves a target
+from which state to which, who may fire it (``owner``, ``evaluator``, ``admin``), which
+guards must pass and whether a reason is required. One module-level
+``transitions.Machine`` (``model=None``) is built from the table and serves every
+target; it is never instantiated per row.
 """
 
 from __future__ import annotations

@@ -145,5 +145,6 @@ def forget(target_id: int) -> None:
 
 @target_transitioned.connect
 def _forget_on_transition(target: Target, **_) -> None:
-    """A transition changes what a target's realisation is compared with (its state)."""
+    """A target that moved is read afresh by whatever asks next in the request (the
+    buttons of its new state), not from what was cached before the move."""
     forget(target.id)
