@@ -196,10 +196,11 @@ class Firing:
         set_committed_value(target, "version", self.version + 1)
 
     def record(self, _event) -> None:
+        trigger = self.transition.trigger
         self.history = TargetHistory(
             target_id=self.target.id,
             actor_id=self.actor.id,
-            trigger=self.transition.trigger,
+            trigger=trigger,
             from_state=self.from_state,
             to_state=self.state,
             reason=self.reason,
@@ -208,7 +209,7 @@ class Firing:
         )
         db.session.add(self.history)
         audit.record(
-            f"target.{self.transition.trigger}",
+            f"target.{trigger}",
             self.target,
             actor=self.actor,
             summary={
