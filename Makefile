@@ -37,6 +37,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$PORTAL_TEST_POSTGRES_URL" ]; then \
 		$(MAKE) --no-print-directory test-postgres; \

@@ -2,7 +2,8 @@
 
 Routes call :func:`authorize`; templates call :func:`can`. Nothing else checks roles.
 Objects outside the user's instansi answer 404 (their existence must not leak);
-inside it but not permitted, 403.
+inside it but not permitted, 403. What the refusals say is in
+:mod:`portal.policy_messages`; this module decides which one applies.
 
 Relations of a user to an employee, from closest to widest:
 ``self``; ``subordinate`` (direct); ``subtree`` (anyone below, read only);
@@ -15,11 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flask import g, has_request_context
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal, select
 from sqlalchemy.orm import aliased
 
+from portal import policy_messages as messages
 from portal.errors import NotFound, PermissionDenied
 from portal.extensions import db
 from portal.models import (
@@ -35,11 +35,9 @@ from portal.models import (
     WorkEntry,
 )
 from portal.models.periods import PeriodStatus
-from workflows.targets import DRAFTED, STATE_LABELS
-
-# Word for word the answer for a row that does not exist (``web.ERROR_MESSAGES``): an
-# object of another instansi must not be told apart from no object at all.
-NOT_FOUND = _l("Halaman atau data yang Anda cari tidak ada.")
+from portal.policy_messages import NOT_FOUND  # also read as ``policy.NOT_FOUND``
+from workflows.states import ADMIN, DRAFTED, EVALUATOR, OWNER
+from workflows.targets import STATE_LABELS
 
 
 class Action(StrEnum):
@@ -240,15 +238,21 @@ def target_roles(user: Employee, target: Target) -> frozenset[str]:
 
     An admin is also a PNS with a plan: on their own targets they are the owner only,
     so that the admin's override (reopen, revert) is never used on one's own work.
+    Remembered for the request: a plan page asks it of every card, and the engine of
+    the target it fires on.
     """
-    roles = set()
-    if target.owner_id == user.id:
-        roles.add("owner")
-    if target.evaluator_id == user.id:
-        roles.add("evaluator")
-    if target.owner_id != user.id and _is_instansi_admin(user, target.instansi_id):
-        roles.add("admin")
-    return frozenset(roles)
+    key = ("roles", user.id, target.id, target.owner_id, target.evaluator_id)
+    cache = g.setdefault("policy_cache", {}) if has_request_context() else {}
+    if key not in cache:
+        roles = set()
+        if target.owner_id == user.id:
+            roles.add(OWNER)
+        if target.evaluator_id == user.id:
+            roles.add(EVALUATOR)
+        if target.owner_id != user.id and _is_instansi_admin(user, target.instansi_id):
+            roles.add(ADMIN)
+        cache[key] = frozenset(roles)
+    return cache[key]
 
 
 def _evaluates_in_plan(user: Employee, plan: Plan | None) -> bool:
@@ -286,15 +290,15 @@ def _can_target(user: Employee, action: Action, target: Target) -> bool:
     if action is Action.VIEW_TARGET:
         return bool(roles) or relation(user, target.owner) is not None
     if action is Action.EDIT_TARGET:
-        return "owner" in roles and target.state == DRAFTED
+        return OWNER in roles and target.state == DRAFTED
     if action is Action.COMMENT_TARGET:
-        return bool(roles & {"owner", "evaluator"})
+        return bool(roles & {OWNER, EVALUATOR})
     if action is Action.RATE_TARGET:
-        return "evaluator" in roles
+        return EVALUATOR in roles
     if action is Action.REASSIGN_TARGET:
-        return "admin" in roles
+        return ADMIN in roles
     if action is Action.WRITE_INTERIM_NOTE:
-        return bool(roles & {"evaluator", "admin"})
+        return bool(roles & {EVALUATOR, ADMIN})
     return False
 
 
@@ -322,6 +326,13 @@ def authorize(user: Employee, action: Action | str, obj=None) -> None:
         raise PermissionDenied(_refusal(user, Action(action), obj))
 
 
+def authorize_target(user: Employee, target: Target) -> frozenset[str]:
+    """:func:`authorize` to view ``target``, and the workflow roles ``user`` holds on it:
+    the engine's one question before a transition."""
+    authorize(user, Action.VIEW_TARGET, target)
+    return target_roles(user, target)
+
+
 def _refusal(user: Employee, action: Action, obj) -> str:
     """Why the refusal, when the user is the one who could act but for the period or the
     target's state; everyone else gets the plain refusal, which tells them nothing."""
@@ -335,68 +346,12 @@ def _refusal(user: Employee, action: Action, obj) -> str:
     ):
         return period_refusal(period, action)
     if action is Action.EDIT_TARGET and own_target and obj.state != DRAFTED:
-        return _(
-            "Target ini berstatus “%(state)s”; hanya draf yang dapat diubah. Minta atasan "
-            "mengembalikannya bila perlu diperbaiki.",
-            state=STATE_LABELS[obj.state],
-        )
-    return _("Anda tidak berwenang melakukan tindakan ini.")
-
-
-# What a closed period no longer allows, per action: whole sentences (translations need
-# them whole), filled with ``%(period)s``, the period's name.
-_FROZEN = {
-    Action.EDIT_PLAN: _l(
-        "Periode penilaian %(period)s sudah ditutup; SKP tidak dapat diubah lagi. Hubungi "
-        "admin kepegawaian bila periode perlu dibuka kembali."
-    ),
-    Action.EDIT_TARGET: _l(
-        "Periode penilaian %(period)s sudah ditutup; target tidak dapat diubah lagi. Hubungi "
-        "admin kepegawaian bila periode perlu dibuka kembali."
-    ),
-    Action.COMMENT_TARGET: _l(
-        "Periode penilaian %(period)s sudah ditutup; diskusi target tidak dapat ditambah "
-        "lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
-    ),
-    Action.RATE_TARGET: _l(
-        "Periode penilaian %(period)s sudah ditutup; nilai kualitas bulanan tidak dapat "
-        "diubah lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
-    ),
-    Action.EDIT_ENTRY: _l(
-        "Periode penilaian %(period)s sudah ditutup; laporan harian tidak dapat ditambah, "
-        "diubah atau dihapus lagi. Hubungi admin kepegawaian bila periode perlu dibuka "
-        "kembali."
-    ),
-    Action.VERIFY_ENTRY: _l(
-        "Periode penilaian %(period)s sudah ditutup; laporan harian tidak dapat "
-        "diverifikasi lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
-    ),
-    Action.RESPOND_EVALUATION: _l(
-        "Periode penilaian %(period)s sudah ditutup; tanggapan atas evaluasi tidak dapat "
-        "diberikan lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
-    ),
-    Action.DECIDE_OBJECTION: _l(
-        "Periode penilaian %(period)s sudah ditutup; keberatan tidak dapat diputuskan lagi. "
-        "Hubungi admin kepegawaian bila periode perlu dibuka kembali."
-    ),
-    Action.PLAN_FOLLOW_UP: _l(
-        "Periode penilaian %(period)s sudah ditutup; rencana tindak lanjut tidak dapat "
-        "diubah lagi (butir yang masih terbuka tetap dapat ditandai selesai). Hubungi admin "
-        "kepegawaian bila periode perlu dibuka kembali."
-    ),
-}
-_FROZEN_OTHER = _l(
-    "Periode penilaian %(period)s sudah ditutup; tidak ada perubahan yang dapat dilakukan "
-    "lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
-)
+        return str(messages.ONLY_DRAFTS) % {"state": STATE_LABELS[obj.state]}
+    return str(messages.NOT_PERMITTED)
 
 
 def period_refusal(period: Period, action: Action | None = None) -> str:
     """Why nothing of ``period`` can change now, in the user's words."""
     if period.status == PeriodStatus.DRAFT:
-        return _(
-            "Periode penilaian %(period)s belum dibuka; SKP dan laporan dapat diisi setelah "
-            "admin kepegawaian membukanya.",
-            period=period.name,
-        )
-    return str(_FROZEN.get(action, _FROZEN_OTHER)) % {"period": period.name}
+        return str(messages.NOT_YET_OPEN) % {"period": period.name}
+    return str(messages.FROZEN.get(action, messages.FROZEN_OTHER)) % {"period": period.name}

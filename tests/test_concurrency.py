@@ -205,10 +205,7 @@ def test_a_stale_version_gets_409_with_the_fresh_card(app, team, login_as):
     assert response.status_code == 409
     assert "<html" not in html
     assert html.lstrip().startswith(f'<article class="card target" id="target-{target.id}"')
-    assert (
-        "Target ini baru saja diubah orang lain (sekarang berstatus “Dalam pembahasan”). "
-        "Periksa lalu ulangi bila masih perlu."
-    ) in html
+    assert str(engine.STALE_VERSION) % {"state": "Dalam pembahasan"} in html
     assert "tag--state-discussed" in html
     assert 'name="version" value="4"' in html and 'name="version" value="2"' not in html
     assert "HX-Trigger" not in response.headers  # nothing changed: the badges stay

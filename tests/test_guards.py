@@ -19,6 +19,8 @@ from workflows.targets import ADMIN, EVALUATOR, OWNER, TRANSITIONS
 YEAR_END = date(2026, 12, 31)
 PLANNING_GUARDS = {"period_open", "target_complete", "has_evaluator", "reporting_finished"}
 CLOSED = "Periode penilaian sudah ditutup"
+# Target 12 laporan whose monthly targets were made to add up to 16 (``_break_the_sum``).
+SUM_16 = str(guards.MONTHS_DO_NOT_ADD_UP) % {"monthly": 16, "annual": 12}
 
 
 @pytest.fixture
@@ -74,17 +76,17 @@ def test_period_open():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"title": "   "}, "Judul target belum diisi."),
-        ({"quantity": None}, "Kuantitas target tahunan belum diisi."),
-        ({"quantity": 0}, "Kuantitas target tahunan belum diisi."),
-        ({"months": (1,) * 11}, "Rincian target bulanan belum lengkap."),
+        ({"title": "   "}, str(guards.NO_TITLE)),
+        ({"quantity": None}, str(guards.NO_QUANTITY)),
+        ({"quantity": 0}, str(guards.NO_QUANTITY)),
+        ({"months": (1,) * 11}, str(guards.MONTHS_INCOMPLETE)),
         (
             {"months": (1,) * 11 + (0,)},
-            "Jumlah target bulanan (11) belum sama dengan target tahunan (12).",
+            str(guards.MONTHS_DO_NOT_ADD_UP) % {"monthly": 11, "annual": 12},
         ),
         (
             {"months": (2,) * 12},
-            "Jumlah target bulanan (24) belum sama dengan target tahunan (12).",
+            str(guards.MONTHS_DO_NOT_ADD_UP) % {"monthly": 24, "annual": 12},
         ),
     ],
     ids=["no-title", "no-quantity", "zero-quantity", "eleven-months", "sum-short", "sum-over"],
@@ -99,9 +101,9 @@ def test_target_complete_accepts_an_uneven_breakdown_with_the_right_sum():
 
 def test_has_evaluator():
     assert guards.has_evaluator(_facts()) is None
-    assert "belum memiliki pejabat penilai" in guards.has_evaluator(_facts(evaluator=None))
+    assert guards.has_evaluator(_facts(evaluator=None)) == str(guards.NO_EVALUATOR)
     inactive = SimpleNamespace(active=False)
-    assert "nonaktif" in guards.has_evaluator(_facts(evaluator=inactive))
+    assert guards.has_evaluator(_facts(evaluator=inactive)) == str(guards.EVALUATOR_INACTIVE)
 
 
 @pytest.mark.parametrize(
@@ -169,9 +171,7 @@ def test_submit_refuses_monthly_targets_that_do_not_add_up(team):
     _break_the_sum(target)
     with pytest.raises(InvalidInput) as refused:
         engine.fire(target, "submit", team.owner)
-    assert refused.value.message == (
-        "Jumlah target bulanan (16) belum sama dengan target tahunan (12)."
-    )
+    assert refused.value.message == SUM_16
     assert target.state == "drafted"
 
 
@@ -210,10 +210,7 @@ def test_employee_without_atasan_can_draft_but_not_submit(team, login_as):
 
     with pytest.raises(InvalidInput) as refused:
         engine.fire(target, "submit", loner)
-    assert refused.value.message == (
-        "Target ini belum memiliki pejabat penilai. Minta admin kepegawaian menetapkan "
-        "atasan langsung Anda."
-    )
+    assert refused.value.message == str(guards.NO_EVALUATOR)
     page = client.get(f"/target/{target.id}").get_data(as_text=True)
     assert "belum memiliki pejabat penilai" in page
     assert "disabled" in page  # the submit button is shown, blocked, with its reason
@@ -278,9 +275,7 @@ def test_available_actions_show_why_a_button_is_blocked(team):
     approved = team.factory.target(team.owner, team.period, state="approved")
     db.session.commit()
 
-    assert _actions(team.owner, incomplete) == {
-        "submit": ("Jumlah target bulanan (16) belum sama dengan target tahunan (12).",)
-    }
+    assert _actions(team.owner, incomplete) == {"submit": (SUM_16,)}
     blocked = _actions(team.owner, approved, on=date(2026, 6, 1))["submit_report"]
     assert any("setelah periode berakhir" in reason for reason in blocked)
 
@@ -296,7 +291,7 @@ def test_the_target_page_shows_blocked_reasons_next_to_the_disabled_button(team,
     _break_the_sum(target)
     page = login_as(team.owner).get(f"/target/{target.id}").get_data(as_text=True)
     assert f'aria-describedby="blocked-{target.id}-submit"' in page
-    assert "Jumlah target bulanan (16) belum sama dengan target tahunan (12)." in page
+    assert SUM_16 in page
 
 
 def test_closing_the_period_refuses_even_with_fresh_facts(team):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from portal import policy
+from portal import policy, policy_messages
 from portal.errors import NotFound, PermissionDenied
 from portal.models import AuditEvent, Employee
 from portal.policy import Action
@@ -274,3 +274,16 @@ def test_profile_links_only_to_profiles_the_viewer_may_open(org, signed_in):
     assert f'href="/pegawai/{org.head.id}"' in page
     page = signed_in(org.head).get(f"/pegawai/{org.staff.id}").get_data(as_text=True)
     assert f'href="/pegawai/{org.boss.id}"' in page
+
+
+def test_every_period_bound_action_has_its_closed_period_sentence():
+    """The sentences are keyed by the actions' values; none may be missing or left over."""
+    assert set(policy_messages.FROZEN) == {action.value for action in policy.PERIOD_BOUND}
+    assert Action.CLOSE_FOLLOW_UP not in policy.PERIOD_BOUND
+
+
+def test_the_refusals_are_the_sentences_of_policy_messages(org):
+    assert policy.NOT_FOUND is policy_messages.NOT_FOUND
+    with pytest.raises(PermissionDenied) as refused:
+        policy.authorize(org.staff, Action.MANAGE_INSTANSI, org.staff.instansi)
+    assert refused.value.message == str(policy_messages.NOT_PERMITTED)

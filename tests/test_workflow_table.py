@@ -218,7 +218,7 @@ def test_a_required_reason_must_be_given(case, row, reason):
     actor = case["people"][ROLE_HOLDER[min(row.roles)]]
     with pytest.raises(InvalidInput) as refused:
         engine.fire(target, row.trigger, actor, reason=reason, on=AFTER_PERIOD)
-    assert refused.value.errors == {"reason": "Alasan wajib diisi untuk tindakan ini."}
+    assert refused.value.errors == {"reason": str(engine.REASON_REQUIRED)}
     assert _stored(target.id) == (row.source, 1)
     assert _history(target.id) == []
     assert _audit(target.id, f"target.{row.trigger}") == []

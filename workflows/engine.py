@@ -1,18 +1,26 @@
 """The one function that fires a trigger on a target, and what a user may fire.
 
-``fire`` checks the policy, the table and the guards, runs the shared machine, then
-persists with a compare-and-swap update (``WHERE id AND state AND version``). A lost
-race is a :class:`Conflict` (HTTP 409), never a 500. Every success writes a history
-row and an audit event; the request commits once.
+``fire`` asks the policy once (may this user see the target, and which workflow roles
+do they hold on it), checks the table and the reason, and hands the move to the shared
+machine: its condition runs each of the row's guards once, its ``before`` callback
+persists with a compare-and-swap update (``WHERE id AND state AND version``), its
+``after`` callbacks write a history row and an audit event and send
+:data:`workflows.signals.target_transitioned`. A lost race is a :class:`Conflict`
+(HTTP 409), never a 500. The request commits once.
+
+The engine imports no feature. What reaches beyond the target (the admin's override
+re-opening an evaluation, the realisation cache) subscribes to the signal; the guards'
+realisation comes from the loader the reports feature hands in
+(:func:`provide_realisations`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import g, has_request_context
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,14 +38,24 @@ from portal.models import (
     TargetHistory,
 )
 from portal.models.types import utcnow
-from portal.reports.realisation import cached_realisations, forget
 from workflows import guards
+from workflows.signals import target_transitioned
 from workflows.targets import MACHINE, STATE_LABELS, Transition, transition_for, transitions_from
 
 REASON_MAX = 2000
 LOST_RACE = _l(
     "Target ini baru saja diubah orang lain. Tampilan sudah diperbarui; periksa lalu ulangi."
 )
+# The refusals of fire() itself (the guards' are in workflows.guards), whole sentences
+# filled with ``%(state)s`` (the target's state as people read it) or ``%(max)s``.
+STALE_VERSION = _l(
+    "Target ini baru saja diubah orang lain (sekarang berstatus “%(state)s”). "
+    "Periksa lalu ulangi bila masih perlu."
+)
+NOT_IN_THIS_STATE = _l("Tindakan ini tidak tersedia untuk target berstatus “%(state)s”.")
+NOT_YOUR_ACTION = _l("Anda tidak berwenang melakukan tindakan ini pada target ini.")
+REASON_REQUIRED = _l("Alasan wajib diisi untuk tindakan ini.")
+REASON_TOO_LONG = _l("Alasan paling banyak %(max)s karakter.")
 
 
 @dataclass(frozen=True)
@@ -52,31 +70,51 @@ class AvailableAction:
         return self.transition.trigger
 
 
-class _StateToken:
-    """What the shared machine moves: a plain holder of the state, never the ORM row."""
-
-    def __init__(self, state: str) -> None:
-        self.state = state
-
-
 def available_actions(
     user: Employee, target: Target, on: date | None = None
 ) -> list[AvailableAction]:
-    """The buttons to show: triggers from this state that this user's roles may fire."""
+    """The buttons to show: triggers from this state that this user's roles may fire.
+
+    The roles come from the request's policy cache; each guard of these transitions runs
+    once, however many of them share it (every row has ``period_open``)."""
     roles = policy.target_roles(user, target)
     permitted = [t for t in transitions_from(target.state) if t.roles & roles]
+    if not permitted:
+        return []
     facts = facts_for(target, permitted, on)
-    return [AvailableAction(t, tuple(guards.failures(t.guards, facts))) for t in permitted]
+    names = dict.fromkeys(name for t in permitted for name in t.guards)
+    refusal = {name: guards.GUARDS[name](facts) for name in names}
+    return [
+        AvailableAction(t, tuple(r for name in t.guards if (r := refusal[name]) is not None))
+        for t in permitted
+    ]
+
+
+# --- the guards' facts ---------------------------------------------------------------
+
+RealisationLoader = Callable[[list[Target]], dict[int, object]]
+_realisation_loader: RealisationLoader | None = None
+
+
+def provide_realisations(loader: RealisationLoader) -> RealisationLoader:
+    """Name the function that gives the guards each target's realisation (the reports
+    feature registers its request-cached batch loader when it is imported). Returns the
+    loader, so that it can be used as a decorator."""
+    global _realisation_loader
+    _realisation_loader = loader
+    return loader
 
 
 def facts_for(target: Target, transitions: list[Transition], on: date | None) -> guards.Facts:
     """What the guards of these transitions need to know. The realisation and the
     evaluation are loaded only when a guard looks at them (the realisation from the
     request's batch cache)."""
-    needed = {g for t in transitions for g in t.guards}
+    needed = {name for t in transitions for name in t.guards}
     realisation = None
     if needed & guards.NEEDS_REALISATION:
-        realisation = cached_realisations([target])[target.id]
+        if _realisation_loader is None:
+            raise RuntimeError("No realisation loader: portal.reports.realisation not imported")
+        realisation = _realisation_loader([target])[target.id]
     evaluation, kinds, scored = None, frozenset(), frozenset()
     if needed & guards.NEEDS_EVALUATION:
         evaluation, kinds, scored = evaluation_facts(target.plan_id)
@@ -115,6 +153,85 @@ def forget_evaluation(plan_id: int) -> None:
         g.setdefault("evaluation_facts", {}).pop(plan_id, None)
 
 
+# --- firing --------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Firing:
+    """What the shared machine moves: one trigger fired on one target by one actor.
+
+    ``state`` is the machine's (``model_attribute``); the target's own ``state`` changes
+    only once the database row has. The methods are the machine's callbacks."""
+
+    target: Target
+    transition: Transition
+    actor: Employee
+    reason: str
+    facts: guards.Facts
+    state: str = field(init=False)
+    from_state: str = field(init=False)
+    version: int = field(init=False)  # the target's, before the move
+    refusals: list[str] = field(default_factory=list)
+    history: TargetHistory | None = None
+
+    def __post_init__(self) -> None:
+        self.state = self.from_state = self.target.state
+        self.version = self.target.version
+
+    def claim(self, _event) -> None:
+        """Write the move before the machine makes it, unless someone else moved first."""
+        target = self.target
+        compare_and_swap(
+            update(Target)
+            .where(
+                Target.id == target.id,
+                Target.state == self.from_state,
+                Target.version == self.version,
+            )
+            .values(state=self.transition.dest, version=self.version + 1, updated_at=utcnow()),
+            LOST_RACE,
+        )
+        # The row is already written; tell the ORM without marking the object dirty.
+        set_committed_value(target, "state", self.transition.dest)
+        set_committed_value(target, "version", self.version + 1)
+
+    def record(self, _event) -> None:
+        trigger = self.transition.trigger
+        self.history = TargetHistory(
+            target_id=self.target.id,
+            actor_id=self.actor.id,
+            trigger=trigger,
+            from_state=self.from_state,
+            to_state=self.state,
+            reason=self.reason,
+            version=self.version + 1,
+            occurred_at=utcnow(),
+        )
+        db.session.add(self.history)
+        audit.record(
+            f"target.{trigger}",
+            self.target,
+            actor=self.actor,
+            summary={
+                "from": self.from_state,
+                "to": self.state,
+                "reason": self.reason,
+                "version": self.version + 1,
+            },
+        )
+
+    def announce(self, _event) -> None:
+        target_transitioned.send(
+            self.target,
+            trigger=self.transition.trigger,
+            from_state=self.from_state,
+            to_state=self.state,
+            actor=self.actor,
+            reason=self.reason,
+            history=self.history,
+        )
+
+
 def fire(
     target: Target,
     trigger: str,
@@ -124,73 +241,24 @@ def fire(
     expected_version: int | None = None,
     on: date | None = None,
 ) -> TargetHistory:
-    """Fire ``trigger`` on ``target`` as ``actor``; return the new history row."""
-    policy.authorize(actor, policy.Action.VIEW_TARGET, target)
+    """Fire ``trigger`` on ``target`` (loaded, with its period and months) as ``actor``;
+    return the new history row. Nothing is loaded again: the target's ``state`` and
+    ``version`` are updated in place, so the caller may render it after committing."""
+    roles = policy.authorize_target(actor, target)
     if expected_version is not None and expected_version != target.version:
-        raise Conflict(
-            _(
-                "Target ini baru saja diubah orang lain (sekarang berstatus “%(state)s”). "
-                "Periksa lalu ulangi bila masih perlu.",
-                state=STATE_LABELS[target.state],
-            )
-        )
+        raise Conflict(str(STALE_VERSION) % {"state": STATE_LABELS[target.state]})
     transition = transition_for(trigger, target.state)
     if transition is None:
-        raise Conflict(
-            _(
-                "Tindakan ini tidak tersedia untuk target berstatus “%(state)s”.",
-                state=STATE_LABELS[target.state],
-            )
-        )
-    if not transition.roles & policy.target_roles(actor, target):
-        raise PermissionDenied(_("Anda tidak berwenang melakukan tindakan ini pada target ini."))
+        raise Conflict(str(NOT_IN_THIS_STATE) % {"state": STATE_LABELS[target.state]})
+    if not transition.roles & roles:
+        raise PermissionDenied(str(NOT_YOUR_ACTION))
     reason = (reason or "").strip()
     if transition.reason_required and not reason:
-        raise InvalidInput(_("Alasan wajib diisi untuk tindakan ini."), field="reason")
+        raise InvalidInput(str(REASON_REQUIRED), field="reason")
     if len(reason) > REASON_MAX:
-        raise InvalidInput(
-            _("Alasan paling banyak %(max)s karakter.", max=REASON_MAX), field="reason"
-        )
-    facts = facts_for(target, [transition], on)
-    refused = guards.failures(transition.guards, facts)
-    if refused:
-        raise InvalidInput(" ".join(refused))
-
-    token = _StateToken(target.state)
-    if not MACHINE.events[trigger].trigger(token, facts=facts):
-        raise InvalidInput(_("Syarat tindakan ini belum terpenuhi."))
-    from_state, version = target.state, target.version
-    compare_and_swap(
-        update(Target)
-        .where(Target.id == target.id, Target.state == from_state, Target.version == version)
-        .values(state=token.state, version=version + 1, updated_at=utcnow()),
-        LOST_RACE,
-    )
-    # The row is already written; tell the ORM without marking the object dirty.
-    set_committed_value(target, "state", token.state)
-    set_committed_value(target, "version", version + 1)
-    forget(target.id)
-    history = TargetHistory(
-        target_id=target.id,
-        actor_id=actor.id,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=token.state,
-        reason=reason,
-        version=version + 1,
-        occurred_at=utcnow(),
-    )
-    db.session.add(history)
-    if trigger == "revert":
-        # The admin's override reaches beyond the target (an evaluation to re-open).
-        from portal.reassign.override import after_revert
-
-        after_revert(target, from_state, actor, reason)
-    audit.record(
-        f"target.{trigger}",
-        target,
-        actor=actor,
-        summary={"from": from_state, "to": token.state, "reason": reason, "version": version + 1},
-    )
+        raise InvalidInput(str(REASON_TOO_LONG) % {"max": REASON_MAX}, field="reason")
+    firing = Firing(target, transition, actor, reason, facts_for(target, [transition], on))
+    if not MACHINE.events[trigger].trigger(firing):
+        raise InvalidInput(" ".join(firing.refusals))
     db.session.flush()
-    return history
+    return firing.history

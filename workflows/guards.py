@@ -1,7 +1,8 @@
 """Guards of the target workflow: pure, cheap functions of the facts about a target.
 
 Each returns None when the transition may go ahead, or the reason why it may not, in
-the user's language. No database access: the caller loads what the facts need.
+the user's language (the sentences are the constants below, which tests import). No
+database access: the caller loads what the facts need.
 """
 
 from __future__ import annotations
@@ -10,7 +11,47 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.months import elapsed_months
+
+PERIOD_CLOSED = _l("Periode penilaian sudah ditutup; tidak ada perubahan yang dapat dilakukan.")
+NO_TITLE = _l("Judul target belum diisi.")
+NO_QUANTITY = _l("Kuantitas target tahunan belum diisi.")
+MONTHS_INCOMPLETE = _l("Rincian target bulanan belum lengkap.")
+MONTHS_DO_NOT_ADD_UP = _l(
+    "Jumlah target bulanan (%(monthly)s) belum sama dengan target tahunan (%(annual)s)."
+)
+NO_EVALUATOR = _l(
+    "Target ini belum memiliki pejabat penilai. Minta admin kepegawaian menetapkan "
+    "atasan langsung Anda."
+)
+EVALUATOR_INACTIVE = _l(
+    "Pejabat penilai target ini sudah nonaktif. Minta admin menetapkan penggantinya."
+)
+REPORTING_NOT_FINISHED = _l(
+    "Realisasi dapat dikirim untuk evaluasi setelah periode berakhir atau setelah "
+    "kuantitas tahunan tercapai (baru %(accepted)s dari %(quantity)s %(unit)s diterima)."
+)
+ENTRIES_PENDING = _l("Masih ada %(pending)s laporan harian yang belum diverifikasi atasan.")
+MONTHS_UNRATED = _l("Nilai kualitas bulanan belum diberikan untuk bulan ke-%(months)s.")
+EVALUATION_NOT_FINAL = _l(
+    "Selesaikan evaluasi pegawai ini di layar evaluasi; target dievaluasi bersama."
+)
+NOT_SCORED = _l(
+    "Target ini dilaporkan setelah evaluasi diselesaikan dan belum dinilai; "
+    "minta admin membuka kembali evaluasi."
+)
+EVALUATION_UNFINISHED = _l("Evaluasi belum selesai.")
+NO_FOLLOW_UP = _l("Susun rencana tindak lanjut (minimal satu butir) sebelum menindaklanjuti.")
+IMPROVEMENT_REQUIRED = _l(
+    "Predikat “%(predikat)s” mewajibkan butir perbaikan kinerja dengan tenggat waktu."
+)
+
+
+def _say(sentence, **values) -> str:
+    """The sentence in the user's language, filled with ``values``."""
+    return str(sentence) % values if values else str(sentence)
 
 
 @dataclass(frozen=True)
@@ -29,37 +70,30 @@ class Facts:
 
 def period_open(facts: Facts) -> str | None:
     if not facts.target.period.is_open:
-        return _("Periode penilaian sudah ditutup; tidak ada perubahan yang dapat dilakukan.")
+        return _say(PERIOD_CLOSED)
     return None
 
 
 def target_complete(facts: Facts) -> str | None:
     target = facts.target
     if not (target.title or "").strip():
-        return _("Judul target belum diisi.")
+        return _say(NO_TITLE)
     if target.quantity is None or target.quantity <= 0:
-        return _("Kuantitas target tahunan belum diisi.")
+        return _say(NO_QUANTITY)
     months = target.monthly_quantities
     if len(months) != target.period.month_count:
-        return _("Rincian target bulanan belum lengkap.")
+        return _say(MONTHS_INCOMPLETE)
     if sum(months) != target.quantity:
-        return _(
-            "Jumlah target bulanan (%(monthly)s) belum sama dengan target tahunan (%(annual)s).",
-            monthly=sum(months),
-            annual=target.quantity,
-        )
+        return _say(MONTHS_DO_NOT_ADD_UP, monthly=sum(months), annual=target.quantity)
     return None
 
 
 def has_evaluator(facts: Facts) -> str | None:
     evaluator = facts.target.evaluator
     if evaluator is None:
-        return _(
-            "Target ini belum memiliki pejabat penilai. Minta admin kepegawaian menetapkan "
-            "atasan langsung Anda."
-        )
+        return _say(NO_EVALUATOR)
     if not evaluator.active:
-        return _("Pejabat penilai target ini sudah nonaktif. Minta admin menetapkan penggantinya.")
+        return _say(EVALUATOR_INACTIVE)
     return None
 
 
@@ -70,9 +104,8 @@ def reporting_finished(facts: Facts) -> str | None:
     if facts.realisation is not None and facts.realisation.accepted >= facts.target.quantity:
         return None
     accepted = facts.realisation.accepted if facts.realisation is not None else 0
-    return _(
-        "Realisasi dapat dikirim untuk evaluasi setelah periode berakhir atau setelah "
-        "kuantitas tahunan tercapai (baru %(accepted)s dari %(quantity)s %(unit)s diterima).",
+    return _say(
+        REPORTING_NOT_FINISHED,
         accepted=accepted,
         quantity=facts.target.quantity,
         unit=facts.target.quantity_unit,
@@ -82,35 +115,28 @@ def reporting_finished(facts: Facts) -> str | None:
 def entries_verified(facts: Facts) -> str | None:
     pending = facts.realisation.pending if facts.realisation is not None else 0
     if pending:
-        return _(
-            "Masih ada %(pending)s laporan harian yang belum diverifikasi atasan.", pending=pending
-        )
+        return _say(ENTRIES_PENDING, pending=pending)
     return None
 
 
 def months_rated(facts: Facts) -> str | None:
     if facts.realisation is None:
         return None
-    from portal.months import elapsed_months
-
     missing = facts.realisation.months_needing_rating(
         elapsed_months(facts.target.period, facts.today)
     )
     if missing:
         listed = ", ".join(str(m) for m in missing)
-        return _("Nilai kualitas bulanan belum diberikan untuk bulan ke-%(months)s.", months=listed)
+        return _say(MONTHS_UNRATED, months=listed)
     return None
 
 
 def evaluation_final(facts: Facts) -> str | None:
     if facts.evaluation is None or facts.evaluation.status != "final":
-        return _("Selesaikan evaluasi pegawai ini di layar evaluasi; target dievaluasi bersama.")
+        return _say(EVALUATION_NOT_FINAL)
     if facts.target.id not in facts.scored_target_ids:
         # Reported after the evaluation was finished: it has no score in it to stand on.
-        return _(
-            "Target ini dilaporkan setelah evaluasi diselesaikan dan belum dinilai; "
-            "minta admin membuka kembali evaluasi."
-        )
+        return _say(NOT_SCORED)
     return None
 
 
@@ -122,17 +148,14 @@ NEEDS_IMPROVEMENT = frozenset({"Butuh Perbaikan", "Kurang", "Sangat Kurang", "Cu
 def follow_up_planned(facts: Facts) -> str | None:
     evaluation = facts.evaluation
     if evaluation is None or evaluation.status != "final":
-        return _("Evaluasi belum selesai.")
+        return _say(EVALUATION_UNFINISHED)
     if not facts.follow_up_kinds:
-        return _("Susun rencana tindak lanjut (minimal satu butir) sebelum menindaklanjuti.")
+        return _say(NO_FOLLOW_UP)
     if (
         evaluation.predikat in NEEDS_IMPROVEMENT
         and "perbaikan_kinerja" not in facts.follow_up_kinds
     ):
-        return _(
-            "Predikat “%(predikat)s” mewajibkan butir perbaikan kinerja dengan tenggat waktu.",
-            predikat=evaluation.predikat,
-        )
+        return _say(IMPROVEMENT_REQUIRED, predikat=evaluation.predikat)
     return None
 
 

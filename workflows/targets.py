@@ -2,10 +2,12 @@
 
 ``drafted → discussed → approved → reported → evaluated → followed_up``
 
-Each row says which trigger moves a target from which state to which, who may fire
-it (``owner``, ``evaluator``, ``admin``), which guards must pass and whether a reason
-is required. One module-level ``transitions.Machine`` (``model=None``) is built from
-the table and serves every target; it is never instantiated per row.
+The state names themselves are in :mod:`workflows.states` (re-exported here), so that
+the models can use them without the table. Each row says which trigger moves a target
+from which state to which, who may fire it (``owner``, ``evaluator``, ``admin``), which
+guards must pass and whether a reason is required. One module-level
+``transitions.Machine`` (``model=None``) is built from the table and serves every
+target; it is never instantiated per row.
 """
 
 from __future__ import annotations
@@ -17,16 +19,41 @@ from transitions import Machine
 
 from portal.i18n import TranslatedLabels
 from workflows import guards
+from workflows.states import (
+    ADMIN,
+    APPROVED,
+    APPROVED_OR_LATER,
+    DISCUSSED,
+    DRAFTED,
+    EVALUATED,
+    EVALUATOR,
+    FOLLOWED_UP,
+    OWNER,
+    REPORTED,
+    STATES,
+)
 
-DRAFTED = "drafted"
-DISCUSSED = "discussed"
-APPROVED = "approved"
-REPORTED = "reported"
-EVALUATED = "evaluated"
-FOLLOWED_UP = "followed_up"
-STATES = (DRAFTED, DISCUSSED, APPROVED, REPORTED, EVALUATED, FOLLOWED_UP)
-# An approved plan: its targets in these states count as planned work.
-APPROVED_OR_LATER = (APPROVED, REPORTED, EVALUATED, FOLLOWED_UP)
+__all__ = [
+    "ADMIN",
+    "APPROVED",
+    "APPROVED_OR_LATER",
+    "DISCUSSED",
+    "DRAFTED",
+    "EVALUATED",
+    "EVALUATOR",
+    "FOLLOWED_UP",
+    "MACHINE",
+    "OWNER",
+    "REPORTED",
+    "STATES",
+    "STATE_LABELS",
+    "TRANSITIONS",
+    "TRIGGER_DONE",
+    "TRIGGER_LABELS",
+    "Transition",
+    "transition_for",
+    "transitions_from",
+]
 
 # What people read; the states themselves are codes. Each read is text in the current
 # language (letters: Bahasa Indonesia).
@@ -40,8 +67,6 @@ STATE_LABELS = TranslatedLabels(
         FOLLOWED_UP: _l("Ditindaklanjuti"),
     }
 )
-
-OWNER, EVALUATOR, ADMIN = "owner", "evaluator", "admin"
 
 
 @dataclass(frozen=True)
@@ -160,16 +185,26 @@ _BY_KEY = {(t.trigger, t.source): t for t in TRANSITIONS}
 assert len(_BY_KEY) == len(TRANSITIONS), "one row per (trigger, source)"
 
 
-def _condition(guard_name: str):
-    def check(event) -> bool:
-        return guards.GUARDS[guard_name](event.kwargs["facts"]) is None
+def _guards_pass(transition: Transition):
+    """The row's guards as the machine's condition. Each guard runs once; every refusal
+    is kept on the moving model (``refusals``), so the person reads all the reasons at
+    once rather than one per try. The guards are looked up when they run, not when the
+    machine is built (tests replace some of them)."""
 
-    check.__name__ = guard_name
-    return check
+    def guards_pass(event) -> bool:
+        firing = event.model
+        firing.refusals = guards.failures(transition.guards, firing.facts)
+        return not firing.refusals
+
+    guards_pass.__name__ = f"guards_pass_{transition.trigger}_from_{transition.source}"
+    return guards_pass
 
 
-# The one machine for every target. The engine passes the guards' facts as the
-# ``facts`` keyword; the machine accepts only the table's moves whose guards pass.
+# The one machine for every target. What it moves is the engine's ``Firing`` (a target,
+# an actor, the guards' facts), never the ORM row; the callbacks named here are that
+# model's methods: ``claim`` writes the move with a compare-and-swap before the state
+# changes, ``record`` writes the history and the audit event after it, and ``announce``
+# sends ``workflows.signals.target_transitioned``.
 MACHINE = Machine(
     model=None,
     states=list(STATES),
@@ -178,7 +213,7 @@ MACHINE = Machine(
             "trigger": t.trigger,
             "source": t.source,
             "dest": t.dest,
-            "conditions": [_condition(name) for name in t.guards],
+            "conditions": [_guards_pass(t)],
         }
         for t in TRANSITIONS
     ],
@@ -186,4 +221,6 @@ MACHINE = Machine(
     auto_transitions=False,
     send_event=True,
     model_attribute="state",
+    before_state_change=["claim"],
+    after_state_change=["record", "announce"],
 )

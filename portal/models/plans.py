@@ -28,6 +28,7 @@ from portal.extensions import db
 from portal.models.people import Employee
 from portal.models.periods import Period
 from portal.models.types import UTCDateTime, str_enum, utcnow
+from workflows.states import DRAFTED
 
 
 class TargetKind(StrEnum):
@@ -95,7 +96,7 @@ class Target(db.Model):
     quality_target: Mapped[int] = mapped_column(default=100)
     time_months: Mapped[int]
     cost: Mapped[int | None] = mapped_column(BigInteger)  # Rupiah
-    state: Mapped[str] = mapped_column(String(20), default="drafted", index=True)
+    state: Mapped[str] = mapped_column(String(20), default=DRAFTED, index=True)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime
-from workflows.targets import APPROVED_OR_LATER
+from workflows.states import APPROVED_OR_LATER
 
 
 class ReportMonth(db.Model):

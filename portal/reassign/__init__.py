@@ -11,4 +11,5 @@ from flask import Blueprint
 
 bp = Blueprint("reassign", __name__)
 
-from portal.reassign import routes  # noqa: E402,F401
+# The routes register on ``bp``; the admin's override subscribes to the engine's signal.
+from portal.reassign import override, routes  # noqa: E402,F401

@@ -1,8 +1,10 @@
 """The admin's override (revert a target one step back), as far as it reaches beyond the
 target: reverting an evaluated target re-opens its plan's evaluation.
 
-``workflows.engine.fire`` calls :func:`after_revert` inside the same transaction, right
-after the target's own compare-and-swap.
+:func:`after_revert` receives ``workflows.signals.target_transitioned``: it runs inside the
+same transaction, right after the target's own compare-and-swap, and what it raises undoes
+the revert. The subscription is made when this module is imported (``portal.reassign``
+imports it).
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ from portal.concurrency import compare_and_swap
 from portal.extensions import db
 from portal.models import Employee, Evaluation, EvaluationStatus, Target
 from portal.reassign.apply import EVALUATION_CHANGED
-from workflows.targets import EVALUATED
+from workflows import engine
+from workflows.signals import target_transitioned
+from workflows.states import EVALUATED
 
 
-def after_revert(target: Target, from_state: str, actor: Employee, reason: str) -> None:
-    if from_state == EVALUATED:
+@target_transitioned.connect
+def after_revert(
+    target: Target, *, trigger: str, from_state: str, actor: Employee, reason: str, **_
+) -> None:
+    if trigger == "revert" and from_state == EVALUATED:
         reopen_evaluation(target, actor, reason)
 
 
@@ -31,8 +38,6 @@ def reopen_evaluation(target: Target, actor: Employee, reason: str) -> Evaluatio
     objection belonged to the evaluation as it was; they are cleared (and kept in the
     audit log) so that the employee can respond to the new one.
     """
-    from workflows import engine
-
     evaluation = db.session.scalar(select(Evaluation).where(Evaluation.plan_id == target.plan_id))
     if evaluation is None or evaluation.status != EvaluationStatus.FINAL:
         return None

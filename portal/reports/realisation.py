@@ -4,6 +4,10 @@ For each target: per month the accepted quantity and cost, the quality rating,
 pending entries, and the month in which the cumulative accepted quantity first
 reached the annual target (the *RW* of PP 46). Three statements for any number
 of targets.
+
+The workflow's guards read a target's realisation through :func:`cached_realisations`,
+which this module hands to the engine (``workflows.engine.provide_realisations``) when
+it is imported; a transition forgets the cached one (``target_transitioned``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import EntryStatus, MonthlyQuality, Target, WorkEntry
+from workflows import engine
+from workflows.signals import target_transitioned
 
 
 @dataclass
@@ -121,6 +127,7 @@ def realisations(targets: list[Target]) -> dict[int, Realisation]:
     return result
 
 
+@engine.provide_realisations
 def cached_realisations(targets: list[Target]) -> dict[int, Realisation]:
     """:func:`realisations`, remembered for the request so guards on many cards cost one load."""
     if not has_request_context():
@@ -135,3 +142,10 @@ def cached_realisations(targets: list[Target]) -> dict[int, Realisation]:
 def forget(target_id: int) -> None:
     if has_request_context():
         g.setdefault("realisation_cache", {}).pop(target_id, None)
+
+
+@target_transitioned.connect
+def _forget_on_transition(target: Target, **_) -> None:
+    """A target that moved is read afresh by whatever asks next in the request (the
+    buttons of its new state), not from what was cached before the move."""
+    forget(target.id)
