@@ -4,6 +4,7 @@ the employee's response and objection (keberatan) decided by the evaluator's sup
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,8 @@ from sqlalchemy import select, update
 
 from portal import clock, scoring
 from portal.errors import Conflict
-from portal.evaluations import services
+from portal.evaluations import queries, services
+from portal.evaluations.inputs import Decision, DecisionInput, Response, ResponseInput
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -41,6 +43,7 @@ from tests.evaluation_helpers import (
     screen_url,
     snapshot,
     text_of,
+    typed_b,
 )
 from tests.pages import field_error
 from tests.reporting_helpers import sign_in
@@ -578,20 +581,20 @@ def _changed_behind_its_back(evaluation, **values) -> None:
 
 
 def test_saves_that_lose_a_race_are_conflicts(team_b):
-    form = form_b(team_b)
-    stale = services.context(find_plan(team_b.owner, team_b.period))
+    data = typed_b()
+    stale = queries.context(find_plan(team_b.owner, team_b.period))
     assert stale.evaluation is None
-    services.save(stale, form, team_b.boss, finish=False)  # the twin from the other tab
+    services.save(stale, data, team_b.boss, finish=False)  # the twin from the other tab
     with pytest.raises(Conflict):
-        services.save(stale, form, team_b.boss, finish=False)
+        services.save(stale, data, team_b.boss, finish=False)
     db.session.commit()
     evaluation = evaluation_of(team_b)
     assert evaluation.version == 1
 
-    ctx = services.context(find_plan(team_b.owner, team_b.period))
+    ctx = queries.context(find_plan(team_b.owner, team_b.period))
     _changed_behind_its_back(evaluation, version=2, notes="Disimpan di tab lain.")
     with pytest.raises(Conflict):
-        services.save(ctx, {**form, "version": "1"}, team_b.boss, finish=True)
+        services.save(ctx, replace(data, version=1), team_b.boss, finish=True)
     db.session.rollback()
     evaluation = evaluation_of(team_b)
     assert (evaluation.status, evaluation.version) == ("draft", 1)
@@ -601,19 +604,20 @@ def test_saves_that_lose_a_race_are_conflicts(team_b):
 def test_a_response_or_a_decision_that_loses_a_race_is_a_conflict(final_b):
     evaluation = evaluation_of(final_b)
     _changed_behind_its_back(evaluation, employee_response="agree")
+    objection = ResponseInput(Response.OBJECT, "Keliru.")
     with pytest.raises(Conflict):
-        services.respond(evaluation, final_b.owner, {"response": "object", "reason": "Keliru."})
+        services.respond(evaluation, final_b.owner, objection)
     db.session.rollback()
     assert evaluation_of(final_b).employee_response is None
 
-    services.respond(evaluation, final_b.owner, {"response": "object", "reason": "Keliru."})
+    services.respond(evaluation, final_b.owner, objection)
     db.session.commit()
     evaluation = evaluation_of(final_b)
     version = evaluation.version
     _changed_behind_its_back(
         evaluation, objection_status="upheld", version=version + 1, predikat="Sangat Baik"
     )
-    decision = {"decision": "changed", "predikat": "Baik", "reason": "Bukti baru."}
+    decision = DecisionInput(Decision.CHANGED, "Bukti baru.", "Baik")
     with pytest.raises(Conflict):
         services.decide_objection(evaluation, final_b.head, decision)
     db.session.rollback()
