@@ -278,7 +278,7 @@ class ResponseForm(PortalForm):
         _l("Apakah Anda setuju dengan evaluasi ini?"),
         validators=[AnyOf([r.value for r in Response], message=PICK_RESPONSE)],
     )
-    reason = _text(_l("Alasan keberatan"))
+    reason = _text(_l("Alasan keberatan (wajib bila keberatan)"))
 
     def typed(self) -> ResponseInput:
         return ResponseInput(Response(self.response.data), self.reason.data or "")
