@@ -380,6 +380,32 @@ def test_the_live_preview_returns_the_outcome_fragment_and_changes_nothing(team_
     assert evaluation_of(team_b) is None
 
 
+def test_a_decision_left_on_the_shown_suggestion_moves_with_the_suggestion(team_b, login_as):
+    """The select starts on the suggestion the screen showed (posted back as
+    ``<name>_suggested``): when the behaviour ratings then move the suggestion, a decision
+    still on the old one follows the new one instead of becoming a departure."""
+    boss = login_as(team_b.boss)
+    moved = form_b(
+        team_b,
+        ratings=MOSTLY_ABOVE,
+        rating_perilaku=SESUAI,
+        rating_perilaku_suggested=SESUAI,  # what the screen showed before the change
+    )
+    response = boss.post(screen_url(team_b) + "/pratinjau", moved, htmx=True)
+    assert field_error(response, "f-dep") is None
+    assert "Sangat Baik" in text_of(response)
+
+    chosen = {**moved, "rating_perilaku_suggested": DI_ATAS}  # the supervisor chose SESUAI
+    refused = finish(boss, team_b, chosen)
+    assert refused.status_code == 422
+    assert field_error(refused, "f-dep") == str(messages.DEPARTURE_NEEDS_REASON)
+    assert evaluation_of(team_b) is None
+
+    evaluation = _finished(boss, team_b, moved)
+    assert evaluation.rating_perilaku == evaluation.suggested_perilaku == DI_ATAS
+    assert evaluation.departure_reason == "" and evaluation.predikat == "Sangat Baik"
+
+
 # -- bad input -----------------------------------------------------------------------------
 
 
