@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal import scoring
+from portal.evaluations.inputs import EvaluationInput
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -178,6 +179,13 @@ def form_b(team: Team, *, ratings=None, **changes) -> dict:
         data[f"feedback_{target.id}"] = ""
     data.update(changes)
     return data
+
+
+def typed_b(ratings=None, **changes) -> EvaluationInput:
+    """Scheme B as the services take it: :func:`form_b`'s inputs, typed."""
+    ratings = ratings or [SESUAI] * len(scoring.BERAKHLAK)
+    values = dict(zip(scoring.BERAKHLAK, ratings, strict=True))
+    return EvaluationInput(berakhlak=values, organisation_rating="Baik", **changes)
 
 
 def form_a(team: Team, scores=(80, 82, 84, 86, 88), **changes) -> dict:

@@ -4,6 +4,8 @@ the employee's response and objection (keberatan) decided by the evaluator's sup
 
 from __future__ import annotations
 
+import html
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +13,9 @@ from sqlalchemy import select, update
 
 from portal import clock, scoring
 from portal.errors import Conflict
-from portal.evaluations import services
+from portal.evaluations import messages, queries, services
+from portal.evaluations.inputs import Decision, DecisionInput, Response, ResponseInput
+from portal.evaluations.messages import say
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -41,6 +45,7 @@ from tests.evaluation_helpers import (
     screen_url,
     snapshot,
     text_of,
+    typed_b,
 )
 from tests.pages import field_error
 from tests.reporting_helpers import sign_in
@@ -138,7 +143,7 @@ def test_targets_that_are_not_reported_cannot_be_evaluated(factory, monkeypatch,
 
     response = finish(boss, team, form_b(team))
     assert response.status_code == 422
-    assert "Belum ada target yang dilaporkan" in text_of(response)
+    assert str(messages.NO_REPORTED_TARGETS) in text_of(response)
     assert snapshot() == before
     assert evaluation_of(team) is None
 
@@ -277,7 +282,9 @@ def test_a_structural_official_is_rated_on_kepemimpinan_too(factory, monkeypatch
     five = form_a(team, scores=(80, 80, 80, 80, 80))
     refused = finish(head, team, five, employee=team.boss)
     assert refused.status_code == 422
-    assert field_error(refused, "f-perilaku_5") == "Nilai Kepemimpinan harus angka 0–100."
+    assert field_error(refused, "f-perilaku_5") == say(
+        messages.BEHAVIOUR_SCORE, aspect="Kepemimpinan"
+    )
     assert snapshot() == before
 
     six = form_a(team, scores=(80, 80, 80, 80, 80, 70))
@@ -304,7 +311,7 @@ def test_scheme_b_suggests_and_a_departure_needs_a_reason(team_b, login_as):
     before = snapshot()
     refused = finish(boss, team_b, departing)
     assert refused.status_code == 422
-    assert field_error(refused, "f-dep") == "Rating berbeda dari saran sistem: tuliskan alasannya."
+    assert field_error(refused, "f-dep") == str(messages.DEPARTURE_NEEDS_REASON)
     assert snapshot() == before
     assert evaluation_of(team_b) is None
 
@@ -367,10 +374,36 @@ def test_the_live_preview_returns_the_outcome_fragment_and_changes_nothing(team_
 
     departing = form_b(team_b, ratings=MOSTLY_ABOVE, rating_hasil_kerja=DI_BAWAH)
     response = boss.post(url, departing, htmx=True)
-    assert field_error(response, "f-dep") == "Rating berbeda dari saran sistem: tuliskan alasannya."
+    assert field_error(response, "f-dep") == str(messages.DEPARTURE_NEEDS_REASON)
     assert "Butuh Perbaikan" in text_of(response)
     assert snapshot() == before
     assert evaluation_of(team_b) is None
+
+
+def test_a_decision_left_on_the_shown_suggestion_moves_with_the_suggestion(team_b, login_as):
+    """The select starts on the suggestion the screen showed (posted back as
+    ``<name>_suggested``): when the behaviour ratings then move the suggestion, a decision
+    still on the old one follows the new one instead of becoming a departure."""
+    boss = login_as(team_b.boss)
+    moved = form_b(
+        team_b,
+        ratings=MOSTLY_ABOVE,
+        rating_perilaku=SESUAI,
+        rating_perilaku_suggested=SESUAI,  # what the screen showed before the change
+    )
+    response = boss.post(screen_url(team_b) + "/pratinjau", moved, htmx=True)
+    assert field_error(response, "f-dep") is None
+    assert "Sangat Baik" in text_of(response)
+
+    chosen = {**moved, "rating_perilaku_suggested": DI_ATAS}  # the supervisor chose SESUAI
+    refused = finish(boss, team_b, chosen)
+    assert refused.status_code == 422
+    assert field_error(refused, "f-dep") == str(messages.DEPARTURE_NEEDS_REASON)
+    assert evaluation_of(team_b) is None
+
+    evaluation = _finished(boss, team_b, moved)
+    assert evaluation.rating_perilaku == evaluation.suggested_perilaku == DI_ATAS
+    assert evaluation.departure_reason == "" and evaluation.predikat == "Sangat Baik"
 
 
 # -- bad input -----------------------------------------------------------------------------
@@ -400,8 +433,12 @@ def test_bad_inputs_are_refused_and_change_nothing(
             ("kreativitas", "internasional", "f-kr"),
             ("tugas_tambahan", "-1", "f-tt"),
             ("tugas_tambahan", "2.5", "f-tt"),
+            ("tugas_tambahan", "²", "f-tt"),  # a digit to str.isdigit, not a number
+            ("tugas_tambahan", "101", "f-tt"),
             (f"feedback_{team.target.id}", "x" * 4001, f"feedback-{team.target.id}"),
+            (f"feedback_{team.target.id}", "Rapi\x00", f"feedback-{team.target.id}"),
             ("notes", "x" * 4001, "f-notes"),
+            ("notes", "Catatan\x1b[31m", "f-notes"),
         ]
     else:
         cases = [
@@ -411,6 +448,8 @@ def test_bad_inputs_are_refused_and_change_nothing(
             ("rating_perilaku", "5", "f-rating_perilaku"),
             ("organisation_rating", "Luar Biasa", "f-org"),
             ("ekspektasi_khusus", "x" * 4001, "f-ek"),
+            ("ekspektasi_khusus", "Tepat\x00waktu", "f-ek"),
+            ("notes", "x" * 4001, "f-notes"),
         ]
     # (field, bad value, the id of the field whose message must show beside it)
     for index, (name, value, error_id) in enumerate(cases):
@@ -436,7 +475,7 @@ def test_a_stale_version_is_a_conflict_and_finishing_twice_is_refused(team_a, lo
     for stale in ("1", "", "abc"):
         response = boss.post(screen_url(team_a), {**form, "action": "finish", "version": stale})
         assert response.status_code == 409
-        assert "baru saja diubah di tempat lain" in text_of(response)
+        assert str(messages.CHANGED_ELSEWHERE) in text_of(response)
         assert snapshot() == before
 
     _finished(boss, team_a, form)
@@ -445,7 +484,7 @@ def test_a_stale_version_is_a_conflict_and_finishing_twice_is_refused(team_a, lo
     for action in ("finish", "save"):
         again = boss.post(screen_url(team_a), {**form, "action": action, "version": version})
         assert again.status_code == 409
-        assert "sudah diselesaikan" in text_of(again)
+        assert str(messages.ALREADY_FINISHED) in text_of(again)
         assert snapshot() == before
 
 
@@ -496,7 +535,7 @@ def test_an_objection_needs_a_reason_and_comes_before_the_deadline(
 
     response = owner.post(url, {"response": "object", "reason": "   "})
     assert response.status_code == 422
-    assert "Tuliskan alasan keberatan." in text_of(response)
+    assert str(messages.OBJECTION_NEEDS_REASON) in text_of(response)
     assert snapshot() == before
 
     # The deadline is configurable: three days here instead of the default fourteen.
@@ -506,7 +545,7 @@ def test_an_objection_needs_a_reason_and_comes_before_the_deadline(
     monkeypatch.setattr(clock, "today", lambda: deadline + timedelta(days=1))
     response = owner.post(url, {"response": "object", "reason": "Nilai terlalu rendah."})
     assert response.status_code == 422
-    assert f"Batas waktu keberatan sudah lewat ({deadline:%d-%m-%Y})" in text_of(response)
+    assert say(messages.OBJECTION_TOO_LATE, deadline=f"{deadline:%d-%m-%Y}") in text_of(response)
     assert snapshot() == before
     monkeypatch.setattr(clock, "today", lambda: deadline)  # the last day still counts
     response = owner.post(url, {"response": "object", "reason": "Nilai terlalu rendah."})
@@ -578,20 +617,20 @@ def _changed_behind_its_back(evaluation, **values) -> None:
 
 
 def test_saves_that_lose_a_race_are_conflicts(team_b):
-    form = form_b(team_b)
-    stale = services.context(find_plan(team_b.owner, team_b.period))
+    data = typed_b()
+    stale = queries.context(find_plan(team_b.owner, team_b.period))
     assert stale.evaluation is None
-    services.save(stale, form, team_b.boss, finish=False)  # the twin from the other tab
+    services.save(stale, data, team_b.boss, finish=False)  # the twin from the other tab
     with pytest.raises(Conflict):
-        services.save(stale, form, team_b.boss, finish=False)
+        services.save(stale, data, team_b.boss, finish=False)
     db.session.commit()
     evaluation = evaluation_of(team_b)
     assert evaluation.version == 1
 
-    ctx = services.context(find_plan(team_b.owner, team_b.period))
+    ctx = queries.context(find_plan(team_b.owner, team_b.period))
     _changed_behind_its_back(evaluation, version=2, notes="Disimpan di tab lain.")
     with pytest.raises(Conflict):
-        services.save(ctx, {**form, "version": "1"}, team_b.boss, finish=True)
+        services.save(ctx, replace(data, version=1), team_b.boss, finish=True)
     db.session.rollback()
     evaluation = evaluation_of(team_b)
     assert (evaluation.status, evaluation.version) == ("draft", 1)
@@ -601,19 +640,20 @@ def test_saves_that_lose_a_race_are_conflicts(team_b):
 def test_a_response_or_a_decision_that_loses_a_race_is_a_conflict(final_b):
     evaluation = evaluation_of(final_b)
     _changed_behind_its_back(evaluation, employee_response="agree")
+    objection = ResponseInput(Response.OBJECT, "Keliru.")
     with pytest.raises(Conflict):
-        services.respond(evaluation, final_b.owner, {"response": "object", "reason": "Keliru."})
+        services.respond(evaluation, final_b.owner, objection)
     db.session.rollback()
     assert evaluation_of(final_b).employee_response is None
 
-    services.respond(evaluation, final_b.owner, {"response": "object", "reason": "Keliru."})
+    services.respond(evaluation, final_b.owner, objection)
     db.session.commit()
     evaluation = evaluation_of(final_b)
     version = evaluation.version
     _changed_behind_its_back(
         evaluation, objection_status="upheld", version=version + 1, predikat="Sangat Baik"
     )
-    decision = {"decision": "changed", "predikat": "Baik", "reason": "Bukti baru."}
+    decision = DecisionInput(Decision.CHANGED, "Bukti baru.", "Baik")
     with pytest.raises(Conflict):
         services.decide_objection(evaluation, final_b.head, decision)
     db.session.rollback()
@@ -632,11 +672,13 @@ def test_a_plan_split_between_two_evaluators_is_not_evaluated_by_either(team_b, 
     before = snapshot()
     for evaluator in (team_b.boss, team_b.other_boss):
         client = login_as(evaluator)
+        other = team_b.other_boss if evaluator is team_b.boss else team_b.boss
+        split = say(messages.SPLIT_EVALUATORS, count=1, names=other.display_name)
         page = client.get(screen_url(team_b))
-        assert "dinilai oleh pejabat penilai lain" in text_of(page)
+        assert split in html.unescape(text_of(page))
         refused = finish(client, team_b, form_b(team_b))
         assert refused.status_code == 422
-        assert "minta admin kepegawaian mengalihkan" in text_of(refused)
+        assert split in html.unescape(text_of(refused))
         assert snapshot() == before
 
     db.session.execute(
@@ -660,10 +702,7 @@ def test_a_unit_head_takes_the_units_rating_as_their_rating_hasil_kerja(
     before = snapshot()
     refused = finish(head, team, form_b(team, organisation_rating=""), team.boss)
     assert refused.status_code == 422
-    assert field_error(refused, "f-org") == (
-        "Pilih predikat kinerja unit: pimpinan unit kerja mengambil rating hasil kerjanya "
-        "dari predikat itu."
-    )
+    assert field_error(refused, "f-org") == str(messages.UNIT_RATING_NEEDED)
     assert snapshot() == before
 
     preview = head.post(url + "/pratinjau", form_b(team, organisation_rating="Istimewa"), htmx=True)

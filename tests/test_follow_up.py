@@ -9,7 +9,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from portal.evaluations import messages
+from portal.evaluations.messages import say
 from portal.extensions import db
+from portal.forms import CONTROL_CHARACTERS
 from portal.models import FollowUpItem, FollowUpKind, Target, TargetHistory
 from tests.evaluation_helpers import (
     STEADY,
@@ -150,7 +153,7 @@ def test_follow_up_is_refused_without_a_plan_and_done_with_one(baik, login_as):
         ]
     again = boss.post(url)
     assert again.status_code == 422
-    assert "Tidak ada target yang menunggu tindak lanjut Anda." in text_of(again)
+    assert str(messages.NOTHING_TO_FOLLOW_UP) in text_of(again)
 
 
 def test_a_predikat_calling_for_improvement_needs_a_perbaikan_kinerja_item(
@@ -191,20 +194,21 @@ def test_bad_follow_up_items_are_refused_and_change_nothing(baik, login_as, subt
     boss = login_as(team.boss)
     before = snapshot()
     cases = [
-        (_item(kind="hukuman"), "Pilih jenis tindak lanjut."),
-        (_item(kind=""), "Pilih jenis tindak lanjut."),
-        (_item(description="   "), "Uraikan tindak lanjutnya."),
-        (_item(description="x" * 4001), "Paling banyak 4000 karakter."),
-        (_item(due_date=(TODAY - timedelta(days=1)).isoformat()), "Tenggat tidak boleh di masa"),
-        (_item(due_date="31-12-2026"), "Tenggat harus tanggal yang sah."),
-        (_item(due_date=""), "Tenggat harus tanggal yang sah."),
-        (_item(responsible="atasan"), "Penanggung jawab tidak dikenal."),
+        (_item(kind="hukuman"), messages.PICK_FOLLOW_UP_KIND),
+        (_item(kind=""), messages.PICK_FOLLOW_UP_KIND),
+        (_item(description="   "), messages.DESCRIBE_FOLLOW_UP),
+        (_item(description="x" * 4001), say(messages.TEXT_TOO_LONG, max=4000)),
+        (_item(description="Rapat\x00 evaluasi."), CONTROL_CHARACTERS),
+        (_item(due_date=(TODAY - timedelta(days=1)).isoformat()), messages.DUE_IN_THE_PAST),
+        (_item(due_date="31-12-2026"), messages.DUE_NOT_A_DATE),
+        (_item(due_date=""), messages.DUE_NOT_A_DATE),
+        (_item(responsible="atasan"), messages.UNKNOWN_RESPONSIBLE),
     ]
     for form, message in cases:
-        with subtests.test(message, form=str(form)[:80]):
+        with subtests.test(str(message), form=str(form)[:80]):
             response = boss.post(url, form)
             assert response.status_code == 422
-            assert message in text_of(response)
+            assert str(message) in text_of(response)
             assert snapshot() == before
     with subtests.test("only the evaluator plans the follow-up"):
         for who in (team.owner, team.head, team.colleague, team.admin):

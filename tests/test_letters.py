@@ -16,6 +16,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from portal import ROOT, letters
 from portal.evaluations import letter as evaluation_letter
+from portal.evaluations.messages import LETTER_AFTER_FINISH
 from portal.extensions import db
 from portal.letters import STATIC_BASE, LetterResourceError, StaticOnlyFetcher
 from portal.models import AuditEvent, Letter, Scheme
@@ -233,7 +234,7 @@ def test_a_scheme_b_letter_prints_hostile_text_as_text_and_fetches_nothing(
     assert owner.get(url).status_code in (403, 404)
     refused = boss.get(url)
     assert refused.status_code == 422
-    assert "Surat evaluasi dapat dicetak setelah evaluasi selesai." in text_of(refused)
+    assert str(LETTER_AFTER_FINISH) in text_of(refused)
     assert login_as(team.colleague).get(url).status_code == 403
 
     assert finish(boss, team, form).status_code == 303

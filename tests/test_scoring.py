@@ -47,7 +47,8 @@ from portal.scoring import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "portal" / "scoring.py"
+PACKAGE = ROOT / "portal" / "scoring"
+SOURCES = sorted(PACKAGE.glob("*.py"))
 
 ATAS, SESUAI, BAWAH = Rating.DI_ATAS, Rating.SESUAI, Rating.DI_BAWAH
 
@@ -853,15 +854,20 @@ def test_distribution_does_not_depend_on_the_order_of_employees(organisation, pr
 
 
 def test_scoring_imports_only_the_standard_library():
-    tree = ast.parse(SOURCE.read_text(encoding="utf-8"))
+    siblings = {path.stem for path in SOURCES}
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "no relative imports"
-            imported.add(node.module.split(".")[0])
+    for source in SOURCES:
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                # Inside the package only: a sibling module, never a way out of it.
+                assert node.level == 1, f"{source.name}: no imports from outside the package"
+                assert node.module in siblings, f"{source.name}: {node.module} is no sibling"
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module.split(".")[0])
 
+    assert {"__init__", "pp46", "b2022", "distribution"} <= siblings
     assert imported
     assert not imported & {"flask", "flask_sqlalchemy", "sqlalchemy", "portal", "workflows"}
     assert imported <= set(sys.stdlib_module_names)
@@ -885,7 +891,9 @@ def test_import_portal_scoring_works_in_a_clean_environment():
 def test_scoring_module_loads_on_its_own_without_flask():
     code = (
         "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('scoring_alone', {str(SOURCE)!r})\n"
+        "spec = importlib.util.spec_from_file_location(\n"
+        f"    'scoring_alone', {str(PACKAGE / '__init__.py')!r},\n"
+        f"    submodule_search_locations=[{str(PACKAGE)!r}])\n"
         "module = importlib.util.module_from_spec(spec)\n"
         "sys.modules['scoring_alone'] = module\n"
         "spec.loader.exec_module(module)\n"
@@ -911,7 +919,9 @@ def test_every_public_function_is_documented():
         for name in dir(scoring)
         if not name.startswith("_") and callable(getattr(scoring, name))
     ]
-    mine = [obj for obj in public if getattr(obj, "__module__", None) == "portal.scoring"]
+    mine = [
+        obj for obj in public if f"{getattr(obj, '__module__', '')}.".startswith("portal.scoring.")
+    ]
 
     assert scoring.__doc__ and "PP 46/2011" in scoring.__doc__
     for regulation in ("Perka BKN 1/2013", "PermenPANRB 6/2022", "PermenPANRB 8/2021"):

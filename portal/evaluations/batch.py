@@ -3,7 +3,8 @@ as a background job, and the queries that choose them."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
+from sqlalchemy.orm import aliased
 
 from portal import jobs, policy
 from portal.evaluations import letter
@@ -27,9 +28,6 @@ def printable(user: Employee, period: Period, employee_ids: list[int] | None = N
 
 def subtree_ids(user: Employee) -> list[int]:
     """Everyone below ``user`` in the supervisor chain (one recursive query)."""
-    from sqlalchemy import literal
-    from sqlalchemy.orm import aliased
-
     below = aliased(Employee)
     tree = (
         select(Employee.id.label("id"), literal(1).label("depth"))

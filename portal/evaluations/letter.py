@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal import audit, clock, letters
-from portal.evaluations import services
+from portal.evaluations import queries
 from portal.extensions import db
 from portal.models import Employee, Evaluation, FollowUpItem, Letter, Scheme
 from portal.months import month_label
@@ -24,7 +24,7 @@ TITLES = {
 @dataclass
 class LetterData:
     evaluation: Evaluation
-    ctx: services.Context
+    ctx: queries.Context
     evaluator: Employee
     evaluator_supervisor: Employee | None
     follow_ups: list[FollowUpItem]
@@ -49,7 +49,7 @@ def figures_of(evaluation: Evaluation) -> dict:
     }
 
 
-def overall_chart(ctx: services.Context):
+def overall_chart(ctx: queries.Context):
     """Mean cumulative achievement of all targets in percent, month by month."""
     period = ctx.plan.period
     count = period.month_count
@@ -67,14 +67,8 @@ def overall_chart(ctx: services.Context):
 
 
 def letter_data(evaluation: Evaluation) -> LetterData:
-    ctx = services.context(evaluation.plan)
-    follow_ups = list(
-        db.session.scalars(
-            select(FollowUpItem)
-            .where(FollowUpItem.evaluation_id == evaluation.id)
-            .order_by(FollowUpItem.due_date, FollowUpItem.id)
-        )
-    )
+    ctx = queries.context(evaluation.plan)
+    follow_ups = queries.follow_up_items(evaluation)
     figures = figures_of(evaluation)
     evaluator = evaluation.evaluator
     return LetterData(

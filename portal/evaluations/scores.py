@@ -11,16 +11,25 @@ regulation's Bahasa Indonesia (they are stored and printed on the letters).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
 from portal import scoring
+from portal.evaluations.inputs import EvaluationInput
+from portal.evaluations.messages import (
+    BEHAVIOUR_SCORE,
+    DEPARTURE_NEEDS_REASON,
+    DUTY_COUNT,
+    NO_REPORTED_TARGETS,
+    PICK_RATING,
+    UNIT_RATING_NEEDED,
+    UNKNOWN_HASIL_KERJA,
+    UNKNOWN_ORGANISATION_RATING,
+    UNKNOWN_PERILAKU,
+    UNKNOWN_RATING,
+    say,
+)
 from portal.models import Period, Scheme, Target
 from portal.reports.realisation import Realisation
-
-KREATIVITAS = {"": None, "unit": "unit", "organisasi": "organisasi", "nasional": "nasional"}
 
 
 @dataclass
@@ -89,6 +98,11 @@ class Outcome:
     feedback: dict[int, str] = field(default_factory=dict)
 
     @property
+    def scheme_a(self) -> bool:
+        """Scored by numbers (PP 46/2011) rather than rated (PermenPANRB 6/2022)."""
+        return self.scheme == Scheme.PP46
+
+    @property
     def departs(self) -> bool:
         return (
             self.scheme == Scheme.PERMENPANRB_6_2022
@@ -105,65 +119,46 @@ def perilaku_aspects(structural: bool) -> tuple[str, ...]:
     return scoring.PERILAKU_PP46 if structural else scoring.PERILAKU_PP46[:-1]
 
 
-TEXT_MAX = 4000
-
-
 def outcome(
     period: Period,
     results: list[TargetResult],
-    form: Mapping,
+    data: EvaluationInput,
     *,
     structural: bool,
     unit_head: bool = False,
+    errors: dict[str, str] | None = None,
 ) -> Outcome:
-    """Read the evaluator's inputs and compute the outcome, collecting every error."""
-    out = Outcome(period.scheme, results)
-    errors = out.errors
-    for result in results:
-        text = (form.get(f"feedback_{result.target.id}") or "").strip()
-        if len(text) > TEXT_MAX:
-            errors[f"feedback_{result.target.id}"] = _(
-                "Paling banyak %(max)s karakter.", max=TEXT_MAX
-            )
-        out.feedback[result.target.id] = text
-    out.notes = (form.get("notes") or "").strip()
-    if len(out.notes) > TEXT_MAX:
-        errors["notes"] = _("Catatan paling banyak %(max)s karakter.", max=TEXT_MAX)
+    """Compute the outcome of the evaluator's inputs, collecting every error.
+
+    ``errors`` are the form's refusals, kept beside the fields; a value the form refused
+    is None in ``data`` and reported missing here only when the form said nothing."""
+    out = Outcome(period.scheme, results, errors=dict(errors or {}))
+    out.feedback = {r.target.id: data.feedback.get(r.target.id, "") for r in results}
+    out.notes = data.notes
     if not results:
-        errors["targets"] = _("Belum ada target yang dilaporkan untuk dievaluasi.")
+        out.errors["targets"] = str(NO_REPORTED_TARGETS)
         return out
     if period.scheme == Scheme.PP46:
-        _outcome_pp46(out, period, form, structural)
+        _outcome_pp46(out, period, data, structural)
     else:
-        _outcome_2022(out, form, unit_head)
+        _outcome_2022(out, data, unit_head)
     return out
 
 
-def _outcome_pp46(out: Outcome, period: Period, form: Mapping, structural: bool) -> None:
+def _outcome_pp46(out: Outcome, period: Period, data: EvaluationInput, structural: bool) -> None:
     scores = []
     for index, aspect in enumerate(perilaku_aspects(structural)):
-        raw = (form.get(f"perilaku_{index}") or "").strip().replace(",", ".")
-        try:
-            value = float(raw)
-            if not 0 <= value <= 100:
-                raise ValueError
-        except ValueError:
-            out.errors[f"perilaku_{index}"] = _(
-                "Nilai %(aspect)s harus angka 0–100.", aspect=aspect
-            )
+        value = data.perilaku.get(aspect)
+        if value is None:
+            out.errors.setdefault(f"perilaku_{index}", say(BEHAVIOUR_SCORE, aspect=aspect))
             continue
         scores.append(value)
         out.behaviour[aspect] = value
-    raw_tt = (form.get("tugas_tambahan") or "0").strip()
-    if not raw_tt.isdigit() or int(raw_tt) > 100:
-        out.errors["tugas_tambahan"] = _("Jumlah tugas tambahan harus bilangan bulat 0–100.")
+    if data.tugas_tambahan is None:
+        out.errors.setdefault("tugas_tambahan", str(DUTY_COUNT))
     else:
-        out.tugas_tambahan = int(raw_tt)
-    kreativitas = (form.get("kreativitas") or "").strip().lower()
-    if kreativitas not in KREATIVITAS:
-        out.errors["kreativitas"] = _("Tingkat kreativitas tidak dikenal.")
-    else:
-        out.kreativitas = KREATIVITAS[kreativitas]
+        out.tugas_tambahan = data.tugas_tambahan
+    out.kreativitas = data.kreativitas
     if out.errors:
         return
     out.skp_score, skp_steps = scoring.explain_pp46_skp_score(
@@ -177,55 +172,36 @@ def _outcome_pp46(out: Outcome, period: Period, form: Mapping, structural: bool)
     out.predikat = scoring.pp46_predikat(out.final_score)
 
 
-def _rating_field(form: Mapping, name: str, value: str, errors: dict) -> str | None:
-    """The rating of the BerAKHLAK core value ``value``."""
-    raw = form.get(name)
-    if not raw:
-        errors[name] = _("Pilih rating %(value)s.", value=value)
-        return None
+def _rating(out: Outcome, name: str, raw: str | None, message: str) -> str | None:
+    """The rating ``raw`` names, or None with ``message`` beside the field ``name``."""
     try:
         return scoring.Rating.parse(raw).value
     except ValueError:
-        errors[name] = _("Rating %(value)s tidak dikenal.", value=value.lower())
+        out.errors.setdefault(name, message)
         return None
 
 
-def _decision(form: Mapping, name: str, suggestion: str | None) -> str | None:
-    """The supervisor's decided rating, or the system's suggestion when they left it alone.
-
-    Left alone means empty, or still the suggestion the screen showed beside it (posted
-    back as ``<name>_suggested``): the select starts on that suggestion, and when the
-    behaviour ratings move it, the decision must move along rather than turn into a
-    departure the supervisor never made.
-    """
-    raw = form.get(name) or ""
-    if not raw or raw == form.get(f"{name}_suggested"):
-        return suggestion
-    return raw
-
-
-def _outcome_2022(out: Outcome, form: Mapping, unit_head: bool = False) -> None:
+def _outcome_2022(out: Outcome, data: EvaluationInput, unit_head: bool = False) -> None:
     ratings = []
     for index, value in enumerate(scoring.BERAKHLAK):
-        rating = _rating_field(form, f"berakhlak_{index}", value, out.errors)
+        name, raw = f"berakhlak_{index}", data.berakhlak.get(value)
+        if not raw:
+            out.errors.setdefault(name, say(PICK_RATING, value=value))
+            continue
+        rating = _rating(out, name, raw, say(UNKNOWN_RATING, value=value.lower()))
         if rating:
             out.behaviour[value] = rating
             ratings.append(rating)
-    out.ekspektasi_khusus = (form.get("ekspektasi_khusus") or "").strip()
-    if len(out.ekspektasi_khusus) > TEXT_MAX:
-        out.errors["ekspektasi_khusus"] = _("Paling banyak %(max)s karakter.", max=TEXT_MAX)
-    organisation = (form.get("organisation_rating") or "").strip()
+    out.ekspektasi_khusus = data.ekspektasi_khusus
+    organisation = data.organisation_rating
     if organisation and organisation not in scoring.ORGANISATION_RATINGS:
-        out.errors["organisation_rating"] = _("Predikat kinerja organisasi tidak dikenal.")
+        out.errors.setdefault("organisation_rating", str(UNKNOWN_ORGANISATION_RATING))
     out.organisation_rating = organisation or None
     if unit_head and out.organisation_rating in scoring.ORGANISATION_RATINGS:
         suggestion, steps = scoring.explain_unit_head_rating(out.organisation_rating)
     else:
-        if unit_head and "organisation_rating" not in out.errors:
-            out.errors["organisation_rating"] = _(
-                "Pilih predikat kinerja unit: pimpinan unit kerja mengambil rating hasil "
-                "kerjanya dari predikat itu."
-            )
+        if unit_head:
+            out.errors.setdefault("organisation_rating", str(UNIT_RATING_NEEDED))
         suggestion, steps = scoring.explain_rating_hasil_kerja(
             [r.score for r in out.results], [r.target.kind.value == "utama" for r in out.results]
         )
@@ -235,22 +211,18 @@ def _outcome_2022(out: Outcome, form: Mapping, unit_head: bool = False) -> None:
         perilaku, perilaku_steps = scoring.explain_perilaku_2022(ratings)
         out.suggested_perilaku = perilaku.value
         out.steps += list(perilaku_steps)
-    chosen_hk = _decision(form, "rating_hasil_kerja", out.suggested_hasil_kerja)
-    chosen_p = _decision(form, "rating_perilaku", out.suggested_perilaku)
-    try:
-        out.rating_hasil_kerja = scoring.Rating.parse(chosen_hk).value
-    except ValueError:
-        out.errors["rating_hasil_kerja"] = _("Rating hasil kerja tidak dikenal.")
-    if chosen_p:
-        try:
-            out.rating_perilaku = scoring.Rating.parse(chosen_p).value
-        except ValueError:
-            out.errors["rating_perilaku"] = _("Rating perilaku tidak dikenal.")
-    out.departure_reason = (form.get("departure_reason") or "").strip()
+    # A decision the form refused stays undecided: no rating, no predikat.
+    if "rating_hasil_kerja" not in out.errors:
+        chosen = data.rating_hasil_kerja or out.suggested_hasil_kerja
+        out.rating_hasil_kerja = _rating(
+            out, "rating_hasil_kerja", chosen, str(UNKNOWN_HASIL_KERJA)
+        )
+    chosen = data.rating_perilaku or out.suggested_perilaku
+    if chosen and "rating_perilaku" not in out.errors:
+        out.rating_perilaku = _rating(out, "rating_perilaku", chosen, str(UNKNOWN_PERILAKU))
+    out.departure_reason = data.departure_reason
     if out.departs and not out.departure_reason:
-        out.errors["departure_reason"] = _("Rating berbeda dari saran sistem: tuliskan alasannya.")
-    if len(out.departure_reason) > TEXT_MAX:
-        out.errors["departure_reason"] = _("Paling banyak %(max)s karakter.", max=TEXT_MAX)
+        out.errors.setdefault("departure_reason", str(DEPARTURE_NEEDS_REASON))
     if out.rating_hasil_kerja and out.rating_perilaku:
         value, steps = scoring.explain_predikat_2022(out.rating_hasil_kerja, out.rating_perilaku)
         out.predikat = value
