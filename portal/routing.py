@@ -47,7 +47,7 @@ def load_or_404(
     instansi, 403 inside), or 404 when there is none.
 
     ``loader`` is a model class (``db.session.get``) or a function that loads the object
-    with what the page needs (``plans.queries.load_target``).
+    with what the page needs (``portal.models.plans.load_target``).
     """
     obj = db.session.get(loader, object_id) if isinstance(loader, type) else loader(object_id)
     if obj is None:

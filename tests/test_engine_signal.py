@@ -15,9 +15,9 @@ from portal import policy
 from portal.errors import Conflict, InvalidInput, PermissionDenied
 from portal.extensions import db
 from portal.models import AuditEvent, Evaluation, EvaluationStatus, Target, TargetHistory
-from portal.plans.queries import load_target
+from portal.models.plans import load_target
+from portal.realisation import _forget_on_transition, cached_realisations
 from portal.reassign.override import after_revert
-from portal.reports.realisation import _forget_on_transition, cached_realisations
 from workflows import engine, guards
 from workflows.signals import target_transitioned
 from workflows.targets import MACHINE, transition_for

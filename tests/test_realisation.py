@@ -12,8 +12,8 @@ from sqlalchemy import select
 from portal.errors import InvalidInput, PermissionDenied
 from portal.extensions import db
 from portal.models import EntryStatus, MonthlyQuality, Target, TargetHistory
+from portal.realisation import MonthFigures, Realisation, realisations
 from portal.reports import services, verification
-from portal.reports.realisation import MonthFigures, Realisation, realisations
 from portal.reports.verification import QualityRating
 from tests.reporting_helpers import add, audit_actions, build_world, entry, entry_form, sign_in
 from workflows import engine

@@ -113,7 +113,7 @@ def facts_for(target: Target, transitions: list[Transition], on: date | None) ->
     realisation = None
     if needed & guards.NEEDS_REALISATION:
         if _realisation_loader is None:
-            raise RuntimeError("No realisation loader: portal.reports.realisation not imported")
+            raise RuntimeError("No realisation loader: portal.realisation not imported")
         realisation = _realisation_loader([target])[target.id]
     evaluation, kinds, scored = None, frozenset(), frozenset()
     if needed & guards.NEEDS_EVALUATION:

@@ -60,7 +60,7 @@ class Facts:
 
     target: object  # portal.models.Target, with its period and months loaded
     today: date
-    # portal.reports.realisation.Realisation, loaded only for guards that need it
+    # portal.realisation.Realisation, loaded only for guards that need it
     realisation: object | None = None
     # portal.models.Evaluation of the target's plan, loaded only for guards that need it
     evaluation: object | None = None

@@ -32,7 +32,7 @@ from portal.models import (
 from portal.models.plans import target_card_options
 from portal.policy import Action
 from portal.ranks import JenisJabatan
-from portal.reports.realisation import realisations
+from portal.realisation import realisations
 from workflows.guards import NEEDS_IMPROVEMENT
 from workflows.targets import EVALUATED, FOLLOWED_UP, REPORTED
 

@@ -29,7 +29,7 @@ from portal.evaluations.messages import (
     say,
 )
 from portal.models import Period, Scheme, Target
-from portal.reports.realisation import Realisation
+from portal.realisation import Realisation
 
 
 @dataclass

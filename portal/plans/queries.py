@@ -29,7 +29,7 @@ from portal.models.plans import target_card_options
 from portal.plans import analysis
 from portal.plans.analysis import TargetAnalysis
 from portal.policy import Action, PlanRef
-from portal.reports.realisation import cached_realisations
+from portal.realisation import cached_realisations
 from workflows import engine
 from workflows.engine import AvailableAction
 from workflows.targets import (
@@ -56,23 +56,6 @@ def plan_targets(plan_id: int) -> list[Target]:
             .where(Target.plan_id == plan_id)
             .options(*target_card_options())
             .order_by(Target.position, Target.id)
-        )
-    )
-
-
-def load_target(target_id: int) -> Target | None:
-    """One target with everything its card, its page and the policy read, in one
-    statement (joins for the single rows, the months alongside)."""
-    return db.session.scalar(
-        select(Target)
-        .where(Target.id == target_id)
-        .options(
-            joinedload(Target.months),
-            joinedload(Target.evaluator),
-            joinedload(Target.owner),
-            joinedload(Target.period),
-            joinedload(Target.plan),
-            joinedload(Target.parent).joinedload(Target.owner),
         )
     )
 

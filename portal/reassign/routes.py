@@ -17,7 +17,7 @@ from portal import policy
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import Employee, Target
-from portal.plans.queries import load_target
+from portal.models.plans import load_target
 from portal.policy import Action
 from portal.reassign import (
     bp,

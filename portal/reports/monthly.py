@@ -11,12 +11,12 @@ from datetime import date
 
 from portal import clock, policy
 from portal.models import Employee, Period, Target
+from portal.models.plans import load_target
 from portal.months import elapsed_months, month_label, month_start, report_deadline
-from portal.plans.queries import load_target
 from portal.policy import Action
+from portal.realisation import MonthFigures, Realisation, realisations
 from portal.reports import charts
 from portal.reports.queries import CalendarDay, late_months, month_calendar, targets_for_report
-from portal.reports.realisation import MonthFigures, Realisation, realisations
 from workflows.targets import APPROVED, REPORTED
 
 

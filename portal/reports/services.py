@@ -23,8 +23,8 @@ from portal.models import EntryHistory, EntryStatus, Evidence, Target, WorkEntry
 from portal.models.types import utcnow
 from portal.months import month_index
 from portal.policy import Action
+from portal.realisation import forget
 from portal.reports import evidence
-from portal.reports.realisation import forget
 
 CHANGED_ELSEWHERE = _l("Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.")
 TOKEN_MISSING = _l("Formulir tidak lengkap; muat ulang halaman.")

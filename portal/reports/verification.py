@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import EntryStatus, MonthlyQuality, Target, WorkEntry
 from portal.models.types import utcnow
 from portal.policy import Action
-from portal.reports.realisation import forget
+from portal.realisation import forget
 from portal.reports.services import record_history
 from workflows.targets import APPROVED, REPORTED
 

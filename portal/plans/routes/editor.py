@@ -10,6 +10,7 @@ from flask_login import login_required
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import Period, Target
+from portal.models.plans import load_target
 from portal.plans import bp, queries, services
 from portal.plans.forms import TargetForm, VersionForm, running_sum, target_form
 from portal.plans.routes import loading
@@ -76,7 +77,7 @@ def edit_target(target_id: int):
         return _refused(ref, target, form, exc)
     except Conflict as exc:
         db.session.rollback()
-        target = queries.load_target(target_id)
+        target = load_target(target_id)
         flash(exc.message, "warning")
         shown = target_form(ref.period, candidates, shown=target, versioned=True, formdata=None)
         return _editor(ref, target, shown, status=409)

@@ -6,7 +6,8 @@ from portal import policy
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.models import Employee, Period, Target
-from portal.plans import queries, services
+from portal.models.plans import load_target
+from portal.plans import services
 from portal.policy import Action, PlanRef
 from portal.routing import load_or_404
 from portal.web import current_employee
@@ -26,4 +27,4 @@ def plan_ref(period_id: int, employee_id: int, action: Action = Action.VIEW_PLAN
 
 def target(target_id: int, action: Action = Action.VIEW_TARGET) -> Target:
     """The target with what its card and page show, authorised for ``action``."""
-    return load_or_404(queries.load_target, target_id, action)
+    return load_or_404(load_target, target_id, action)

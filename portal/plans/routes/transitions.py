@@ -13,6 +13,7 @@ from flask_login import login_required
 from portal.errors import Conflict, DomainError, InvalidInput
 from portal.extensions import db
 from portal.models import Target
+from portal.models.plans import load_target
 from portal.plans import bp, queries
 from portal.plans.forms import BulkForm, TransitionForm, fresh_comment_form
 from portal.plans.routes import loading
@@ -63,9 +64,7 @@ def fire(target_id: int, trigger: str):
         if not is_fragment_request():
             flash(exc.message, "warning" if exc.status == 409 else "error")
             return redirect(url_for("plans.target", target_id=target_id), code=303)
-        return _fragment(
-            queries.load_target(target_id), view, status=exc.status, message=exc.message
-        )
+        return _fragment(load_target(target_id), view, status=exc.status, message=exc.message)
     done = TRIGGER_DONE[trigger] if trigger in TRIGGER_DONE else _("Tersimpan")
     if not is_fragment_request():
         title = target.title
