@@ -13,6 +13,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import Field, HiddenField, IntegerField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import DateInput
@@ -36,6 +37,17 @@ _LINE_BREAK = re.compile(r"[\r\n\t]")
 class PortalForm(FlaskForm):
     """A Flask-WTF form (CSRF token included). ``errors_by_field`` is what the templates
     show next to each field on a 422 re-render."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            """A post is read as posted even when its body is empty (htmx sends the CSRF
+            token in a header): Flask-WTF would treat it as no post at all, and the
+            number fields would pass with nothing in them instead of saying they are
+            required."""
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is None and formdata is not None and form.is_submitted():
+                return ImmutableMultiDict()
+            return wrapped
 
     def errors_by_field(self) -> dict[str, str]:
         return {name: str(messages[0]) for name, messages in self.errors.items() if messages}

@@ -14,7 +14,6 @@ import re
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
@@ -82,24 +81,11 @@ def _target_id(value) -> int | None:
     return int(raw) if int(raw) <= MAX_ID else None
 
 
-class _PostedForm(PortalForm):
-    """A post is read as posted even when its body is empty (htmx sends the CSRF token
-    in a header): Flask-WTF would treat it as no post at all, and the number fields
-    would pass with nothing in them instead of saying they are required."""
-
-    class Meta:
-        def wrap_formdata(self, form, formdata):
-            wrapped = super().wrap_formdata(form, formdata)
-            if wrapped is None and formdata is not None and form.is_submitted():
-                return ImmutableMultiDict()
-            return wrapped
-
-
 def max_files() -> int:
     return current_app.config.get("PORTAL_EVIDENCE_MAX_FILES", 5)
 
 
-class EntryForm(_PostedForm):
+class EntryForm(PortalForm):
     """One day's work on one target. ``targets`` are the owner's reportable targets
     (``queries.reportable_targets``), in the order the select offers them."""
 
@@ -246,11 +232,11 @@ class EditEntryForm(EntryForm):
     version = VersionField()
 
 
-class DeleteEntryForm(_PostedForm):
+class DeleteEntryForm(PortalForm):
     version = VersionField()
 
 
-class VerificationForm(_PostedForm):
+class VerificationForm(PortalForm):
     """Accept or reject one entry; a rejection says why."""
 
     decision = HiddenField(validators=[AnyOf(("accept", "reject"), message=CHOOSE_DECISION)])
@@ -270,13 +256,13 @@ class VerificationForm(_PostedForm):
             raise StopValidation(str(REASON_REQUIRED))
 
 
-class AcceptSelectedForm(_PostedForm):
+class AcceptSelectedForm(PortalForm):
     """Accept every ticked entry at once; each is named as ``id:version``."""
 
     entry = VersionedIdsField(validators=[DataRequired(SELECT_SOME)])
 
 
-class QualityForm(_PostedForm):
+class QualityForm(PortalForm):
     """The evaluator's quality rating (0–100) of one month of a target, and feedback."""
 
     rating = WholeNumberField(_l("Nilai kualitas"), minimum=0, maximum=100, widget=TextInput())
