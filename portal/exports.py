@@ -146,6 +146,7 @@ STYLES = (
     "</styleSheet>"
 )
 QUOTE = {'"': "&quot;"}  # for text inside an attribute
+CARRIAGE_RETURN = {"\r": "&#13;"}  # XML readers turn a bare CR into a line feed
 EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's date serial numbers
 
 
@@ -162,8 +163,9 @@ COLUMNS = [_column(i) for i in range(64)]
 
 
 def _cell(ref: str, value: object, text_style: int) -> str:
-    """One ``<c>`` element; an empty value is no cell at all."""
-    if value is None or value == "":
+    """One ``<c>`` element; ``None`` is no cell at all (an empty text is an empty text
+    cell, so a row of them still reads back as a row)."""
+    if value is None:
         return ""
     if _is_number(value):
         return f'<c r="{ref}"><v>{value}</v></c>'
@@ -171,7 +173,8 @@ def _cell(ref: str, value: object, text_style: int) -> str:
         return f'<c r="{ref}" s="{DATE}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
     text = cell_text(value)
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}" t="inlineStr" s="{text_style}"><is><t{space}>{escape(text)}</t></is></c>'
+    text = escape(text, CARRIAGE_RETURN)
+    return f'<c r="{ref}" t="inlineStr" s="{text_style}"><is><t{space}>{text}</t></is></c>'
 
 
 def _row(number: int, values: Sequence[object], text_style: int) -> str:

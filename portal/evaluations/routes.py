@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
-from portal import policy, scoring
+from portal import exports, policy, scoring
 from portal.errors import Conflict, InvalidInput, PermissionDenied
 from portal.evaluations import bp, letter, services
 from portal.evaluations.scores import perilaku_aspects
@@ -251,14 +251,7 @@ def letter_pdf(evaluation_id: int):
     pdf = letter.evaluation_letter(evaluation, _me())
     db.session.commit()
     name = f"evaluasi-{evaluation.employee.nip}-{evaluation.period_id}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return exports.download(pdf, name, exports.PDF)
 
 
 @bp.route("/cek-surat")
@@ -348,20 +341,12 @@ def job(job_id: int):
 @bp.route("/pekerjaan/<int:job_id>/unduh")
 @login_required
 def job_download(job_id: int):
-    from flask import send_file
-
     from portal import jobs
 
     job = _job_or_404(job_id)
     if job.status != "done" or not job.result_name:
         abort(404)
-    return send_file(
-        jobs.results_folder() / job.result_name,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=job.result_name,
-        max_age=0,
-    )
+    return exports.download(jobs.results_folder() / job.result_name, job.result_name, exports.PDF)
 
 
 @bp.route("/surat/rekap")
@@ -420,11 +405,4 @@ def recap_pdf():
     pdf = letters.render_pdf(
         "letters/recap.html", supervisor=me, period=period, rows=rows, today=clock.today()
     )
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="rekap-evaluasi-{period.id}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return exports.download(pdf, f"rekap-evaluasi-{period.id}.pdf", exports.PDF)

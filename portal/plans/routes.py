@@ -471,9 +471,7 @@ def planning_helpers():
 @login_required
 def plan_pdf(period_id: int, employee_id: int):
     """The SKP form: the plan with its targets and monthly breakdown, for signatures."""
-    from flask import Response
-
-    from portal import clock, letters
+    from portal import clock, exports, letters
 
     ref = _plan_ref(period_id, employee_id)
     policy.authorize(_me(), Action.VIEW_PLAN, ref)
@@ -488,12 +486,4 @@ def plan_pdf(period_id: int, employee_id: int):
         month_label=month_label,
         STATE_LABELS=STATE_LABELS,
     )
-    name = f"skp-{ref.employee.nip}-{ref.period.id}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return exports.download(pdf, f"skp-{ref.employee.nip}-{ref.period.id}.pdf", exports.PDF)

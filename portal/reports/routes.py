@@ -3,13 +3,13 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock, policy
+from portal import clock, exports, policy
 from portal.errors import Conflict, DomainError, InvalidInput
 from portal.extensions import db
 from portal.home.queries import current_period
@@ -200,15 +200,7 @@ def download(evidence_id: int):
     path = evidence.path_of(item.stored_name)
     if not path.exists():
         abort(404)
-    response = send_file(
-        path,
-        mimetype=item.content_type,
-        as_attachment=True,
-        download_name=item.original_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return exports.download(path, item.original_name, item.content_type)
 
 
 def _period_month(period: Period) -> int:
