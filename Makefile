@@ -45,6 +45,7 @@ messages: $(STAMP)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo-if-empty
+	$(FLASK) jobs-revive
 	@echo "Portal Kinerja: http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -330,11 +330,9 @@ def _job_or_404(job_id: int):
 @bp.route("/pekerjaan/<int:job_id>")
 @login_required
 def job(job_id: int):
-    """Progress of a background job; htmx polls the partial until it is finished."""
-    from portal import jobs
-
+    """Progress of a background job; htmx polls the partial until it is finished. (A
+    stale job is revived by the worker or ``flask jobs-revive``, never by this page.)"""
     job = _job_or_404(job_id)
-    jobs.revive_if_stale(job)
     return render("evaluations/job.html", partial="evaluations/_job.html", job=job)
 
 
