@@ -9,15 +9,28 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-sqlite test-postgres lint translations messages benchmark clean
+.PHONY: install constraints run test test-sqlite test-postgres lint translations messages benchmark clean
 
-$(STAMP): pyproject.toml
+# The exact versions come from constraints.txt, so every install gets the same packages.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP) translations
+
+# After changing the dependencies in pyproject.toml: the newest versions they allow, installed
+# into a fresh venv and written to constraints.txt (review the diff, then commit it).
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e '.[test]'
+	{ sed -n '1,2p' constraints.txt; .venv-constraints/bin/python -m pip freeze --exclude-editable; } \
+		> constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-constraints
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -f >/dev/null
@@ -32,6 +45,7 @@ messages: $(STAMP)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo-if-empty
+	$(FLASK) jobs-revive
 	@echo "Portal Kinerja: http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

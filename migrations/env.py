@@ -15,15 +15,13 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
-    # Flask-SQLAlchemy 3: ``engine`` (``get_engine()`` is deprecated).
+    """The application's engine (Flask-SQLAlchemy 3: ``db.engine``; its deprecated
+    ``get_engine()`` is not called)."""
     return current_app.extensions["migrate"].db.engine
 
 
 def get_engine_url():
-    try:
-        return get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
-    except AttributeError:
-        return str(get_engine().url).replace("%", "%%")
+    return get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
 
 
 # add your model's MetaData object here

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, jobs
 from portal import nip as nip_module
 from portal.auth.passwords import check_password_rules, hash_password
 from portal.errors import InvalidInput
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_if_empty)
     app.cli.add_command(letter_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_revive_command)
     from portal.imports.cli import import_employees
 
     app.cli.add_command(import_employees)
@@ -213,14 +214,16 @@ def _unit_tree(unit_id: int) -> list[int]:
 
 
 @click.command("worker")
-def worker_command():
+@click.option("--burst", is_flag=True, help="Berhenti bila antrean sudah kosong.")
+def worker_command(burst: bool):
     """Run an RQ worker for background jobs (needs PORTAL_REDIS_URL)."""
-    from flask import current_app
-    from redis import Redis
-    from rq import Queue, Worker
-
-    url = current_app.config.get("PORTAL_REDIS_URL")
-    if not url:
+    if not current_app.config.get("PORTAL_REDIS_URL"):
         raise click.ClickException("PORTAL_REDIS_URL belum diatur; pekerjaan berjalan di web.")
-    connection = Redis.from_url(url)
-    Worker([Queue("portal", connection=connection)], connection=connection).work()
+    jobs.work(burst=burst)
+
+
+@click.command("jobs-revive")
+def jobs_revive_command():
+    """Run again the background jobs whose runner stopped (a killed worker or web process)."""
+    revived = jobs.revive_stale()
+    click.echo(f"{len(revived)} pekerjaan dijalankan lagi.")

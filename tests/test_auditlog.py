@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.http import parse_options_header
 
 from portal.auditlog import export as export_module
 from portal.auditlog.services import PAGE_SIZE
@@ -352,7 +353,9 @@ def test_export_streams_the_filtered_rows_as_csv_and_is_audited(org, varied, sig
     assert response.status_code == 200
     assert response.is_streamed
     assert response.content_type == "text/csv; charset=utf-8"
-    assert response.headers["Content-Disposition"].startswith('attachment; filename="log-audit-')
+    disposition, options = parse_options_header(response.headers["Content-Disposition"])
+    assert disposition == "attachment"
+    assert re.fullmatch(r"log-audit-\d{8}\.csv", options["filename"])
     rows = read_csv(response)
     assert rows[0][:3] == ["No. kejadian", "Waktu", "NIP pelaku"]
     assert [int(r[0]) for r in rows[1:]] == [varied["next_day"], varied["late"]]

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
+from werkzeug.http import parse_options_header
 
 from portal import ROOT, letters
 from portal.evaluations import letter as evaluation_letter
@@ -116,8 +117,9 @@ def test_the_scheme_a_letter_its_readers_content_and_verification(
     response = _pdf(boss, evaluation.id)
 
     assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="evaluasi-{team.owner.nip}-{team.period.id}.pdf"'
+    assert parse_options_header(response.headers["Content-Disposition"]) == (
+        "attachment",
+        {"filename": f"evaluasi-{team.owner.nip}-{team.period.id}.pdf"},
     )
     assert response.data.startswith(b"%PDF-")
     text, pages = pdf_text(response.data)

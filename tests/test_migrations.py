@@ -18,6 +18,9 @@ from portal import create_app
 from portal.extensions import db as _db
 from tests.conftest import BACKEND, _postgres_url, app_config
 
+# The migration environment (migrations/env.py) uses no deprecated API.
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning")
+
 
 @contextmanager
 def sqlite_database(tmp_path) -> Iterator[str]:

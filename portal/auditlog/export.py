@@ -2,15 +2,13 @@
 
 The rows are read in keyset chunks of plain columns (no ORM objects), so a hundred
 thousand events never sit in memory at once, and the database holds no cursor open
-while the client downloads. Spreadsheet programs run a cell that starts with ``=``,
-``+``, ``-`` or ``@`` (or a tab or carriage return) as a formula: such cells get a
-leading apostrophe, so a name or a browser's user agent can never become one.
+while the client downloads. The portal's one CSV writer (:mod:`portal.exports`) gives a
+cell that a spreadsheet program would run as a formula a leading apostrophe, so a name
+or a browser's user agent can never become one.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 
@@ -19,14 +17,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
 
+from portal import exports
 from portal.auditlog.labels import action_label
 from portal.auditlog.services import Filters, older_than
 from portal.extensions import db
 from portal.models import AuditEvent, Employee
 
 CHUNK = 1000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-BOM = "\ufeff"  # lets spreadsheet programs read the file as UTF-8
 
 # In the language of whoever exports, like the action labels; the codes, the summary and
 # the other cells are stored values and stay as they are.
@@ -45,12 +42,6 @@ HEADER = (
     _l("Alamat IP"),
     _l("Peramban"),
 )
-
-
-def neutralise(value: object) -> str:
-    """The cell's text, with a leading apostrophe when a spreadsheet would run it."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def summary_text(summary: dict | None) -> str:
@@ -89,13 +80,12 @@ def _rows(scope: list[ColumnElement[bool]], filters: Filters) -> Iterator:
 
 def csv_lines(scope: list[ColumnElement[bool]], filters: Filters) -> Iterator[str]:
     """The CSV text: the header, then pieces of up to ``CHUNK`` rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(title) for title in HEADER])
-    yield BOM + _drain(buffer)
-    pending = 0
+    return exports.csv_chunks(HEADER, _cells(scope, filters), rows_per_chunk=CHUNK)
+
+
+def _cells(scope: list[ColumnElement[bool]], filters: Filters) -> Iterator[tuple]:
     for row in _rows(scope, filters):
-        cells = (
+        yield (
             row.id,
             format_datetime(row.occurred_at, "yyyy-MM-dd HH:mm:ss xxx"),
             row.actor_nip,
@@ -110,17 +100,3 @@ def csv_lines(scope: list[ColumnElement[bool]], filters: Filters) -> Iterator[st
             row.ip,
             row.user_agent,
         )
-        writer.writerow([neutralise(cell) for cell in cells])
-        pending += 1
-        if pending == CHUNK:
-            yield _drain(buffer)
-            pending = 0
-    if pending:
-        yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, request, stream_with_context, url_for
+from flask import request, url_for
 from flask_babel import format_datetime
 from flask_login import login_required
 
-from portal import audit, clock, policy
+from portal import audit, clock, exports, policy
 from portal.auditlog import bp, services
 from portal.auditlog.export import csv_lines
 from portal.auditlog.labels import ACTION_GROUPS, OBJECT_LABELS, action_label, object_label
@@ -84,13 +84,7 @@ def export():
     db.session.commit()
     scope = services.admin_scope(user)
     stamp = clock.today().strftime("%Y%m%d")
-    return Response(
-        stream_with_context(csv_lines(scope, filters)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="log-audit-{stamp}.csv"',
-        },
-    )
+    return exports.download(csv_lines(scope, filters), f"log-audit-{stamp}.csv", exports.CSV)
 
 
 @bp.route("/pegawai/<int:employee_id>/jejak-audit")

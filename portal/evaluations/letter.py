@@ -121,12 +121,15 @@ def evaluation_letter(evaluation: Evaluation, actor: Employee) -> bytes:
 
 
 def letters_of(evaluations: list[Evaluation], actor: Employee, progress=None) -> bytes:
-    """Every letter in one PDF, reporting progress after each one."""
-    documents = []
+    """Every letter in one PDF, reporting progress after each one. The letters are
+    recorded after the last report, so a background job commits them with its result
+    (:mod:`portal.jobs`): a run killed midway records none, and the next records each once."""
+    printed = []
     for done, evaluation in enumerate(evaluations, 1):
         data = letter_data(evaluation)
-        record(data, actor)
-        documents.append(render(data))
+        printed.append((data, render(data)))
         if progress is not None:
             progress(done, len(evaluations))
-    return letters.merge(documents)
+    for data, _document in printed:
+        record(data, actor)
+    return letters.merge([document for _data, document in printed])

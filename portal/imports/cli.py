@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
+from portal import exports
 from portal import nip as nip_module
 from portal.errors import DomainError
 from portal.extensions import db
@@ -166,9 +166,8 @@ def _hand_out(accounts, passwords_out: Path | None) -> None:
             click.echo(f"  {account.nip}  {account.password}  {account.display_name}")
         return
     fd = os.open(passwords_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(("NIP", "Nama", "Jabatan", "Unit", "Kata sandi sementara"))
-        for a in accounts:
-            writer.writerow((a.nip, a.display_name, a.jabatan, a.unit_name, a.password))
+    header = ("NIP", "Nama", "Jabatan", "Unit", "Kata sandi sementara")
+    rows = ((a.nip, a.display_name, a.jabatan, a.unit_name, a.password) for a in accounts)
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+        handle.writelines(exports.csv_chunks(header, rows))  # the BOM comes first
     click.echo(f"Kata sandi sementara {len(accounts)} akun baru ditulis ke {passwords_out}.")

@@ -1,19 +1,18 @@
 """Export of people and units in the import's own columns, so an export imported again
-changes nothing. One query, streamed; CSV gets a BOM so Excel reads it as UTF-8, and
-writes NIPs with their spaces, so Excel keeps them as text."""
+changes nothing. One query, streamed, through the portal's one CSV and XLSX writers
+(:mod:`portal.exports`); NIPs are written with their spaces, so Excel keeps them as text.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from portal import exports
 from portal.extensions import db
-from portal.imports import xlsx
 from portal.imports.columns import COLUMNS, HEADERS, yes_no
 from portal.models import Employee, Unit
 from portal.nip import format_nip
@@ -86,24 +85,14 @@ def rows(instansi_id: int) -> Iterator[tuple[str, ...]]:
 
 def csv_chunks(data: Iterator[tuple[str, ...]]) -> Iterator[str]:
     """The CSV text in chunks of rows, starting with the BOM and the header."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(HEADERS)
-    for count, row in enumerate(data, start=1):
-        writer.writerow(row)
-        if count % BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    return exports.csv_chunks(HEADERS, data, rows_per_chunk=BATCH)
 
 
 def xlsx_bytes(data: Iterator[tuple[str, ...]], *, instructions: bool = False) -> bytes:
     """The rows as a workbook of text cells; with ``instructions``, a second sheet
     explaining each column, with an example row (the templat). Like its headers, the
     templat is in Bahasa Indonesia whatever the admin reads."""
-    sheets = [("Pegawai", HEADERS, data, WIDTHS)]
+    sheets = [exports.Sheet("Pegawai", HEADERS, data, WIDTHS, as_text=True)]
     if instructions:
         notes = [
             *((column.header, column.hint) for column in COLUMNS),
@@ -115,6 +104,6 @@ def xlsx_bytes(data: Iterator[tuple[str, ...]], *, instructions: bool = False) -
             HEADERS,
             SAMPLE,
         ]
-        sheets.append(("Petunjuk", ("Kolom", "Isi"), notes, (20, 90)))
+        sheets.append(exports.Sheet("Petunjuk", ("Kolom", "Isi"), notes, (20, 90), as_text=True))
     with force_locale("id"):
-        return xlsx.workbook(sheets)
+        return exports.workbook(sheets)

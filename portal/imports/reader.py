@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal import exports
 from portal.errors import InvalidInput
 from portal.imports.columns import BY_KEY, HEADERS, MAX_CELL, column_for
 from portal.numbers import thousands
@@ -224,7 +225,7 @@ def _text(value, key: str | None) -> tuple[str, str | None]:
             )
         if value.is_integer():
             return str(int(value)), None
-    text = str(value)
+    text = exports.uncell_text(str(value))
     if len(text) > MAX_CELL:
         return text[:MAX_CELL], _(
             "Isian terlalu panjang (lebih dari %(max)d karakter).", max=MAX_CELL

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    request,
-    send_file,
-    stream_with_context,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, policy
+from portal import audit, exports, policy
 from portal.extensions import db
 from portal.imports import bp, export, services
 from portal.imports.columns import COLUMNS
@@ -37,7 +26,6 @@ from portal.web import current_employee, render
 
 PAGE_SIZE = 100
 ERROR_ROWS_SHOWN = 300
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _admin() -> Employee:
@@ -193,11 +181,7 @@ def export_csv():
     user = _admin()
     _record_export(user, "csv")
     chunks = export.csv_chunks(export.rows(user.instansi_id))
-    return Response(
-        stream_with_context(chunks),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=" + _filename(user.instansi, "csv")},
-    )
+    return exports.download(chunks, _filename(user.instansi, "csv"), exports.CSV)
 
 
 @bp.route("/admin/ekspor-pegawai.xlsx")
@@ -206,27 +190,14 @@ def export_xlsx():
     user = _admin()
     _record_export(user, "xlsx")
     data = export.xlsx_bytes(export.rows(user.instansi_id))
-    return send_file(
-        io.BytesIO(data),
-        mimetype=XLSX_TYPE,
-        as_attachment=True,
-        download_name=_filename(user.instansi, "xlsx"),
-    )
+    return exports.download(data, _filename(user.instansi, "xlsx"), exports.XLSX)
 
 
 @bp.route("/admin/impor-pegawai/templat.<any(csv, xlsx):extension>")
 @login_required
 def template(extension: str):
     _admin()
+    name = f"templat-impor-pegawai.{extension}"
     if extension == "csv":
-        return Response(
-            "".join(export.csv_chunks(iter(()))),
-            mimetype="text/csv",
-            headers={"Content-Disposition": "attachment; filename=templat-impor-pegawai.csv"},
-        )
-    return send_file(
-        io.BytesIO(export.xlsx_bytes(iter(()), instructions=True)),
-        mimetype=XLSX_TYPE,
-        as_attachment=True,
-        download_name="templat-impor-pegawai.xlsx",
-    )
+        return exports.download(export.csv_chunks(iter(())), name, exports.CSV)
+    return exports.download(export.xlsx_bytes(iter(()), instructions=True), name, exports.XLSX)

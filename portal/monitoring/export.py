@@ -1,4 +1,5 @@
-"""The dashboard as an XLSX workbook (openpyxl, write-only: rows stream to the file).
+"""The dashboard as an XLSX workbook, through the portal's one XLSX writer
+(:mod:`portal.exports`: counts are numbers, dates are dates, names are text that never runs).
 
 One sheet per figure, for the whole scope (the instansi, or the chosen unit's subtree),
 with complete lists rather than the page's first fifty. Figures per unit count the
@@ -9,13 +10,11 @@ month names are too); the default, Bahasa Indonesia, is what other tools read.
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from portal import exports
 from portal.monitoring import queries
 from portal.monitoring.queries import Figures, Scope
 from portal.monitoring.services import distribution_warnings, predikat_names
@@ -23,156 +22,155 @@ from portal.months import month_label, report_deadline
 from workflows.targets import STATE_LABELS, STATES
 
 
-def _header(sheet, titles: list[str]) -> None:
-    bold = Font(bold=True)
-    cells = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-
-
 def workbook(scope: Scope) -> bytes:
-    period, today = scope.period, scope.today
+    period = scope.period
     units = queries.subtree_units(scope)
-    per_unit = queries.figures(queries.members(scope, per_unit=True), period, today)
+    per_unit = queries.figures(queries.members(scope, per_unit=True), period, scope.today)
     group = queries.members(scope)
-    book = Workbook(write_only=True)
-
-    states = book.create_sheet(_("Status target per unit"))
-    _header(
-        states,
+    return exports.workbook(
         [
-            _("Kode unit"),
-            _("Unit"),
-            _("Pegawai aktif"),
-            *(STATE_LABELS[s] for s in STATES),
-            _("Jumlah target"),
-        ],
-    )
-    total = Figures()
-    for unit in units:
-        f = per_unit.get(unit.id, Figures())
-        total.add(f)
-        states.append(
-            [unit.code, unit.name, f.employees, *(f.states.get(s, 0) for s in STATES), f.targets]
-        )
-    states.append(
-        ["", _("Jumlah"), total.employees, *(total.states.get(s, 0) for s in STATES), total.targets]
+            _states(units, per_unit),
+            _without_plan(group, scope),
+            _late_reports(group, scope),
+            _backlog(group, scope),
+            _distribution(units, per_unit, scope),
+        ]
     )
 
-    gaps = book.create_sheet(_("Tanpa SKP disetujui"))
-    _header(
-        gaps,
-        [
-            _("NIP"),
-            _("Nama"),
-            _("Jabatan"),
-            _("Unit"),
-            _("Atasan"),
-            _("Jumlah target"),
-            _("Status terjauh"),
-        ],
-    )
-    for gap in queries.without_plan(group, period.id, limit=None):
-        e = gap.employee
-        gaps.append(
-            [
+
+def _states(units, per_unit: dict[int, Figures]) -> exports.Sheet:
+    def rows() -> Iterator[list]:
+        total = Figures()
+        for unit in units:
+            f = per_unit.get(unit.id, Figures())
+            total.add(f)
+            yield [
+                unit.code,
+                unit.name,
+                f.employees,
+                *(f.states.get(s, 0) for s in STATES),
+                f.targets,
+            ]
+        yield [
+            None,
+            _("Jumlah"),
+            total.employees,
+            *(total.states.get(s, 0) for s in STATES),
+            total.targets,
+        ]
+
+    header = [
+        _("Kode unit"),
+        _("Unit"),
+        _("Pegawai aktif"),
+        *(STATE_LABELS[s] for s in STATES),
+        _("Jumlah target"),
+    ]
+    return exports.Sheet(_("Status target per unit"), header, rows())
+
+
+def _without_plan(group, scope: Scope) -> exports.Sheet:
+    def rows() -> Iterator[list]:
+        for gap in queries.without_plan(group, scope.period.id, limit=None):
+            e = gap.employee
+            yield [
                 e.nip,
                 e.display_name,
                 e.jabatan,
                 e.unit.name,
-                e.atasan.display_name if e.atasan else "",
+                e.atasan.display_name if e.atasan else None,
                 gap.targets,
-                STATE_LABELS[gap.furthest] if gap.furthest else "",
+                STATE_LABELS[gap.furthest] if gap.furthest else None,
             ]
-        )
 
-    late = book.create_sheet(_("Laporan terlambat"))
-    _header(late, [_("NIP"), _("Nama"), _("Unit"), _("Atasan"), _("Bulan"), _("Batas laporan")])
-    for item in queries.late_reports(group, period, today, limit=None):
-        e = item.employee
-        for month in item.months:
-            late.append(
-                [
+    header = [
+        _("NIP"),
+        _("Nama"),
+        _("Jabatan"),
+        _("Unit"),
+        _("Atasan"),
+        _("Jumlah target"),
+        _("Status terjauh"),
+    ]
+    return exports.Sheet(_("Tanpa SKP disetujui"), header, rows())
+
+
+def _late_reports(group, scope: Scope) -> exports.Sheet:
+    period = scope.period
+
+    def rows() -> Iterator[list]:
+        for item in queries.late_reports(group, period, scope.today, limit=None):
+            e = item.employee
+            for month in item.months:
+                yield [
                     e.nip,
                     e.display_name,
                     e.unit.name,
-                    e.atasan.display_name if e.atasan else "",
+                    e.atasan.display_name if e.atasan else None,
                     month_label(period, month),
                     report_deadline(period, month),
                 ]
-            )
 
-    backlog = book.create_sheet(_("Antrean verifikasi"))
-    _header(
-        backlog,
-        [
-            _("NIP penilai"),
-            _("Pejabat penilai"),
-            _("Unit"),
-            _("Entri menunggu"),
-            _("Tertua sejak"),
-            _("Umur (hari)"),
-        ],
-    )
+    header = [_("NIP"), _("Nama"), _("Unit"), _("Atasan"), _("Bulan"), _("Batas laporan")]
+    return exports.Sheet(_("Laporan terlambat"), header, rows())
+
+
+def _backlog(group, scope: Scope) -> exports.Sheet:
     items, _total = queries.verification_backlog(
-        queries.pending_queues(group, period.id), limit=None
+        queries.pending_queues(group, scope.period.id), limit=None
     )
-    for item in items:
-        who = item.evaluator
-        backlog.append(
-            [
-                who.nip if who else "",
+
+    def rows() -> Iterator[list]:
+        for item in items:
+            who = item.evaluator
+            yield [
+                who.nip if who else None,
                 who.display_name if who else _("(tanpa pejabat penilai)"),
-                who.unit.name if who else "",
+                who.unit.name if who else None,
                 item.pending,
                 item.oldest.date(),
-                item.age_days(today),
+                item.age_days(scope.today),
             ]
-        )
 
+    header = [
+        _("NIP penilai"),
+        _("Pejabat penilai"),
+        _("Unit"),
+        _("Entri menunggu"),
+        _("Tertua sejak"),
+        _("Umur (hari)"),
+    ]
+    return exports.Sheet(_("Antrean verifikasi"), header, rows())
+
+
+def _distribution(units, per_unit: dict[int, Figures], scope: Scope) -> exports.Sheet:
+    period = scope.period
     names = predikat_names(period)
     ratings = queries.organisation_ratings([u.id for u in units], period.id)
-    spread = book.create_sheet(_("Distribusi predikat"))
-    _header(
-        spread,
-        [
-            _("Kode unit"),
-            _("Unit"),
-            *names,
-            _("Dievaluasi"),
-            _("Predikat organisasi"),
-            _("Peringatan (pegawai langsung di unit)"),
-        ],
-    )
-    total_predikats: dict[str, int] = {}
-    for unit in units:
-        f = per_unit.get(unit.id, Figures())
-        for name in names:
-            total_predikats[name] = total_predikats.get(name, 0) + f.predikats.get(name, 0)
-        rating = ratings.get(unit.id)
-        spread.append(
-            [
+
+    def rows() -> Iterator[list]:
+        totals: dict[str, int] = {}
+        for unit in units:
+            f = per_unit.get(unit.id, Figures())
+            for name in names:
+                totals[name] = totals.get(name, 0) + f.predikats.get(name, 0)
+            rating = ratings.get(unit.id)
+            yield [
                 unit.code,
                 unit.name,
                 *(f.predikats.get(n, 0) for n in names),
                 sum(f.predikats.values()),
-                rating or "",
+                rating,
                 " ".join(distribution_warnings(period, rating, f.predikats)),
             ]
-        )
-    spread.append(
-        [
-            "",
-            _("Jumlah"),
-            *(total_predikats[n] for n in names),
-            sum(total_predikats.values()),
-            "",
-            "",
-        ]
-    )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        yield [None, _("Jumlah"), *(totals.get(n, 0) for n in names), sum(totals.values())]
+
+    header = [
+        _("Kode unit"),
+        _("Unit"),
+        *names,
+        _("Dievaluasi"),
+        _("Predikat organisasi"),
+        _("Peringatan (pegawai langsung di unit)"),
+    ]
+    return exports.Sheet(_("Distribusi predikat"), header, rows())

@@ -3,11 +3,11 @@ and each period's progress page. For the instansi's admins (``MANAGE_INSTANSI``)
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal import audit, clock, policy
+from portal import audit, clock, exports, policy
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.models import Employee, Period, Unit
@@ -91,14 +91,7 @@ def export_xlsx():
     )
     db.session.commit()
     name = f"pemantauan-{scope.period.id}" + (f"-unit{unit.id}" if unit else "") + ".xlsx"
-    return Response(
-        content,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return exports.download(content, name, exports.XLSX)
 
 
 @bp.route("/admin/periode/<int:period_id>/progres")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, redirect, request, send_file, url_for
+from flask import redirect, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
-from portal import clock, jobs, letters, policy
+from portal import clock, exports, jobs, letters, policy
 from portal.errors import InvalidInput, NotFound, PermissionDenied
 from portal.evaluations import batch, bp, letter, queries
 from portal.evaluations.forms import TeamLettersForm
@@ -25,17 +25,6 @@ from portal.routing import current_period, load_or_404
 from portal.web import current_employee, render
 
 CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
-
-
-def _pdf(pdf: bytes, name: str) -> Response:
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 def _chosen_period() -> Period:
@@ -57,7 +46,9 @@ def letter_pdf(evaluation_id: int):
         raise InvalidInput(str(LETTER_AFTER_FINISH))
     pdf = letter.evaluation_letter(evaluation, current_employee())
     db.session.commit()
-    return _pdf(pdf, f"evaluasi-{evaluation.employee.nip}-{evaluation.period_id}.pdf")
+    return exports.download(
+        pdf, f"evaluasi-{evaluation.employee.nip}-{evaluation.period_id}.pdf", exports.PDF
+    )
 
 
 @bp.route("/cek-surat")
@@ -119,9 +110,9 @@ def _own_job(job_id: int) -> Job | None:
 @bp.route("/pekerjaan/<int:job_id>")
 @login_required
 def job(job_id: int):
-    """Progress of a background job; htmx polls the partial until it is finished."""
+    """Progress of a background job; htmx polls the partial until it is finished. (A
+    stale job is revived by the worker or ``flask jobs-revive``, never by this page.)"""
     job = load_or_404(_own_job, job_id)
-    jobs.revive_if_stale(job)
     return render(
         "evaluations/job.html", partial="evaluations/_job.html", view=queries.job_view(job)
     )
@@ -133,13 +124,7 @@ def job_download(job_id: int):
     job = load_or_404(_own_job, job_id)
     if not queries.job_view(job).done or not job.result_name:
         raise NotFound(policy.NOT_FOUND)
-    return send_file(
-        jobs.results_folder() / job.result_name,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=job.result_name,
-        max_age=0,
-    )
+    return exports.download(jobs.results_folder() / job.result_name, job.result_name, exports.PDF)
 
 
 @bp.route("/surat/rekap")
@@ -159,4 +144,4 @@ def recap_pdf():
         rows=queries.recap_rows(period, ids),
         today=clock.today(),
     )
-    return _pdf(pdf, f"rekap-evaluasi-{period.id}.pdf")
+    return exports.download(pdf, f"rekap-evaluasi-{period.id}.pdf", exports.PDF)

@@ -3,11 +3,11 @@ form as PDF, and the inbox with its badge."""
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import ngettext
 from flask_login import login_required
 
-from portal import clock, letters
+from portal import clock, exports, letters
 from portal.extensions import db
 from portal.models import Period
 from portal.months import month_label
@@ -107,12 +107,4 @@ def plan_pdf(period_id: int, employee_id: int):
         month_label=month_label,
         STATE_LABELS=STATE_LABELS,
     )
-    name = f"skp-{ref.employee.nip}-{ref.period.id}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return exports.download(pdf, f"skp-{ref.employee.nip}-{ref.period.id}.pdf", exports.PDF)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock
+from portal import clock, exports
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.forms import INVALID_DATE, validate_or_raise
@@ -200,12 +200,4 @@ def download(evidence_id: int):
     path = evidence.path_of(item.stored_name)
     if not path.exists():
         abort(404)
-    response = send_file(
-        path,
-        mimetype=item.content_type,
-        as_attachment=True,
-        download_name=item.original_name,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return exports.download(path, item.original_name, item.content_type)
