@@ -296,7 +296,9 @@ def main() -> None:
                 "form",
                 "/masuk",
                 method="POST",
-                body=urlencode({"nip": PEGAWAI.nip, "password": DEMO_PASSWORD, "csrf_token": token}),
+                body=urlencode(
+                    {"nip": PEGAWAI.nip, "password": DEMO_PASSWORD, "csrf_token": token}
+                ),
                 goal=None,
             ),
             Page("home: pegawai", "pegawai", "/"),
@@ -316,7 +318,8 @@ def main() -> None:
         if args.only:
             pages = [page for page in pages if args.only in page.name]
         for page in pages:
-            status, _, _ = request(portal.port, page.method, page.path, headers_for(page, cookies), page.body)
+            headers = headers_for(page, cookies)
+            status, _, _ = request(portal.port, page.method, page.path, headers, page.body)
             expected = 302 if page.method == "POST" else 200
             assert status == expected, f"{page.name} {page.path}: {status}"
         load = wrk if shutil.which("wrk") else threads

@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from portal import policy
+from portal import observability, policy
 from portal.concurrency import is_lock_conflict
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db, htmx, login_manager
@@ -82,7 +82,11 @@ ERROR_MESSAGES = {
     413: _l("Berkas yang dikirim melebihi batas ukuran."),
     422: _l("Periksa kembali isian Anda."),
     429: _l("Terlalu banyak percobaan. Tunggu beberapa saat lalu coba lagi."),
-    500: _l("Maaf, terjadi kesalahan. Tim kami sudah tercatat; silakan coba lagi nanti."),
+    500: _l(
+        "Maaf, terjadi kesalahan pada server. Kesalahan ini tercatat di log server. Silakan "
+        "coba lagi nanti; bila terus terjadi, sampaikan kode permintaan di bawah ini kepada "
+        "admin."
+    ),
 }
 
 # Endpoints a user who must change their password may still reach.
@@ -173,6 +177,7 @@ def init_app(app: Flask) -> None:
         employee = db.session.get(Employee, pk)
         if employee is None or not employee.active or employee.session_version != version:
             return None
+        observability.note_user(employee)
         return employee
 
     @login_manager.unauthorized_handler
@@ -240,12 +245,12 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if is_lock_conflict(exc):
             return render_error(409)
-        app.logger.exception("Database error")
+        observability.report_error("Database error", exc)
         return render_error(500)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
-        app.logger.exception("Unhandled error")
+        observability.report_error("Unhandled error", exc)
         db.session.rollback()
         return render_error(500)
 
