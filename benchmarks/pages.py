@@ -282,7 +282,7 @@ def main() -> None:
         "PORTAL_UPLOAD_FOLDER": str(folder / "uploads"),
     }
     env.pop("PORTAL_REDIS_URL", None)
-    portal = Server("portal", "wsgi:app", ROOT, env, folder / "portal.log", "/masuk")
+    portal = Server("portal", "wsgi:app", ROOT, env, folder / "portal.log", "/healthz")
     hello = Server("hello", "hello:app", ROOT / "benchmarks", {}, folder / "hello.log")
     try:
         cookies = {}

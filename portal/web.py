@@ -11,7 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import aliased, joinedload
 from werkzeug.exceptions import HTTPException
 
 from portal import observability, policy
@@ -98,6 +100,38 @@ def current_employee() -> Employee:
     return current_user._get_current_object()
 
 
+_SUBORDINATE = aliased(Employee)
+
+
+def _has_team(employee_id):
+    """Whether anyone has ``employee_id`` as their atasan (active or not, as the
+    ``subordinates`` relationship counts them)."""
+    return exists().where(_SUBORDINATE.atasan_id == employee_id)
+
+
+# The signed-in user, their instansi and whether they have a team, in one statement built
+# once (every request runs it).
+_SIGNED_IN_USER = (
+    select(Employee, _has_team(Employee.id))
+    .options(joinedload(Employee.instansi, innerjoin=True))
+    .where(Employee.id == bindparam("pk"))
+)
+
+
+def has_team() -> bool:
+    """Whether the signed-in user supervises anyone (the navigation's Verifikasi and Tim).
+
+    The user loader answers it in the statement that loads the user, with the instansi:
+    the layout of every page then needs no query of its own for either. Only a user who
+    signed in during this request is asked here, once.
+    """
+    if "has_team" not in g:
+        g.has_team = current_user.is_authenticated and bool(
+            db.session.scalar(select(_has_team(current_user.id)))
+        )
+    return g.has_team
+
+
 def whole_number(raw: str | None) -> int | None:
     """ASCII digits only (``"²".isdigit()`` is true, and ``int("²")`` fails)."""
     raw = (raw or "").strip()
@@ -174,8 +208,11 @@ def init_app(app: Flask) -> None:
             pk, version = (int(part) for part in user_id.split("."))
         except ValueError:
             return None
-        employee = db.session.get(Employee, pk)
-        if employee is None or not employee.active or employee.session_version != version:
+        row = db.session.execute(_SIGNED_IN_USER, {"pk": pk}).one_or_none()
+        if row is None:
+            return None
+        employee, g.has_team = row
+        if not employee.active or employee.session_version != version:
             return None
         observability.note_user(employee)
         return employee
@@ -268,6 +305,7 @@ def init_app(app: Flask) -> None:
             "Action": policy.Action,
             "current_lang": str(get_locale() or "id"),
             "htmx_config": HTMX_CONFIG,
+            "has_team": has_team,
         }
 
     @app.before_request

@@ -314,3 +314,49 @@ def test_with_a_dsn_expected_answers_are_not_reported(make_app, fake_sentry):
     assert client.get("/halaman-yang-tidak-ada").status_code == 404
     assert client.get("/").status_code == 302
     assert fake_sentry.captured == []
+
+
+# -- the shared request path: what every page costs ------------------------------------
+
+
+def _nav_links(page: str) -> set[str]:
+    return {
+        label for label in ("/verifikasi", "/tim", "/admin/pegawai") if f'href="{label}"' in page
+    }
+
+
+def test_the_navigation_shows_the_team_links_to_whoever_has_a_team(db, factory, signed_in):
+    _, boss, (staff, leaver) = factory.team(2)
+    lone = factory.employee()
+    admin = factory.employee(is_admin=True, unit=lone.unit)
+    # An inactive subordinate still makes a team, as the subordinates relationship has it.
+    staff.atasan_id = lone.id
+    staff.active = False
+    db.session.commit()
+    pages = {
+        who: signed_in(who).get("/kata-sandi").get_data(as_text=True)
+        for who in (boss, leaver, lone, admin)
+    }
+    assert _nav_links(pages[boss]) == {"/verifikasi", "/tim"}
+    assert _nav_links(pages[leaver]) == set()
+    assert _nav_links(pages[lone]) == {"/verifikasi", "/tim"}
+    assert _nav_links(pages[admin]) == {"/admin/pegawai"}
+
+
+def test_the_layout_loads_the_user_instansi_and_team_in_one_statement(
+    db, factory, signed_in, count_statements
+):
+    _, boss, _ = factory.team(1)
+    db.session.commit()
+    client = signed_in(boss)
+    client.get("/perlu-tindakan/jumlah", htmx=True)
+    db.session.expunge_all()  # as in production: nothing known before the request
+    with count_statements() as counter:
+        response = client.get("/kata-sandi")
+    assert response.status_code == 200
+    employee_reads = [s for s in counter.statements if "FROM employee" in s]
+    # The user's own row, their instansi joined, their team an EXISTS: no other reads
+    # (the team links used to load every subordinate, the admin link the instansi).
+    assert len(employee_reads) == 1 and "JOIN instansi" in employee_reads[0]
+    assert "EXISTS" in employee_reads[0]
+    assert not any("FROM instansi" in s for s in counter.statements)
