@@ -69,7 +69,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Pages against a Flask hello world on gunicorn (uses wrk when installed: apt-get install wrk),
+# then the letter and partials, the monitoring pages and the import at scale.
 benchmark: install
+	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/monitoring.py
 	$(BIN)/python benchmarks/imports.py

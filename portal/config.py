@@ -98,6 +98,9 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_EVIDENCE_MAX_FILES": _env_int("PORTAL_EVIDENCE_MAX_FILES", 5),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "PORTAL_REDIS_URL": os.environ.get("PORTAL_REDIS_URL"),
+        # Error reports to Sentry (needs the optional extra: pip install '.[sentry]').
+        "PORTAL_SENTRY_DSN": os.environ.get("PORTAL_SENTRY_DSN"),
+        "PORTAL_SENTRY_ENVIRONMENT": os.environ.get("PORTAL_SENTRY_ENVIRONMENT"),
         "PORTAL_OBJECTION_DAYS": _env_int("PORTAL_OBJECTION_DAYS", 14),
         "PORTAL_TRUSTED_PROXIES": _env_int("PORTAL_TRUSTED_PROXIES", 0),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

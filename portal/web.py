@@ -11,10 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import aliased, joinedload
 from werkzeug.exceptions import HTTPException
 
-from portal import policy
+from portal import observability, policy
 from portal.concurrency import is_lock_conflict
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db, htmx, login_manager
@@ -82,7 +84,11 @@ ERROR_MESSAGES = {
     413: _l("Berkas yang dikirim melebihi batas ukuran."),
     422: _l("Periksa kembali isian Anda."),
     429: _l("Terlalu banyak percobaan. Tunggu beberapa saat lalu coba lagi."),
-    500: _l("Maaf, terjadi kesalahan. Tim kami sudah tercatat; silakan coba lagi nanti."),
+    500: _l(
+        "Maaf, terjadi kesalahan pada server. Kesalahan ini tercatat di log server. Silakan "
+        "coba lagi nanti; bila terus terjadi, sampaikan kode permintaan di bawah ini kepada "
+        "admin."
+    ),
 }
 
 # Endpoints a user who must change their password may still reach.
@@ -92,6 +98,38 @@ _PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static"}
 def current_employee() -> Employee:
     """The signed-in employee (the real object, not Flask-Login's proxy)."""
     return current_user._get_current_object()
+
+
+_SUBORDINATE = aliased(Employee)
+
+
+def _has_team(employee_id):
+    """Whether anyone has ``employee_id`` as their atasan (active or not, as the
+    ``subordinates`` relationship counts them)."""
+    return exists().where(_SUBORDINATE.atasan_id == employee_id)
+
+
+# The signed-in user, their instansi and whether they have a team, in one statement built
+# once (every request runs it).
+_SIGNED_IN_USER = (
+    select(Employee, _has_team(Employee.id))
+    .options(joinedload(Employee.instansi, innerjoin=True))
+    .where(Employee.id == bindparam("pk"))
+)
+
+
+def has_team() -> bool:
+    """Whether the signed-in user supervises anyone (the navigation's Verifikasi and Tim).
+
+    The user loader answers it in the statement that loads the user, with the instansi:
+    the layout of every page then needs no query of its own for either. Only a user who
+    signed in during this request is asked here, once.
+    """
+    if "has_team" not in g:
+        g.has_team = current_user.is_authenticated and bool(
+            db.session.scalar(select(_has_team(current_user.id)))
+        )
+    return g.has_team
 
 
 def whole_number(raw: str | None) -> int | None:
@@ -170,9 +208,13 @@ def init_app(app: Flask) -> None:
             pk, version = (int(part) for part in user_id.split("."))
         except ValueError:
             return None
-        employee = db.session.get(Employee, pk)
-        if employee is None or not employee.active or employee.session_version != version:
+        row = db.session.execute(_SIGNED_IN_USER, {"pk": pk}).one_or_none()
+        if row is None:
             return None
+        employee, g.has_team = row
+        if not employee.active or employee.session_version != version:
+            return None
+        observability.note_user(employee)
         return employee
 
     @login_manager.unauthorized_handler
@@ -240,12 +282,12 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if is_lock_conflict(exc):
             return render_error(409)
-        app.logger.exception("Database error")
+        observability.report_error("Database error", exc)
         return render_error(500)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
-        app.logger.exception("Unhandled error")
+        observability.report_error("Unhandled error", exc)
         db.session.rollback()
         return render_error(500)
 
@@ -263,6 +305,7 @@ def init_app(app: Flask) -> None:
             "Action": policy.Action,
             "current_lang": str(get_locale() or "id"),
             "htmx_config": HTMX_CONFIG,
+            "has_team": has_team,
         }
 
     @app.before_request

@@ -17,6 +17,7 @@ from statistics import median
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from portal.extensions import db
 from portal.models import Employee, Period, Target
@@ -192,6 +193,8 @@ def cascade(supervisor: Employee, period: Period) -> Cascade:
             .join(Employee, Employee.id == Target.owner_id)
             .where(Employee.atasan_id == supervisor.id, Target.period_id == period.id)
             .order_by(Employee.name, Target.position, Target.id)
+            # The owners come with the join: the page names each one.
+            .options(contains_eager(Target.owner))
         )
     )
     own_ids = {t.id for t in own}
