@@ -14,6 +14,8 @@ from portal.extensions import db
 from portal.models import Job
 from portal.models.types import utcnow
 
+pytestmark = pytest.mark.commits  # jobs run in threads, on connections of their own
+
 ran: list[int] = []
 
 
