@@ -208,8 +208,9 @@ class FreshGlobalsClient(FlaskClient):
 
 
 class SharedBytecodeCache(BytecodeCache):
-    """Compiled templates, kept for the whole run: every test builds a new app, and
-    compiling the same templates again for each costs more than most tests do. Keyed by
+    """Compiled templates, kept for the whole run: the apps built besides the worker's
+    own (``fresh_app``, other instances, the browser tests' server) would otherwise
+    compile the same templates again, which costs more than most tests do. Keyed by
     template name and source checksum (Jinja's buckets), so an edited template recompiles."""
 
     def __init__(self) -> None:
