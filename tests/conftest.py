@@ -208,9 +208,9 @@ class FreshGlobalsClient(FlaskClient):
 
 
 class SharedBytecodeCache(BytecodeCache):
-    """Compiled templates, kept for the whole run: the apps built besides the worker's
-    own (``fresh_app``, other instances, the browser tests' server) would otherwise
-    compile the same templates again, which costs more than most tests do. Keyed by
+    """Compiled templates, kept for the whole run: an app built for one test
+    (``fresh_app``) would otherwise compile the worker's templates again, which costs
+    more than most tests do. Keyed by
     template name and source checksum (Jinja's buckets), so an edited template recompiles."""
 
     def __init__(self) -> None:
@@ -292,6 +292,9 @@ class _Joined:
     per process, and seen from every thread: a second connection is refused in any)."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
         self.connection: Connection | None = None
         self.thread: int | None = None
         self.last_savepoint: str | None = None
@@ -376,13 +379,13 @@ def rolled_back() -> Iterator[None]:
     original = _db.session
     _db.session = session
     _joined.connection, _joined.thread = connection, threading.get_ident()
-    _joined.last_savepoint, _joined.session_savepoints, _joined.open_savepoints = None, set(), {}
     event.listen(connection, "before_cursor_execute", _watch_savepoints)
     try:
         yield
     finally:
         event.remove(connection, "before_cursor_execute", _watch_savepoints)
-        _joined.connection = _joined.thread = None
+        # Forgotten, so that a later test's savepoints of the same name are counted.
+        _joined.reset()
         session.remove()
         _db.session = original
         transaction.rollback()
