@@ -94,6 +94,7 @@ def test_the_database_refuses_to_change_or_delete_a_row(events, db, change):
     assert snapshot(db) == before
 
 
+@pytest.mark.commits  # a raw connection of its own
 def test_the_refusal_holds_on_a_raw_connection_too(events, db):
     """Not only the app's session: any connection, committing on its own."""
     before = snapshot(db)

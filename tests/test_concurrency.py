@@ -27,6 +27,8 @@ from portal.models.periods import PeriodStatus
 from portal.plans import services
 from workflows import engine
 
+pytestmark = pytest.mark.commits  # threads racing on connections of their own
+
 HOLD = 0.3  # seconds the first writer keeps its transaction open
 
 

@@ -224,6 +224,7 @@ def test_closing_the_batch_removes_its_kept_preview(org, factory, admin_client, 
     assert "Rina Lestari" not in page(admin_client, batch)
 
 
+@pytest.mark.commits  # the upload commits in an app context of its own
 def test_planning_statements_do_not_grow_with_the_rows(
     org, factory, admin_client, count_statements, db, app
 ):

@@ -27,6 +27,8 @@ from tests.job_handlers import ran, runs_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.commits  # jobs run in threads and worker processes, on connections of their own
+
 
 @pytest.fixture(autouse=True)
 def _clear_runs():

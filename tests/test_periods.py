@@ -861,6 +861,7 @@ def test_a_prepared_period_is_not_closed(org, signed_in):
 HOLD = 0.3
 
 
+@pytest.mark.commits  # two threads, two connections
 def test_two_admins_closing_at_once_one_wins(app, org, factory, monkeypatch):
     """Each thread has its own session; the winner holds its transaction open a moment
     after its compare-and-swap (a slowed audit write), so the loser's update really runs

@@ -27,6 +27,8 @@ from portal.ranks import JenisJabatan
 from portal.reassign import handovers, single_target
 from workflows import engine
 
+pytestmark = pytest.mark.commits  # threads racing on connections of their own
+
 HOLD = 0.3  # seconds the first writer keeps its transaction open, per audit row
 # Set by the first writer's (slowed) audit write, right after its compare-and-swap: the
 # second writer starts then, whatever the machine's load, while the first is uncommitted.

@@ -286,6 +286,7 @@ def test_someone_elses_form_token_is_refused(app, w, factory, login_as):
     assert snapshot(app) == before
 
 
+@pytest.mark.commits  # several threads, several connections
 def test_the_same_form_posted_concurrently_creates_one_entry(w, login_as):
     clients = [login_as(w.owner), login_as(w.owner)]
     for c in clients:

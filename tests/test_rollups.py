@@ -246,6 +246,7 @@ def test_random_walks_keep_the_rollups_true(app):
 # --- concurrency (PostgreSQL) ------------------------------------------------------------
 
 
+@pytest.mark.commits  # two writers on connections of their own
 def test_deleting_and_logging_in_the_same_month_at_once_keeps_the_first_time(world, app):
     """One transaction deletes the month's only entry while another logs a new one. The
     second's trigger waits for the first's lock on the employee and recomputes after the

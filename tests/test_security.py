@@ -296,6 +296,7 @@ ERRORS = [
 ]
 
 
+@pytest.mark.fresh_app  # failing_routes adds routes to the app
 def test_error_pages_are_whole_pages_in_indonesian(failing_routes, client, subtests):
     for url, status, title in ERRORS:
         with subtests.test(status=status):
@@ -310,6 +311,7 @@ def test_error_pages_are_whole_pages_in_indonesian(failing_routes, client, subte
             assert "boom" not in page and "Traceback" not in page
 
 
+@pytest.mark.fresh_app  # failing_routes adds routes to the app
 def test_htmx_errors_get_a_small_fragment(failing_routes, client, subtests):
     for url, status, title in ERRORS:
         with subtests.test(status=status):
@@ -325,11 +327,13 @@ def test_htmx_errors_get_a_small_fragment(failing_routes, client, subtests):
             assert len(fragment) < 500
 
 
+@pytest.mark.fresh_app  # failing_routes adds routes to the app
 def test_a_domain_error_shows_its_own_message(failing_routes, client):
     fragment = client.get("/uji/409", htmx=True).get_data(as_text=True)
     assert "Target ini baru saja diubah oleh atasan Anda." in fragment
 
 
+@pytest.mark.fresh_app  # failing_routes adds routes to the app
 def test_boosted_navigation_gets_the_whole_error_page(failing_routes, client):
     response = client.get("/tidak-ada", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert response.status_code == 404
