@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.extensions import db
 from portal.models import Employee, Evaluation, FollowUpItem, Period, Target, Unit
@@ -27,7 +27,7 @@ def subordinates(employee_id: int) -> list[Employee]:
         db.session.scalars(
             select(Employee)
             .where(Employee.atasan_id == employee_id, Employee.active.is_(True))
-            .options(selectinload(Employee.unit))
+            .options(joinedload(Employee.unit))
             .order_by(Employee.name)
         )
     )
@@ -112,10 +112,11 @@ def open_follow_ups(employee_id: int) -> list[FollowUpItem]:
                 | (FollowUpItem.responsible_id == employee_id)
                 | (Evaluation.evaluator_id == employee_id),
             )
+            # One statement: the item's people and period are single rows, joined.
             .options(
-                selectinload(FollowUpItem.employee),
-                selectinload(FollowUpItem.responsible),
-                selectinload(FollowUpItem.evaluation).selectinload(Evaluation.period),
+                joinedload(FollowUpItem.employee),
+                joinedload(FollowUpItem.responsible),
+                contains_eager(FollowUpItem.evaluation).joinedload(Evaluation.period),
             )
             .order_by(FollowUpItem.due_date, FollowUpItem.id)
         )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal import policy
 from portal.extensions import db
@@ -198,7 +198,8 @@ def inbox(user_id: int) -> Inbox:
                 Target.state == DRAFTED,
                 Target.period_id.in_(_open_period_ids()),
             )
-            .options(*target_card_options(), joinedload(Target.period))
+            # The inbox lists titles, states and periods: no card graph.
+            .options(joinedload(Target.period))
             .order_by(Target.period_id, Target.position, Target.id)
         )
     )
@@ -210,7 +211,7 @@ def inbox(user_id: int) -> Inbox:
             Target.state.in_((DISCUSSED, REPORTED)),
             Target.period_id.in_(_open_period_ids()),
         )
-        .options(*target_card_options(), joinedload(Target.period))
+        .options(contains_eager(Target.owner), joinedload(Target.period))
         .order_by(Employee.name, Target.owner_id, Target.position, Target.id)
     ).all()
     groups: dict[tuple[int, int], PlanGroup] = {}
