@@ -27,7 +27,8 @@ from tests.job_handlers import ran, runs_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.commits  # jobs run in threads and worker processes, on connections of their own
+# Jobs run in threads and worker processes, on connections of their own.
+pytestmark = pytest.mark.commits
 
 
 @pytest.fixture(autouse=True)
