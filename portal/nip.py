@@ -12,6 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+BIRTH_DATE_INVALID = _l("Delapan digit pertama NIP bukan tanggal lahir yang sah.")
+BIRTH_DATE_IMPLAUSIBLE = _l("Tanggal lahir dalam NIP tidak masuk akal.")
+TMT_MONTH_INVALID = _l("Bulan TMT CPNS dalam NIP (digit 13–14) harus 01–12.")
+TMT_BEFORE_AGE_18 = _l("TMT CPNS dalam NIP harus setelah pegawai berusia 18 tahun.")
+TMT_IN_FUTURE = _l("TMT CPNS dalam NIP tidak boleh di masa depan.")
+GENDER_DIGIT_INVALID = _l("Digit ke-15 NIP (jenis kelamin) harus 1 atau 2.")
 
 _NON_DIGITS_ALLOWED = re.compile(r"[\s.\-]")
 
@@ -58,19 +66,19 @@ def parse(text: str, today: date | None = None) -> NIP:
     try:
         birth = date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        raise InvalidNIP(_("Delapan digit pertama NIP bukan tanggal lahir yang sah.")) from None
+        raise InvalidNIP(str(BIRTH_DATE_INVALID)) from None
     if birth.year < 1900 or birth > today:
-        raise InvalidNIP(_("Tanggal lahir dalam NIP tidak masuk akal."))
+        raise InvalidNIP(str(BIRTH_DATE_IMPLAUSIBLE))
     year, month = int(digits[8:12]), int(digits[12:14])
     if not 1 <= month <= 12:
-        raise InvalidNIP(_("Bulan TMT CPNS dalam NIP (digit 13–14) harus 01–12."))
+        raise InvalidNIP(str(TMT_MONTH_INVALID))
     # Appointment month must come after the 18th birthday's month.
     if (year, month) < (birth.year + 18, birth.month):
-        raise InvalidNIP(_("TMT CPNS dalam NIP harus setelah pegawai berusia 18 tahun."))
+        raise InvalidNIP(str(TMT_BEFORE_AGE_18))
     if (year, month) > (today.year, today.month):
-        raise InvalidNIP(_("TMT CPNS dalam NIP tidak boleh di masa depan."))
+        raise InvalidNIP(str(TMT_IN_FUTURE))
     if digits[14] not in "12":
-        raise InvalidNIP(_("Digit ke-15 NIP (jenis kelamin) harus 1 atau 2."))
+        raise InvalidNIP(str(GENDER_DIGIT_INVALID))
     return NIP(
         digits=digits,
         birth_date=birth,

@@ -44,6 +44,11 @@ CSP = "; ".join(
 # How often a signed-in user's session cookie is renewed (its expiry slides).
 SESSION_RENEW_SECONDS = 60
 
+CSRF_EXPIRED = _l(
+    "Sesi formulir sudah kedaluwarsa atau tidak sah (token CSRF). "
+    "Muat ulang halaman lalu kirim lagi."
+)
+
 HTMX_CONFIG = {
     "allowEval": False,
     "allowScriptTags": False,
@@ -261,10 +266,7 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         return render_error(
             400,
-            _(
-                "Sesi formulir sudah kedaluwarsa atau tidak sah (token CSRF). "
-                "Muat ulang halaman lalu kirim lagi."
-            ),
+            str(CSRF_EXPIRED),
         )
 
     @app.errorhandler(HTTPException)

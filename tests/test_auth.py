@@ -9,8 +9,9 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from portal import create_app
-from portal.auth.passwords import verify_password
-from portal.auth.services import GENERIC_FAILURE, LOCKED
+from portal.auth.forms import PASSWORDS_DIFFER
+from portal.auth.passwords import PASSWORD_CONTAINS_NIP, PASSWORD_TOO_COMMON, verify_password
+from portal.auth.services import GENERIC_FAILURE, LOCKED, PASSWORD_UNCHANGED
 from portal.extensions import db as _db
 from portal.models import AuditEvent, AuthFailure, Employee
 from tests.conftest import TEST_PASSWORD, Client, app_config
@@ -294,7 +295,7 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(factory, login_a
 LONGEST = "Ab3-" * 32
 
 
-COMMON = "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain."
+COMMON = PASSWORD_TOO_COMMON
 BAD_PASSWORDS = [
     # (current, new, confirm, field, message)
     (TEST_PASSWORD, "Ab3-xyz", None, "password", "Kata sandi minimal 8 karakter."),
@@ -307,14 +308,14 @@ BAD_PASSWORDS = [
         TEST_PASSWORD,
         None,
         "password",
-        "Kata sandi baru harus berbeda dari yang sekarang.",
+        PASSWORD_UNCHANGED,
     ),
     (
         TEST_PASSWORD,
         NEW_PASSWORD,
         NEW_PASSWORD + "!",
         "confirm",
-        "Kedua isian kata sandi baru tidak sama.",
+        PASSWORDS_DIFFER,
     ),
     ("Bukan-Sandi-Saya-1", NEW_PASSWORD, None, "current_password", "Kata sandi saat ini salah."),
     (TEST_PASSWORD, "", None, "password", "Wajib diisi."),
@@ -329,7 +330,7 @@ def test_bad_new_password_is_refused_and_nothing_changes(factory, signed_in, db,
         with subtests.test(new=new[:20], confirm=confirm):
             response = change(client, current, new, confirm)
             assert response.status_code == 422
-            assert field_error(response, field) == message
+            assert field_error(response, field) == str(message)
             boss = fresh(db, boss)
             assert (boss.password_hash, boss.session_version, boss.must_change_password) == (before)
             assert "auth.password_changed" not in actions(db)
@@ -341,7 +342,7 @@ def test_password_may_not_contain_the_nip(factory, signed_in, db):
     client = signed_in(boss)
     response = change(client, new=f"x{boss.nip}x")
     assert response.status_code == 422
-    assert field_error(response, "password") == "Kata sandi tidak boleh memuat NIP Anda."
+    assert field_error(response, "password") == str(PASSWORD_CONTAINS_NIP)
 
 
 @pytest.mark.parametrize("new", ["Ab3-wxyz", LONGEST], ids=["8", "128"])

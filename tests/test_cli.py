@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from portal.auth.passwords import PASSWORD_CONTAINS_NIP, PASSWORD_TOO_COMMON
 from portal.extensions import db as _db
 from portal.models import AuditEvent, Employee, Instansi, Period, Unit
 from portal.models.periods import PeriodStatus
-from portal.nip import format_nip, parse
+from portal.nip import BIRTH_DATE_INVALID, format_nip, parse
 from portal.ranks import GOLONGAN, JenisJabatan
 from portal.seed.demo import ADMIN, ATASAN, DEMO_PASSWORD, INSTANSI, KEPALA, PEGAWAI
 
@@ -208,30 +209,18 @@ def create_admin(cli, password=ADMIN_PASSWORD, nip="19870918 201101 2 005", *ext
 @pytest.mark.parametrize(
     ("password", "nip", "message"),
     [
-        (
-            "password123",
-            "19870918 201101 2 005",
-            "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain.",
-        ),
-        (
-            "bismillah",
-            "19870918 201101 2 005",
-            "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain.",
-        ),
+        ("password123", "19870918 201101 2 005", PASSWORD_TOO_COMMON),
+        ("bismillah", "19870918 201101 2 005", PASSWORD_TOO_COMMON),
         ("Ab3-xyz", "19870918 201101 2 005", "Kata sandi minimal 8 karakter."),
-        ("x198709182011012005", "19870918 201101 2 005", "Kata sandi tidak boleh memuat NIP Anda."),
+        ("x198709182011012005", "19870918 201101 2 005", PASSWORD_CONTAINS_NIP),
         (ADMIN_PASSWORD, "19870918 201101 2 00", "NIP harus 18 digit (yang diisi 17 digit)."),
-        (
-            ADMIN_PASSWORD,
-            "19870230 201101 2 005",
-            "Delapan digit pertama NIP bukan tanggal lahir yang sah.",
-        ),
+        (ADMIN_PASSWORD, "19870230 201101 2 005", BIRTH_DATE_INVALID),
     ],
 )
 def test_create_admin_refuses_bad_input(cli, password, nip, message):
     result = create_admin(cli, password, nip)
     assert result.exit_code == 1
-    assert f"Error: {message}" in result.output
+    assert f"Error: {message!s}" in result.output
     assert _db.session.scalar(select(func.count()).select_from(Employee)) == 0
     assert _db.session.scalar(select(func.count()).select_from(Instansi)) == 0
 

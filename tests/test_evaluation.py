@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from portal import clock, scoring
 from portal.errors import Conflict
 from portal.evaluations import messages, queries, services
+from portal.evaluations.forms import RESPONSE_QUESTION
 from portal.evaluations.inputs import Decision, DecisionInput, Response, ResponseInput
 from portal.evaluations.messages import say
 from portal.extensions import db
@@ -208,7 +209,7 @@ def test_the_employee_sees_scores_and_predikat_only_once_the_evaluation_is_final
     assert f"Predikat: {evaluation.predikat}" in text
     for row in rows():
         assert f"Nilai: {decimal(row.score)}" in text
-    assert "Apakah Anda setuju dengan evaluasi ini?" in text
+    assert str(RESPONSE_QUESTION) in text
 
 
 # -- scheme A ------------------------------------------------------------------------------

@@ -90,13 +90,9 @@ def test_follow_up_needs_a_plan_and_perbaikan_kinerja_where_the_predikat_calls_f
     facts = guards.Facts(target=None, today=TODAY, evaluation=evaluation, follow_up_kinds=kinds)
     refusal = guards.follow_up_planned(facts)
     if not kinds:
-        assert refusal == (
-            "Susun rencana tindak lanjut (minimal satu butir) sebelum menindaklanjuti."
-        )
+        assert refusal == str(guards.NO_FOLLOW_UP)
     elif predikat in IMPROVEMENT and "perbaikan_kinerja" not in kinds:
-        assert refusal == (
-            f"Predikat “{predikat}” mewajibkan butir perbaikan kinerja dengan tenggat waktu."
-        )
+        assert refusal == str(guards.IMPROVEMENT_REQUIRED) % {"predikat": predikat}
     else:
         assert refusal is None
 
@@ -106,7 +102,7 @@ def test_follow_up_waits_for_a_final_evaluation(evaluation):
     facts = guards.Facts(
         target=None, today=TODAY, evaluation=evaluation, follow_up_kinds=frozenset({"pembinaan"})
     )
-    assert guards.follow_up_planned(facts) == "Evaluasi belum selesai."
+    assert guards.follow_up_planned(facts) == str(guards.EVALUATION_UNFINISHED)
 
 
 # -- through the screens -------------------------------------------------------------------
@@ -121,7 +117,7 @@ def test_follow_up_is_refused_without_a_plan_and_done_with_one(baik, login_as):
 
     refused = boss.post(url)
     assert refused.status_code == 422
-    assert "Susun rencana tindak lanjut (minimal satu butir)" in text_of(refused)
+    assert str(guards.NO_FOLLOW_UP) in text_of(refused)
     assert snapshot() == before and _states(team) == [EVALUATED, EVALUATED]
     for who in (team.owner, team.head, team.colleague, team.other_boss):
         assert login_as(who).post(url).status_code == 403, who.jabatan

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.auth.passwords import verify_password
 from portal.extensions import db as _db
+from portal.imports.reader import REQUIRED_COLUMN_MISSING
 from portal.models import AuditEvent, Employee, ImportBatch
 from portal.nip import normalise
 from portal.ranks import JenisJabatan
@@ -181,8 +182,8 @@ def test_missing_columns_are_named(org, cli, tmp_path):
     data = csv_bytes([person_row(org["staff"])], ["NIP", "Nama"])
     result = cli(write(tmp_path, data))
     assert result.exit_code == 1
-    assert "Berkas, kolom Golongan: Kolom wajib ini tidak ada di baris judul." not in result.stderr
-    assert "Baris 1, kolom Golongan: Kolom wajib ini tidak ada di baris judul." in result.stderr
+    assert f"Berkas, kolom Golongan: {REQUIRED_COLUMN_MISSING!s}" not in result.stderr
+    assert f"Baris 1, kolom Golongan: {REQUIRED_COLUMN_MISSING!s}" in result.stderr
 
 
 def test_instansi_and_admin_must_be_named_when_ambiguous(org, factory, cli, tmp_path, db):

@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from portal.imports import reader
 from portal.imports.columns import HEADERS
+from portal.imports.forms import FILE_REQUIRED
+from portal.imports.planner import CANNOT_DEACTIVATE_SELF, UNIT_OWN_PARENT
 from portal.models import Employee, Unit
 from portal.ranks import JenisJabatan
 from tests.imports_helpers import (
@@ -226,7 +228,7 @@ def test_no_file_chosen(org, admin_client):
         "/admin/impor-pegawai", {"full_import": "y"}, content_type="multipart/form-data"
     )
     assert response.status_code == 422
-    assert "Pilih berkas yang akan diimpor." in response.get_data(as_text=True)
+    assert str(FILE_REQUIRED) in response.get_data(as_text=True)
 
 
 # Rows with errors: a preview that lists them, and no commit
@@ -327,7 +329,7 @@ ROW_ERRORS = {
     ),
     "unit its own parent": (
         lambda o, f: [new_row(o, f, **{"Kode Unit": "00", "Kode Unit Induk": "00"})],
-        (2, "Kode Unit Induk", "Unit tidak boleh menjadi induk dirinya."),
+        (2, "Kode Unit Induk", str(UNIT_OWN_PARENT)),
     ),
     "new unit without a name": (
         lambda o, f: [new_row(o, f, **{"Kode Unit": "77"})],
@@ -342,7 +344,7 @@ ROW_ERRORS = {
     ),
     "admin deactivating themself": (
         lambda o, f: [person_row(o["admin"], Aktif="Tidak")],
-        (2, "Aktif", "Anda tidak dapat menonaktifkan akun Anda sendiri."),
+        (2, "Aktif", str(CANNOT_DEACTIVATE_SELF)),
     ),
 }
 
@@ -433,5 +435,5 @@ def test_unknown_columns_are_ignored_with_a_warning(org, factory, admin_client):
     data = csv_bytes(rows, HEADERS).replace(b"Aktif\r\n", b"Aktif,Catatan\r\n", 1)
     batch = uploaded_batch(upload(admin_client, data))
     text = admin_client.get(f"/admin/impor-pegawai/{batch.id}").get_data(as_text=True)
-    assert "Catatan" in text and "Kolom tidak dikenal; isinya diabaikan." in text
+    assert "Catatan" in text and str(reader.UNKNOWN_COLUMN) in text
     assert batch.summary["errors"] == 0

@@ -12,7 +12,13 @@ from sqlalchemy import func, select
 from portal.auth.passwords import verify_password
 from portal.forms import CONTROL_CHARACTERS
 from portal.models import AuditEvent, Employee, Unit
-from portal.people.services import ATASAN_NOT_FOUND, SUPERVISOR_CYCLE, UNIT_NOT_FOUND
+from portal.nip import BIRTH_DATE_INVALID, GENDER_DIGIT_INVALID, TMT_BEFORE_AGE_18
+from portal.people.services import (
+    ATASAN_NOT_FOUND,
+    SUPERVISOR_CYCLE,
+    UNIT_NOT_FOUND,
+    UNKNOWN_GOLONGAN,
+)
 from portal.ranks import JenisJabatan
 from tests.factories import employee_form
 from tests.pages import field_error, inline_code
@@ -203,19 +209,19 @@ BAD_INPUT = [
         "nip",
         "19900230 201501 2 001",
         "nip",
-        "Delapan digit pertama NIP bukan tanggal lahir yang sah.",
+        str(BIRTH_DATE_INVALID),
     ),
     (
         "nip",
         "19900101 200501 2 001",
         "nip",
-        "TMT CPNS dalam NIP harus setelah pegawai berusia 18 tahun.",
+        str(TMT_BEFORE_AGE_18),
     ),
-    ("nip", "19900101 201501 5 001", "nip", "Digit ke-15 NIP (jenis kelamin) harus 1 atau 2."),
+    ("nip", "19900101 201501 5 001", "nip", str(GENDER_DIGIT_INVALID)),
     ("nip", "", "nip", "Wajib diisi."),
     ("nip", "1" * 41, "nip", "NIP terlalu panjang."),
-    ("golongan", "V/a", "golongan", "Pangkat/golongan tidak dikenal."),
-    ("golongan", "iii/a", "golongan", "Pangkat/golongan tidak dikenal."),
+    ("golongan", "V/a", "golongan", str(UNKNOWN_GOLONGAN)),
+    ("golongan", "iii/a", "golongan", str(UNKNOWN_GOLONGAN)),
     ("jenis_jabatan", "menteri", "jenis_jabatan", "Jenis jabatan tidak dikenal."),
     ("name", LONG, "name", "Paling banyak 150 karakter."),
     ("name", "x" * 151, "name", "Paling banyak 150 karakter."),

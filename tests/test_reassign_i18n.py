@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Target
+from portal.reassign.handovers import RECIPIENT_OTHER_AGENCY
+from portal.reassign.notes import NOTE_REQUIRED
 from tests.test_reassign import build_world, state_of_the_world
 
 TOKEN = re.compile(r'name="token" value="([0-9a-f]+)"')
@@ -40,7 +42,8 @@ def _assert_shown(page: str, english: list[str], indonesian: list[str]) -> None:
 
 
 ENGLISH_REFUSAL = "Whoever takes over the work must be an employee of the same agency."
-INDONESIAN_REFUSAL = "Penerima pekerjaan harus pegawai instansi yang sama."
+INDONESIAN_REFUSAL = str(RECIPIENT_OTHER_AGENCY)
+INDONESIAN_EMPTY_NOTE = str(NOTE_REQUIRED)  # read at import: no locale yet, the msgid
 
 
 @pytest.mark.parametrize(
@@ -149,5 +152,5 @@ def test_an_empty_interim_note_is_refused_in_english(w, admin):
     _assert_shown(
         admin.get(response.headers["Location"]).get_data(as_text=True),
         ["Write the note first."],
-        ["Tulis catatannya terlebih dahulu."],
+        [INDONESIAN_EMPTY_NOTE],
     )

@@ -23,6 +23,7 @@ from tests.evaluation_helpers import (
 )
 from tests.reporting_helpers import sign_in
 from workflows import engine
+from workflows.targets import REVERT_LABEL, REVERTED
 
 OUTDATED = "Surat ini sudah tidak berlaku."
 
@@ -55,13 +56,11 @@ def test_the_admin_sees_the_revert_button_with_a_reason_field(evaluated, login_a
     team = evaluated
     url = f"/target/{team.target.id}"
     html = login_as(team.admin).get(url).get_data(as_text=True)
-    assert "Kembalikan ke tahap sebelumnya" in html
+    assert str(REVERT_LABEL) in html
     assert f'action="/target/{team.target.id}/aksi/revert"' in html
     assert f'id="reason-{team.target.id}-revert" name="reason" required' in html
     for someone in (team.boss, team.owner):
-        assert "Kembalikan ke tahap sebelumnya" not in login_as(someone).get(url).get_data(
-            as_text=True
-        )
+        assert str(REVERT_LABEL) not in login_as(someone).get(url).get_data(as_text=True)
 
 
 def test_reverting_an_evaluated_target_reopens_the_evaluation(evaluated, login_as, make_client):
@@ -113,7 +112,7 @@ def test_reverting_an_evaluated_target_reopens_the_evaluation(evaluated, login_a
     assert events["evaluation.reopen"].summary["before"]["employee_response"] == "agree"
     assert events["evaluation.reopen"].actor_id == team.admin.id
     page = text_of(admin.get(f"/target/{target.id}"))
-    assert "Dikembalikan ke tahap sebelumnya: Dievaluasi → Dilaporkan" in page
+    assert f"{REVERTED!s}: Dievaluasi → Dilaporkan" in page
     assert "Realisasi Mei salah dimasukkan." in page
     # The printed letter no longer states the evaluation.
     assert OUTDATED in text_of(public.get(f"/cek-surat/{letter.code}"))

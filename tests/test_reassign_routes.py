@@ -17,6 +17,7 @@ from portal.models import Employee, EntryStatus, Evaluation, Target, WorkEntry
 from portal.plans.queries import inbox_count
 from portal.ranks import JenisJabatan
 from portal.reassign import handovers
+from portal.reassign.notes import NOTE_REQUIRED
 from tests.evaluation_helpers import (
     STEADY,
     build_team,
@@ -300,7 +301,7 @@ def test_the_evaluator_writes_a_note_on_the_target_page(w, login_as):
     assert "Simpan catatan" in text_of(boss.get(f"/target/{w.discussed.id}"))
     empty = boss.post(url, {"note": " "})
     assert empty.status_code == 303
-    assert "Tulis catatannya terlebih dahulu." in text_of(boss.get(empty.headers["Location"]))
+    assert str(NOTE_REQUIRED) in text_of(boss.get(empty.headers["Location"]))
     saved = boss.post(url, {"note": "Angka Juli perlu dicek."})
     assert saved.status_code == 303
     page = text_of(boss.get(f"/target/{w.discussed.id}"))

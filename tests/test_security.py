@@ -12,16 +12,14 @@ from portal import create_app
 from portal.errors import Conflict
 from portal.extensions import db as _db
 from portal.models import AuditEvent, AuthFailure, Employee
+from portal.web import CSRF_EXPIRED
 from tests.conftest import TEST_PASSWORD, Client, app_config
 from tests.factories import employee_form
 from tests.pages import inline_code
 
 pytestmark = pytest.mark.usefixtures("no_inline_code")  # every page rendered here
 
-CSRF_MESSAGE = (
-    "Sesi formulir sudah kedaluwarsa atau tidak sah (token CSRF). "
-    "Muat ulang halaman lalu kirim lagi."
-)
+CSRF_MESSAGE = str(CSRF_EXPIRED)
 
 
 def test_the_inline_code_detector_detects():

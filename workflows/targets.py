@@ -45,6 +45,8 @@ __all__ = [
     "MACHINE",
     "OWNER",
     "REPORTED",
+    "REVERTED",
+    "REVERT_LABEL",
     "STATES",
     "STATE_LABELS",
     "TRANSITIONS",
@@ -54,6 +56,9 @@ __all__ = [
     "transition_for",
     "transitions_from",
 ]
+
+REVERT_LABEL = _l("Kembalikan ke tahap sebelumnya")
+REVERTED = _l("Dikembalikan ke tahap sebelumnya")
 
 # What people read; the states themselves are codes. Each read is text in the current
 # language (letters: Bahasa Indonesia).
@@ -149,7 +154,7 @@ TRANSITIONS: tuple[Transition, ...] = (
             earlier,
             {ADMIN},
             reason=True,
-            label=_l("Kembalikan ke tahap sebelumnya"),
+            label=REVERT_LABEL,
             style="danger",
         )
         for earlier, later in zip(STATES, STATES[1:], strict=False)
@@ -167,7 +172,7 @@ TRIGGER_DONE = TranslatedLabels(
         "return_report": _l("Laporan dikembalikan"),
         "evaluate": _l("Dievaluasi"),
         "follow_up": _l("Ditindaklanjuti"),
-        "revert": _l("Dikembalikan ke tahap sebelumnya"),
+        "revert": REVERTED,
     }
 )
 

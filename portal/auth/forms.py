@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+PASSWORDS_DIFFER = _l("Kedua isian kata sandi baru tidak sama.")
+
 REQUIRED = _l("Wajib diisi.")
 
 
@@ -29,6 +31,6 @@ class ChangePasswordForm(FlaskForm):
         _l("Ulangi kata sandi baru"),
         validators=[
             DataRequired(REQUIRED),
-            EqualTo("password", message=_l("Kedua isian kata sandi baru tidak sama.")),
+            EqualTo("password", message=PASSWORDS_DIFFER),
         ],
     )

@@ -10,8 +10,12 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.errors import InvalidInput
+
+PASSWORD_TOO_COMMON = _l("Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain.")
+PASSWORD_CONTAINS_NIP = _l("Kata sandi tidak boleh memuat NIP Anda.")
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -95,10 +99,8 @@ def check_password_rules(password: str, *, nip: str = "", name: str = "") -> Non
         )
     lowered = password.strip().lower()
     if lowered in common_passwords():
-        raise InvalidInput(
-            _("Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain."), field="password"
-        )
+        raise InvalidInput(str(PASSWORD_TOO_COMMON), field="password")
     if nip and nip in password:
-        raise InvalidInput(_("Kata sandi tidak boleh memuat NIP Anda."), field="password")
+        raise InvalidInput(str(PASSWORD_CONTAINS_NIP), field="password")
     if name and len(name) >= 4 and lowered == name.strip().lower():
         raise InvalidInput(_("Kata sandi tidak boleh sama dengan nama Anda."), field="password")

@@ -18,6 +18,8 @@ from portal.models import Employee
 from portal.models.types import utcnow
 from portal.nip import normalise
 
+PASSWORD_UNCHANGED = _l("Kata sandi baru harus berbeda dari yang sekarang.")
+
 GENERIC_FAILURE = _l("NIP atau kata sandi salah.")
 # ``str.format`` placeholder: filled by ``LOCKED.format(minutes=...)`` (lazy strings pass
 # ``format`` on to their text in the current language).
@@ -95,7 +97,7 @@ def change_password(employee: Employee, current: str, new: str) -> None:
         raise InvalidInput(_("Kata sandi saat ini salah."), field="current_password")
     passwords.check_password_rules(new, nip=employee.nip, name=employee.name)
     if current == new:
-        raise InvalidInput(_("Kata sandi baru harus berbeda dari yang sekarang."), field="password")
+        raise InvalidInput(str(PASSWORD_UNCHANGED), field="password")
     employee.password_hash = passwords.hash_password(new)
     employee.must_change_password = False
     employee.session_version += 1  # every other session of this user ends here

@@ -51,6 +51,8 @@ from portal.evaluations.queries import Context, saved_inputs
 from portal.forms import MAX_ID, IdField, PlainText, PortalForm, WholeNumberField
 from portal.models import FollowUpKind
 
+RESPONSE_QUESTION = _l("Apakah Anda setuju dengan evaluasi ini?")
+
 #: The kreativitas levels of PP 46/2011 as the select posts them; "" is none.
 KREATIVITAS = ("", "unit", "organisasi", "nasional")
 
@@ -275,7 +277,7 @@ class ResponseForm(PortalForm):
     """The employee agrees with the evaluation, or objects (keberatan) with a reason."""
 
     response = StringField(
-        _l("Apakah Anda setuju dengan evaluasi ini?"),
+        RESPONSE_QUESTION,
         validators=[AnyOf([r.value for r in Response], message=PICK_RESPONSE)],
     )
     reason = _text(_l("Alasan keberatan (wajib bila keberatan)"))

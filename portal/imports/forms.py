@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 
+FILE_REQUIRED = _l("Pilih berkas yang akan diimpor.")
+
 
 class UploadForm(FlaskForm):
     file = FileField(
@@ -11,7 +13,7 @@ class UploadForm(FlaskForm):
             "Kolom seperti templat. CSV harus UTF-8 (di Excel: Simpan sebagai → CSV UTF-8). "
             "Isinya diperiksa dulu; belum ada yang diubah sebelum Anda menerapkannya."
         ),
-        validators=[FileRequired(_l("Pilih berkas yang akan diimpor."))],
+        validators=[FileRequired(FILE_REQUIRED)],
     )
     full_import = BooleanField(
         _l("Impor penuh: berkas memuat semua pegawai instansi"),

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import nip as nip_module
@@ -23,6 +24,9 @@ from portal.imports.reader import Sheet
 from portal.imports.rows import add_error, parse_row, too_long
 from portal.models import Employee, Instansi, Target, Unit, WorkEntry
 from workflows.targets import STATES
+
+UNIT_OWN_PARENT = _l("Unit tidak boleh menjadi induk dirinya.")
+CANNOT_DEACTIVATE_SELF = _l("Anda tidak dapat menonaktifkan akun Anda sendiri.")
 
 # Targets still waiting on their evaluator.
 PENDING_STATES = ("drafted", "discussed", "approved", "reported")
@@ -130,7 +134,7 @@ def _plan_units(rows: list[EmployeePlan], plan: ImportPlan) -> None:
             named.setdefault(code, (name, row.row))
         if parent:
             if parent == code:
-                message = _("Unit tidak boleh menjadi induk dirinya.")
+                message = str(UNIT_OWN_PARENT)
                 add_error(plan, row.row, "Kode Unit Induk", message)
                 continue
             if code in parents and parents[code][0] != parent:
@@ -291,7 +295,7 @@ def _plan_leavers(plan: ImportPlan, actor: Employee | None) -> None:
         if row.action == "deactivate":
             plan.deactivated.append(Leaver(row.employee, row.row))
             if actor is not None and row.employee.id == actor.id:
-                message = _("Anda tidak dapat menonaktifkan akun Anda sendiri.")
+                message = str(CANNOT_DEACTIVATE_SELF)
                 add_error(plan, row.row, "Aktif", message)
     if plan.full_import:
         plan.leavers = [

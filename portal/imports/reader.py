@@ -22,6 +22,9 @@ from portal.errors import InvalidInput
 from portal.imports.columns import BY_KEY, HEADERS, MAX_CELL, column_for
 from portal.numbers import thousands
 
+UNKNOWN_COLUMN = _l("Kolom tidak dikenal; isinya diabaikan.")
+REQUIRED_COLUMN_MISSING = _l("Kolom wajib ini tidak ada di baris judul.")
+
 UNREADABLE_XLSX = _l("Berkas Excel (.xlsx) ini rusak atau tidak dapat dibaca.")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old .xls
@@ -284,7 +287,7 @@ def _header_keys(header: list, row: int) -> tuple[dict[int, str], list[Issue]]:
             continue
         key = column_for(text)
         if key is None:
-            warnings.append(Issue(row, text[:60], _("Kolom tidak dikenal; isinya diabaikan.")))
+            warnings.append(Issue(row, text[:60], str(UNKNOWN_COLUMN)))
         elif key in seen:
             issues.append(Issue(row, text[:60], _("Kolom ini muncul dua kali.")))
         else:
@@ -292,7 +295,7 @@ def _header_keys(header: list, row: int) -> tuple[dict[int, str], list[Issue]]:
             seen[key] = position
     missing = [c for c in HEADERS if column_for(c) not in seen]
     for header_name in missing:
-        issues.append(Issue(row, header_name, _("Kolom wajib ini tidak ada di baris judul.")))
+        issues.append(Issue(row, header_name, str(REQUIRED_COLUMN_MISSING)))
     if issues:
         names = ", ".join(f"“{i.column}”" for i in issues)
         raise FileRefused(

@@ -22,6 +22,8 @@ from portal.models import Employee, Instansi, Unit
 from portal.policy import supervisor_chain_ids
 from portal.ranks import GOLONGAN, JenisJabatan
 
+UNKNOWN_GOLONGAN = _l("Pangkat/golongan tidak dikenal.")
+
 SUPERVISOR_CYCLE = _l(
     "Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh melingkar."
 )
@@ -73,7 +75,7 @@ def check_fields(data: EmployeeData) -> dict[str, str]:
     if "email" not in errors and data.email and ("@" not in data.email or " " in data.email):
         errors["email"] = _("Alamat email tidak valid.")
     if data.golongan not in GOLONGAN:
-        errors["golongan"] = _("Pangkat/golongan tidak dikenal.")
+        errors["golongan"] = str(UNKNOWN_GOLONGAN)
     if data.jenis_jabatan not in {j.value for j in JenisJabatan}:
         errors["jenis_jabatan"] = _("Jenis jabatan tidak dikenal.")
     return errors

@@ -22,6 +22,8 @@ from sqlalchemy.orm import contains_eager
 from portal.extensions import db
 from portal.models import Employee, Period, Target
 
+BACKLOADED_TARGETS = _l("Lebih dari separuh target menumpuk di triwulan terakhir.")
+
 SIMILAR = 0.75  # word overlap above which two titles count as "the same kind of work"
 HIGH, LOW = 1.5, 0.5  # against the peers' median
 _WORD = re.compile(r"\w+")
@@ -96,7 +98,7 @@ def monthly_warnings(target: Target, month_count: int) -> list[str]:
         )
     last_quarter = sum(months[-3:])
     if target.quantity and last_quarter * 2 > target.quantity:
-        warnings.append(_("Lebih dari separuh target menumpuk di triwulan terakhir."))
+        warnings.append(str(BACKLOADED_TARGETS))
     return warnings
 
 

@@ -28,10 +28,12 @@ from portal.reassign.work import (
     target_moves,
 )
 
+RECIPIENT_OTHER_AGENCY = _l("Penerima pekerjaan harus pegawai instansi yang sama.")
+
 RECIPIENT = Recipient(
     "to",
     _l("Pilih penerima pekerjaan."),
-    _l("Penerima pekerjaan harus pegawai instansi yang sama."),
+    RECIPIENT_OTHER_AGENCY,
 )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -23,6 +22,8 @@ from portal.policy import Action
 from portal.reassign.acting import ACTING
 from portal.reassign.apply import TARGET_CHANGED
 from portal.reassign.work import IN_FLIGHT, clean_note, refuse_unless_in_flight
+
+NOTE_REQUIRED = _l("Tulis catatannya terlebih dahulu.")
 
 
 def write_note(target: Target, author: Employee, text: str) -> EvaluatorAssignment:
@@ -46,7 +47,7 @@ def write_note(target: Target, author: Employee, text: str) -> EvaluatorAssignme
     )
     note = clean_note(text)
     if not note:
-        raise InvalidInput(_("Tulis catatannya terlebih dahulu."), field="note")
+        raise InvalidInput(str(NOTE_REQUIRED), field="note")
     # Hold the row with its evaluator as read: a reassignment racing this note either
     # lands first (and this one refuses) or waits for it.
     evaluator_id = target.evaluator_id
