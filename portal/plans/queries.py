@@ -70,7 +70,7 @@ def revision_reasons(target_ids: list[int]) -> dict[int, TargetHistory]:
             TargetHistory.target_id.in_(target_ids),
             TargetHistory.trigger == "request_revision",
         )
-        .options(selectinload(TargetHistory.actor))
+        .options(joinedload(TargetHistory.actor))
         .order_by(TargetHistory.version)
     )
     return {row.target_id: row for row in rows}
