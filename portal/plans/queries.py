@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import policy
 from portal.extensions import db
@@ -88,12 +88,12 @@ def timeline(target_id: int) -> list[TimelineEntry]:
     history = db.session.scalars(
         select(TargetHistory)
         .where(TargetHistory.target_id == target_id)
-        .options(selectinload(TargetHistory.actor))
+        .options(joinedload(TargetHistory.actor))
     ).all()
     comments = db.session.scalars(
         select(TargetComment)
         .where(TargetComment.target_id == target_id)
-        .options(selectinload(TargetComment.author))
+        .options(joinedload(TargetComment.author))
     ).all()
     entries = [TimelineEntry("transition", h.occurred_at, h.actor, h) for h in history]
     entries += [TimelineEntry("comment", c.created_at, c.author, c) for c in comments]
@@ -110,9 +110,9 @@ def _assignment_entries(target_id: int) -> list[TimelineEntry]:
         .join(Target, Target.id == EvaluatorAssignment.target_id)
         .where(EvaluatorAssignment.target_id == target_id)
         .options(
-            selectinload(EvaluatorAssignment.assigned_by),
-            selectinload(EvaluatorAssignment.evaluator),
-            selectinload(EvaluatorAssignment.acting_for),
+            joinedload(EvaluatorAssignment.assigned_by),
+            joinedload(EvaluatorAssignment.evaluator),
+            joinedload(EvaluatorAssignment.acting_for),
         )
         .order_by(EvaluatorAssignment.id)
     ).all()

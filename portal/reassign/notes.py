@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import audit, policy
 from portal.concurrency import compare_and_swap
@@ -142,8 +142,8 @@ def assignment_view(target: Target) -> AssignmentView:
             select(EvaluatorAssignment)
             .where(EvaluatorAssignment.target_id == target.id)
             .options(
-                selectinload(EvaluatorAssignment.assigned_by),
-                selectinload(EvaluatorAssignment.acting_for),
+                joinedload(EvaluatorAssignment.assigned_by),
+                joinedload(EvaluatorAssignment.acting_for),
             )
             .order_by(EvaluatorAssignment.id)
         )
