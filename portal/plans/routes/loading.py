@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import joinedload
+
 from portal import policy
 from portal.errors import NotFound
 from portal.extensions import db
@@ -17,7 +19,8 @@ def plan_ref(period_id: int, employee_id: int, action: Action = Action.VIEW_PLAN
     """The plan of the employee in the period, authorised for ``action``: 404 for a
     period the user does not see or an employee of another instansi."""
     period = load_or_404(Period, period_id)
-    employee = db.session.get(Employee, employee_id)
+    # The plan's header shows the employee's unit: it comes along with the employee.
+    employee = db.session.get(Employee, employee_id, options=[joinedload(Employee.unit)])
     if employee is None or employee.instansi_id != period.instansi_id:
         raise NotFound(policy.NOT_FOUND)
     ref = PlanRef(employee, period, services.find_plan(employee, period))
