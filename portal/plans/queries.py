@@ -84,7 +84,13 @@ class TimelineEntry:
     item: object
 
 
-def timeline(target_id: int) -> list[TimelineEntry]:
+def timeline(
+    target_id: int,
+    assignments: list[EvaluatorAssignment] | None = None,
+    owner_id: int | None = None,
+) -> list[TimelineEntry]:
+    """The target's history, comments and handovers in order; ``assignments`` (with
+    the target's ``owner_id``) are its assignment rows when the caller has them loaded."""
     history = db.session.scalars(
         select(TargetHistory)
         .where(TargetHistory.target_id == target_id)
@@ -97,15 +103,38 @@ def timeline(target_id: int) -> list[TimelineEntry]:
     ).all()
     entries = [TimelineEntry("transition", h.occurred_at, h.actor, h) for h in history]
     entries += [TimelineEntry("comment", c.created_at, c.author, c) for c in comments]
-    entries += _assignment_entries(target_id)
+    entries += _assignment_entries(target_id, assignments, owner_id)
     return sorted(entries, key=lambda e: (e.at, e.kind == "comment", e.item.id))
 
 
-def _assignment_entries(target_id: int) -> list[TimelineEntry]:
+def _assignment_entries(
+    target_id: int,
+    assignments: list[EvaluatorAssignment] | None = None,
+    owner_id: int | None = None,
+) -> list[TimelineEntry]:
     """Changes of evaluator ("reassignment") and interim notes for the next evaluator
     ("interim_note": a row that keeps the evaluator). The row written when the owner
     created the target is not news."""
-    rows = db.session.execute(
+    if assignments is not None:
+        rows = [(row, owner_id) for row in assignments]
+    else:
+        rows = _assignment_rows(target_id)
+    entries, previous = [], None
+    for index, (row, owner) in enumerate(rows):
+        creation = index == 0 and row.assigned_by_id == owner
+        same = previous is not None and (previous.evaluator_id, previous.acting) == (
+            row.evaluator_id,
+            row.acting,
+        )
+        if not creation and row.assigned_by is not None:
+            kind = "interim_note" if same else "reassignment"
+            entries.append(TimelineEntry(kind, row.assigned_at, row.assigned_by, row))
+        previous = row
+    return entries
+
+
+def _assignment_rows(target_id: int) -> list:
+    return db.session.execute(
         select(EvaluatorAssignment, Target.owner_id)
         .join(Target, Target.id == EvaluatorAssignment.target_id)
         .where(EvaluatorAssignment.target_id == target_id)
@@ -116,18 +145,6 @@ def _assignment_entries(target_id: int) -> list[TimelineEntry]:
         )
         .order_by(EvaluatorAssignment.id)
     ).all()
-    entries, previous = [], None
-    for index, (row, owner_id) in enumerate(rows):
-        creation = index == 0 and row.assigned_by_id == owner_id
-        same = previous is not None and (previous.evaluator_id, previous.acting) == (
-            row.evaluator_id,
-            row.acting,
-        )
-        if not creation and row.assigned_by is not None:
-            kind = "interim_note" if same else "reassignment"
-            entries.append(TimelineEntry(kind, row.assigned_at, row.assigned_by, row))
-        previous = row
-    return entries
 
 
 def _open_period_ids():
@@ -380,7 +397,7 @@ class TargetPage:
 def target_page(user: Employee, target: Target, assignment: AssignmentView) -> TargetPage:
     return TargetPage(
         card=target_card(user, target),
-        timeline=timeline(target.id),
+        timeline=timeline(target.id, assignment.rows, target.owner_id),
         assignment=assignment,
         may_comment=policy.can(user, Action.COMMENT_TARGET, target),
     )

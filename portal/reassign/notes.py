@@ -111,6 +111,9 @@ class AssignmentView:
     notes: list[InterimNote] = field(default_factory=list)
     may_note: bool = False
     may_reassign: bool = False
+    # The target's assignment rows as loaded here (their evaluators too), for the
+    # page's timeline to reuse instead of loading them again.
+    rows: list[EvaluatorAssignment] | None = field(default=None, repr=False)
 
     @property
     def prefix(self) -> str:
@@ -143,12 +146,13 @@ def assignment_view(target: Target) -> AssignmentView:
             .where(EvaluatorAssignment.target_id == target.id)
             .options(
                 joinedload(EvaluatorAssignment.assigned_by),
+                joinedload(EvaluatorAssignment.evaluator),
                 joinedload(EvaluatorAssignment.acting_for),
             )
             .order_by(EvaluatorAssignment.id)
         )
     )
-    view = AssignmentView()
+    view = AssignmentView(rows=rows)
     if rows and rows[-1].evaluator_id == target.evaluator_id:
         view.acting, view.acting_for = rows[-1].acting, rows[-1].acting_for
     # Where each evaluator's time began; the notes shown start with the previous one's.
