@@ -196,11 +196,13 @@ def target_card_options() -> tuple:
     and parent), so lists of targets make no lazy load per card. Kept beside the model
     so that every feature listing targets (plans, reports, evaluations) shares it
     without importing another feature."""
+    # The single rows (evaluator, owner, parent and its owner) ride along as joins of
+    # the listing's own statement; only the months, a collection, take a second one.
     return (
         selectinload(Target.months),
-        selectinload(Target.evaluator),
-        selectinload(Target.owner),
-        selectinload(Target.parent).selectinload(Target.owner),
+        joinedload(Target.evaluator),
+        joinedload(Target.owner),
+        joinedload(Target.parent).joinedload(Target.owner),
     )
 
 

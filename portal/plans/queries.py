@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import policy
 from portal.extensions import db
@@ -70,7 +70,7 @@ def revision_reasons(target_ids: list[int]) -> dict[int, TargetHistory]:
             TargetHistory.target_id.in_(target_ids),
             TargetHistory.trigger == "request_revision",
         )
-        .options(selectinload(TargetHistory.actor))
+        .options(joinedload(TargetHistory.actor))
         .order_by(TargetHistory.version)
     )
     return {row.target_id: row for row in rows}
@@ -84,41 +84,44 @@ class TimelineEntry:
     item: object
 
 
-def timeline(target_id: int) -> list[TimelineEntry]:
+def timeline(
+    target_id: int,
+    assignments: list[EvaluatorAssignment] | None = None,
+    owner_id: int | None = None,
+) -> list[TimelineEntry]:
+    """The target's history, comments and handovers in order; ``assignments`` (with
+    the target's ``owner_id``) are its assignment rows when the caller has them loaded."""
     history = db.session.scalars(
         select(TargetHistory)
         .where(TargetHistory.target_id == target_id)
-        .options(selectinload(TargetHistory.actor))
+        .options(joinedload(TargetHistory.actor))
     ).all()
     comments = db.session.scalars(
         select(TargetComment)
         .where(TargetComment.target_id == target_id)
-        .options(selectinload(TargetComment.author))
+        .options(joinedload(TargetComment.author))
     ).all()
     entries = [TimelineEntry("transition", h.occurred_at, h.actor, h) for h in history]
     entries += [TimelineEntry("comment", c.created_at, c.author, c) for c in comments]
-    entries += _assignment_entries(target_id)
+    entries += _assignment_entries(target_id, assignments, owner_id)
     return sorted(entries, key=lambda e: (e.at, e.kind == "comment", e.item.id))
 
 
-def _assignment_entries(target_id: int) -> list[TimelineEntry]:
+def _assignment_entries(
+    target_id: int,
+    assignments: list[EvaluatorAssignment] | None = None,
+    owner_id: int | None = None,
+) -> list[TimelineEntry]:
     """Changes of evaluator ("reassignment") and interim notes for the next evaluator
     ("interim_note": a row that keeps the evaluator). The row written when the owner
     created the target is not news."""
-    rows = db.session.execute(
-        select(EvaluatorAssignment, Target.owner_id)
-        .join(Target, Target.id == EvaluatorAssignment.target_id)
-        .where(EvaluatorAssignment.target_id == target_id)
-        .options(
-            selectinload(EvaluatorAssignment.assigned_by),
-            selectinload(EvaluatorAssignment.evaluator),
-            selectinload(EvaluatorAssignment.acting_for),
-        )
-        .order_by(EvaluatorAssignment.id)
-    ).all()
+    if assignments is not None:
+        rows = [(row, owner_id) for row in assignments]
+    else:
+        rows = _assignment_rows(target_id)
     entries, previous = [], None
-    for index, (row, owner_id) in enumerate(rows):
-        creation = index == 0 and row.assigned_by_id == owner_id
+    for index, (row, owner) in enumerate(rows):
+        creation = index == 0 and row.assigned_by_id == owner
         same = previous is not None and (previous.evaluator_id, previous.acting) == (
             row.evaluator_id,
             row.acting,
@@ -128,6 +131,20 @@ def _assignment_entries(target_id: int) -> list[TimelineEntry]:
             entries.append(TimelineEntry(kind, row.assigned_at, row.assigned_by, row))
         previous = row
     return entries
+
+
+def _assignment_rows(target_id: int) -> list:
+    return db.session.execute(
+        select(EvaluatorAssignment, Target.owner_id)
+        .join(Target, Target.id == EvaluatorAssignment.target_id)
+        .where(EvaluatorAssignment.target_id == target_id)
+        .options(
+            joinedload(EvaluatorAssignment.assigned_by),
+            joinedload(EvaluatorAssignment.evaluator),
+            joinedload(EvaluatorAssignment.acting_for),
+        )
+        .order_by(EvaluatorAssignment.id)
+    ).all()
 
 
 def _open_period_ids():
@@ -380,7 +397,7 @@ class TargetPage:
 def target_page(user: Employee, target: Target, assignment: AssignmentView) -> TargetPage:
     return TargetPage(
         card=target_card(user, target),
-        timeline=timeline(target.id),
+        timeline=timeline(target.id, assignment.rows, target.owner_id),
         assignment=assignment,
         may_comment=policy.can(user, Action.COMMENT_TARGET, target),
     )

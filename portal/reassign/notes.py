@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import audit, policy
 from portal.concurrency import compare_and_swap
@@ -112,6 +112,9 @@ class AssignmentView:
     notes: list[InterimNote] = field(default_factory=list)
     may_note: bool = False
     may_reassign: bool = False
+    # The target's assignment rows as loaded here (their evaluators too), for the
+    # page's timeline to reuse instead of loading them again.
+    rows: list[EvaluatorAssignment] | None = field(default=None, repr=False)
 
     @property
     def prefix(self) -> str:
@@ -143,13 +146,14 @@ def assignment_view(target: Target) -> AssignmentView:
             select(EvaluatorAssignment)
             .where(EvaluatorAssignment.target_id == target.id)
             .options(
-                selectinload(EvaluatorAssignment.assigned_by),
-                selectinload(EvaluatorAssignment.acting_for),
+                joinedload(EvaluatorAssignment.assigned_by),
+                joinedload(EvaluatorAssignment.evaluator),
+                joinedload(EvaluatorAssignment.acting_for),
             )
             .order_by(EvaluatorAssignment.id)
         )
     )
-    view = AssignmentView()
+    view = AssignmentView(rows=rows)
     if rows and rows[-1].evaluator_id == target.evaluator_id:
         view.acting, view.acting_for = rows[-1].acting, rows[-1].acting_for
     # Where each evaluator's time began; the notes shown start with the previous one's.

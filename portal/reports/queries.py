@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal import clock, policy
 from portal.extensions import db
@@ -326,8 +326,14 @@ def verification_queue(evaluator_id: int) -> tuple[list[QueueGroup], int]:
         .where(Target.evaluator_id == evaluator_id, WorkEntry.is_pending())
     )
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    # The target, its period (which the policy asks of each entry) and the owner ride
+    # along as the joins already made; only the evidence takes a statement of its own.
     entries = db.session.scalars(
-        base.options(*entry_options())
+        base.options(
+            selectinload(WorkEntry.evidence),
+            contains_eager(WorkEntry.target).joinedload(Target.period),
+            contains_eager(WorkEntry.owner),
+        )
         .order_by(
             Employee.name,
             Employee.id,

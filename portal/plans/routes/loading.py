@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
+
 from portal import policy
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.models import Employee, Period, Target
+from portal.models import Employee, Period, Plan, Target
 from portal.models.plans import load_target
-from portal.plans import services
 from portal.policy import Action, PlanRef
 from portal.routing import load_or_404
 from portal.web import current_employee
@@ -17,10 +19,18 @@ def plan_ref(period_id: int, employee_id: int, action: Action = Action.VIEW_PLAN
     """The plan of the employee in the period, authorised for ``action``: 404 for a
     period the user does not see or an employee of another instansi."""
     period = load_or_404(Period, period_id)
-    employee = db.session.get(Employee, employee_id)
-    if employee is None or employee.instansi_id != period.instansi_id:
+    # The employee, their plan of the period (if any) and the unit the plan's header
+    # shows, in one statement.
+    row = db.session.execute(
+        select(Employee, Plan)
+        .outerjoin(Plan, and_(Plan.employee_id == Employee.id, Plan.period_id == period.id))
+        .where(Employee.id == employee_id)
+        .options(joinedload(Employee.unit))
+    ).first()
+    if row is None or row[0].instansi_id != period.instansi_id:
         raise NotFound(policy.NOT_FOUND)
-    ref = PlanRef(employee, period, services.find_plan(employee, period))
+    employee, plan = row
+    ref = PlanRef(employee, period, plan)
     policy.authorize(current_employee(), action, ref)
     return ref
 
