@@ -6,7 +6,6 @@ import time
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
@@ -18,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal import observability, policy
 from portal.concurrency import is_lock_conflict
-from portal.errors import DomainError, InvalidInput
+from portal.errors import DomainError
 from portal.extensions import db, htmx, login_manager
 from portal.models import Employee
 from portal.numbers import decimal, rupiah, thousands
@@ -141,24 +140,6 @@ def whole_number(raw: str | None) -> int | None:
     """ASCII digits only (``"²".isdigit()`` is true, and ``int("²")`` fails)."""
     raw = (raw or "").strip()
     return int(raw) if raw.isascii() and raw.isdigit() else None
-
-
-def form_version() -> int:
-    """The version of the object the form was shown with (for the compare-and-swap)."""
-    version = whole_number(request.form.get("version"))
-    if version is None:
-        raise InvalidInput(_("Formulir tidak lengkap (versi). Muat ulang halaman."))
-    return version
-
-
-def versioned_ids(field: str) -> dict[int, int]:
-    """The ``id:version`` pairs a bulk form posts (checkboxes named ``field``)."""
-    chosen = {}
-    for raw in request.form.getlist(field):
-        object_id, _, version = raw.partition(":")
-        if whole_number(object_id) is not None and whole_number(version) is not None:
-            chosen[int(object_id)] = int(version)
-    return chosen
 
 
 def is_fragment_request() -> bool:

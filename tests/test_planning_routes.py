@@ -31,6 +31,7 @@ from portal.plans.forms import (
     COMMENT_TOO_LONG,
     KIND_INVALID,
     MONTHLY_MISMATCH,
+    NONE_CHOSEN,
     PARENT_INVALID,
     TITLE_REQUIRED,
     UNIT_REQUIRED,
@@ -961,3 +962,24 @@ def test_the_editor_has_exactly_the_months_of_its_period(w, sign_in):
     assert client.post(url, fine).status_code == 303
     target = db.session.scalar(select(Target))
     assert target.monthly_quantities == [1] * 6 and target.time_months == 6
+
+
+@pytest.mark.parametrize(
+    "chosen",
+    ["99999999999999999999:2", "1:9223372036854775808", "²:1", "1:1e30"],
+)
+def test_bulk_approve_with_ids_out_of_range_is_told_and_changes_nothing(w, sign_in, chosen):
+    """Ids and versions beyond the database's integer range name no target the page could
+    have shown: the form says nothing was chosen (no 500 from the database)."""
+    target = _target(w)
+    engine.fire(target, "submit", w.owner)
+    db.session.commit()
+    client = sign_in(w.boss)
+    response = client.raw.post(
+        f"{_plan_url(w)}/setujui",
+        data={"target": [chosen], "csrf_token": client.csrf_token()},
+    )
+    assert response.status_code == 422
+    assert str(NONE_CHOSEN) in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Target, target.id).state == "discussed"

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
-from portal.forms import PlainText, PortalForm, VersionField, WholeNumberField
+from portal.forms import PlainText, PortalForm, VersionedIdsField, VersionField, WholeNumberField
 from portal.models import Period, Target, TargetKind
 from portal.plans.services import (
     COMMENT_MAX,
@@ -332,20 +332,6 @@ class TransitionForm(VersionForm):
 
     reason = TextAreaField(validators=[PlainText(multiline=True)])
     view = StringField(filters=[lambda value: "card" if value == "card" else "detail"])
-
-
-class VersionedIdsField(Field):
-    """The ``id:version`` pairs a bulk form posts (checkboxes of one name); pairs that
-    are not two whole numbers are left out."""
-
-    def process_formdata(self, valuelist) -> None:
-        chosen: dict[int, int] = {}
-        for raw in valuelist:
-            object_id, _, version = str(raw).partition(":")
-            object_id, version = whole_number(object_id), whole_number(version)
-            if object_id is not None and version is not None:
-                chosen[object_id] = version
-        self.data = chosen
 
 
 class BulkForm(PortalForm):
