@@ -78,10 +78,26 @@ def revision_reasons(target_ids: list[int]) -> dict[int, TargetHistory]:
 
 @dataclass
 class TimelineEntry:
-    kind: str  # "transition" or "comment"
+    """One line of a target's history; ``kind`` names its CSS modifier, the ``is_*``
+    properties tell the template which partial draws it."""
+
+    kind: str  # "transition", "comment", "reassignment" or "interim_note"
     at: object
     who: Employee
     item: object
+
+    @property
+    def is_transition(self) -> bool:
+        return self.kind == "transition"
+
+    @property
+    def is_handover(self) -> bool:
+        """A change of evaluator or an interim note: drawn by the reassign partial."""
+        return self.kind in ("reassignment", "interim_note")
+
+    @property
+    def is_reassignment(self) -> bool:
+        return self.kind == "reassignment"
 
 
 def timeline(
