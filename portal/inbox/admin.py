@@ -3,7 +3,7 @@ left waiting longer than ``PORTAL_INBOX_OVERDUE_DAYS`` anywhere in the instansi.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.inbox.items import InboxItem
 from portal.models import Employee, Evaluation, Period, Target, WorkEntry
 from portal.models.periods import PeriodStatus
+from portal.models.types import utcnow
 from portal.policy import Action
 from workflows.states import APPROVED, DISCUSSED, DRAFTED, REPORTED
 
@@ -50,7 +51,7 @@ def _stuck(instansi_id: int):
 
 def _cutoff() -> datetime:
     days = int(current_app.config.get("PORTAL_INBOX_OVERDUE_DAYS", 7))
-    return datetime.now(UTC) - timedelta(days=days)
+    return utcnow() - timedelta(days=days)
 
 
 def _late_counts(instansi_id: int):
