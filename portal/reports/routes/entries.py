@@ -62,6 +62,7 @@ def _log_page(
         form=form,
         form_error=form_error,
         targets=targets,
+        all_closed=not targets and queries.has_closed_targets(me.id),
         entries=queries.day_cards(me, day),
         holiday=clock.holidays().get(day),
         weekend=day.weekday() >= 5,
