@@ -196,7 +196,9 @@ def test_only_the_way_back_that_applies_is_offered_to_the_admin(case):
         guards.GUARDS[name] = case_guard  # monkeypatch restores them after the case
     target = db.session.get(Target, case["targets"]["evaluated"])
     admin = case["people"]["admin"]
-    actions = {a.trigger: a.blocked for a in engine.available_actions(admin, target, on=AFTER_PERIOD)}
+    actions = {
+        a.trigger: a.blocked for a in engine.available_actions(admin, target, on=AFTER_PERIOD)
+    }
     assert actions == {"revert": ()}
 
 

@@ -53,8 +53,6 @@ UNDECIDED_TARGETS = _l(
     "(%(titles)s), dinilai dari capaiannya atau dikecualikan dengan alasan."
 )
 NOT_APPROVED_NOT_EVALUATED = _l("tidak dievaluasi: belum disetujui")
-EXCLUDED_TAG = _l("dikecualikan")
-UNREPORTED_TAG = _l("tanpa laporan akhir")
 DRAFT_SAVED = _l("Draf evaluasi tersimpan.")
 
 # the employee's response and the objection (keberatan)

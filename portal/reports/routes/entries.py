@@ -159,6 +159,7 @@ def edit_entry(entry_id: int):
     form = EditEntryForm(owner_id=me.id, targets=targets, existing=entry)
     stored: list[str] = []
     try:
+        services.refuse_if_closed(entry)  # before the form: its target is no choice now
         validate_or_raise(form)
         data = form.entry_input()
         services.update_entry(entry, data, me, form.version.data, stored)
