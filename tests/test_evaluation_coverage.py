@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -23,7 +22,6 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from portal import audit
 from portal.errors import Conflict, InvalidInput
 from portal.evaluations import queries, services
 from portal.evaluations.inputs import Coverage
@@ -69,6 +67,7 @@ from tests.evaluation_helpers import (
     typed_b,
 )
 from tests.pages import field_error
+from tests.race_helpers import FIRST_WROTE, slow_audit  # noqa: F401 (a fixture)
 from tests.reporting_helpers import TODAY, add, entry, sign_in
 from workflows import engine, guards
 from workflows.targets import APPROVED, DISCUSSED, EVALUATED, REPORTED
@@ -542,25 +541,10 @@ def test_the_screen_statements_are_the_same_for_5_and_50_targets(
 
 # -- two finishes at once: one wins ----------------------------------------------------------
 
-HOLD = 0.3
-FIRST_WROTE = threading.Event()
-
-
-@pytest.fixture
-def slow_audit(monkeypatch):
-    record = audit.record
-
-    def slow_record(*args, **kwargs):
-        if threading.current_thread() is not threading.main_thread():
-            FIRST_WROTE.set()
-            time.sleep(HOLD)
-        return record(*args, **kwargs)
-
-    monkeypatch.setattr(audit, "record", slow_record)
-
 
 @pytest.mark.commits
-def test_two_finishes_at_once_one_wins_and_the_other_is_a_conflict(app, plan5, slow_audit):
+@pytest.mark.usefixtures("slow_audit")
+def test_two_finishes_at_once_one_wins_and_the_other_is_a_conflict(app, plan5):
     team = plan5.team
     data = replace(
         typed_b(),
