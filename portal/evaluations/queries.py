@@ -162,6 +162,10 @@ def context(plan: Plan) -> Context:
             )
         }
     targets, not_approved = covered_and_not_approved(plan_targets(plan), evaluation, exclusions)
+    # An exclusion stands for a target still approved; one reopened since (back in
+    # discussion) is listed as not approved instead, never twice.
+    unreported = {t.id for t in targets if t.state == APPROVED}
+    exclusions = {tid: e for tid, e in exclusions.items() if tid in unreported}
     figures = realisations(targets)
     counts = evidence_counts([t.id for t in targets])
     results = [
