@@ -434,6 +434,27 @@ def test_after_the_evaluation_the_daily_log_says_why_nothing_can_change(plan5, l
     assert db.session.scalar(select(func.count(AuditEvent.id))) == audited
 
 
+def test_a_pending_entry_on_a_closed_target_is_no_longer_verified(plan5, login_as):
+    """Scored on its realisation (or excluded), the target's figures are final: its
+    evaluator may not accept a late entry (409, with why), nor is it offered."""
+    team = plan5.team
+    late = add(entry(plan5.unreported, TODAY, description="Terlambat diverifikasi"))[0]
+    boss = login_as(team.boss)
+    _finished(boss, plan5)
+    queue = boss.get("/verifikasi")
+    assert str(TARGET_EVALUATED) in html.unescape(text_of(queue))
+    assert f'value="{late.id}:{late.version}"' not in queue.get_data(as_text=True)
+    before = snapshot()
+    forged = boss.post(
+        f"/verifikasi/{late.id}", {"decision": "accept", "version": str(late.version)}, htmx=True
+    )
+    assert forged.status_code == 409
+    assert str(TARGET_EVALUATED) in html.unescape(text_of(forged))
+    db.session.expire_all()
+    assert db.session.get(WorkEntry, late.id).status == EntryStatus.PENDING
+    assert snapshot() == before
+
+
 # -- bad input ------------------------------------------------------------------------------
 
 

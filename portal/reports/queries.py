@@ -326,7 +326,8 @@ def entry_card(entry: WorkEntry, viewer: Employee) -> EntryCard:
     return EntryCard(
         entry,
         may_edit=closed is None and policy.can(viewer, Action.EDIT_ENTRY, entry),
-        may_decide=entry.status == EntryStatus.PENDING
+        may_decide=closed is None
+        and entry.status == EntryStatus.PENDING
         and policy.can(viewer, Action.VERIFY_ENTRY, entry),
         closed=closed,
     )
