@@ -3,6 +3,7 @@
 from portal.models.audit import AuditEvent
 from portal.models.evaluations import (
     Evaluation,
+    EvaluationExclusion,
     EvaluationStatus,
     EvaluationTarget,
     FollowUpItem,
@@ -34,6 +35,7 @@ __all__ = [
     "EntryStatus",
     "Evaluation",
     "EvaluationStatus",
+    "EvaluationExclusion",
     "EvaluationTarget",
     "Evidence",
     "FollowUpItem",
