@@ -22,6 +22,7 @@ FEATURES = (
     "plans",
     "reports",
     "evaluations",
+    "periodic",
     "imports",
     "reassign",
     "periods",
