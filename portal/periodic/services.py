@@ -44,8 +44,7 @@ def check_sub_period(period, sub_period: int, today: date) -> None:
                 NOT_ENDED,
                 sub=subperiods.label(period, sub_period),
                 end=f"{subperiods.end(period, sub_period):%d-%m-%Y}",
-            ),
-            field="sub_period",
+            )
         )
 
 
