@@ -20,9 +20,11 @@ from portal.models import (
     PeriodicEvaluation,
     PeriodicStatus,
     PeriodicTarget,
+    Plan,
     Scheme,
+    Target,
 )
-from portal.periodic import messages
+from portal.periodic import inbox, messages
 from portal.periodic.inputs import PeriodicInput
 from portal.periodic.queries import context
 from portal.periodic.scores import outcome
@@ -343,6 +345,93 @@ def test_the_admin_sets_the_cadence_until_a_periodic_evaluation_exists(team, sig
     assert "sudah ada 1 evaluasi periodik" in refused.text
     db.session.expire_all()
     assert team.period.cadence == Cadence.TRIWULANAN
+
+
+# -- the inbox source ---------------------------------------------------------------------
+
+
+def _badge(user) -> int:
+    return db.session.scalar(select(inbox.count(user.id, TODAY)))
+
+
+@pytest.fixture
+def in_request(app):
+    with app.test_request_context():
+        yield
+
+
+def test_the_inbox_lists_what_each_must_do_and_the_badge_agrees(team, signed_in, in_request):
+    (due,) = inbox.items(team.boss, TODAY)
+    assert due.count == 1 and due.overdue and due.due == date(2026, 4, 14)
+    assert due.url == url(team)
+    assert _badge(team.boss) == 1
+    (late,) = inbox.items(team.admin, TODAY)
+    assert late.count == 1 and late.url == f"/admin/evaluasi-periodik/{team.period.id}/terlambat"
+    assert _badge(team.admin) == 1
+    assert team.owner.display_name in signed_in(team.admin).get(late.url).text
+    assert inbox.items(team.owner, TODAY) == [] and _badge(team.owner) == 0
+    # Not yet overdue on 10 April: the evaluator sees it due, the admin nothing.
+    early = date(2026, 4, 10)
+    assert not inbox.items(team.boss, early)[0].overdue
+    assert inbox.items(team.admin, early) == []
+    assert db.session.scalar(select(inbox.count(team.admin.id, early))) == 0
+
+    assert signed_in(team.boss).post(url(team), form(team)).status_code == 303
+    assert inbox.items(team.boss, TODAY) == [] and _badge(team.boss) == 0
+    assert inbox.items(team.admin, TODAY) == [] and _badge(team.admin) == 0
+    (result,) = inbox.items(team.owner, TODAY)
+    assert result.url == f"/evaluasi-periodik/saya/{team.period.id}"
+    assert _badge(team.owner) == 1
+    # At the year's end every quarter has ended: three more are due.
+    later = inbox.items(team.boss, date(2027, 1, 5))
+    assert [i.key for i in later] == [f"periodic-{team.period.id}-{n}" for n in (2, 3, 4)]
+    assert _badge_on(team.boss, date(2027, 1, 5)) == 3
+
+
+def _badge_on(user, day) -> int:
+    return db.session.scalar(select(inbox.count(user.id, day)))
+
+
+def _subordinates(team, how_many: int) -> None:
+    """``how_many`` more subordinates of the boss, each with one approved target."""
+    period, template = team.period, team.target
+    people = [team.factory.employee(team.boss.unit, atasan=team.boss) for _ in range(how_many)]
+    plans = [Plan(employee_id=p.id, period_id=period.id, instansi_id=p.instansi_id) for p in people]
+    db.session.add_all(plans)
+    db.session.flush()
+    db.session.add_all(
+        Target(
+            plan_id=plan.id,
+            instansi_id=plan.instansi_id,
+            owner_id=plan.employee_id,
+            period_id=period.id,
+            evaluator_id=team.boss.id,
+            title=f"Laporan {plan.id}",
+            quantity=12,
+            quantity_unit="laporan",
+            time_months=12,
+            state=template.state,
+        )
+        for plan in plans
+    )
+    db.session.commit()
+
+
+def test_the_inbox_costs_the_same_for_5_and_500_subordinates(team, count_statements, in_request):
+    def cost(user) -> tuple[int, int]:
+        with count_statements() as counter:
+            found = inbox.items(user, TODAY)
+        return counter.count, sum(i.count for i in found)
+
+    _subordinates(team, 4)
+    small = {who: cost(who) for who in (team.boss, team.admin, team.owner)}
+    assert small[team.boss][1] == 5 and small[team.admin][1] == 5
+    _subordinates(team, 495)
+    large = {who: cost(who) for who in (team.boss, team.admin, team.owner)}
+    assert large[team.boss] == (small[team.boss][0], 500)
+    assert large[team.admin] == (small[team.admin][0], 500)
+    assert large[team.owner] == small[team.owner]
+    assert _badge(team.boss) == 500 and _badge(team.admin) == 500
 
 
 # -- race (PostgreSQL) -----------------------------------------------------------------------

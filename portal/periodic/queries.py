@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import scoring, subperiods
 from portal.extensions import db
@@ -252,3 +252,53 @@ def annual_results(plan: Plan) -> list[PeriodicEvaluation]:
     """What the annual evaluation screen shows and its suggestion weighs (see
     ``scoring.explain_with_periodic``): every finished periodic result of the plan."""
     return finished_results(plan.employee_id, plan.period_id)
+
+
+@dataclass(frozen=True)
+class LateRow:
+    employee: Employee
+    evaluator: Employee | None
+    sub_period: int
+    label: str
+    due: date
+
+
+def late(period: Period, today: date) -> list[LateRow]:
+    """The instansi's periodic evaluations past their due date and not finished, for the
+    admin: two statements."""
+    days = due_days()
+    overdue = [
+        n for n in subperiods.ended(period, today) if subperiods.is_overdue(period, n, today, days)
+    ]
+    if not overdue:
+        return []
+    evaluator = aliased(Employee)
+    pairs = db.session.execute(
+        select(Employee, evaluator)
+        .join(Target, Target.owner_id == Employee.id)
+        .outerjoin(evaluator, evaluator.id == Target.evaluator_id)
+        .where(Target.period_id == period.id, Target.state.in_(APPROVED_OR_LATER))
+        .distinct()
+        .order_by(Employee.name, Employee.id)
+    ).all()
+    finished = set(
+        db.session.execute(
+            select(PeriodicEvaluation.employee_id, PeriodicEvaluation.sub_period).where(
+                PeriodicEvaluation.period_id == period.id,
+                PeriodicEvaluation.status.in_(FINISHED),
+            )
+        ).all()
+    )
+    seen: set[tuple[int, int]] = set()
+    rows = []
+    for n in overdue:
+        for person, by in pairs:
+            if (person.id, n) in finished or (person.id, n) in seen:
+                continue
+            seen.add((person.id, n))
+            rows.append(
+                LateRow(
+                    person, by, n, subperiods.label(period, n), subperiods.due_date(period, n, days)
+                )
+            )
+    return rows

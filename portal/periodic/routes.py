@@ -50,6 +50,19 @@ def team(period_id: int):
     )
 
 
+@bp.route("/admin/evaluasi-periodik/<int:period_id>/terlambat")
+@login_required
+def late(period_id: int):
+    """The admin's list of periodic evaluations past their due date."""
+    period = load_or_404(Period, period_id, Action.MANAGE_INSTANSI)
+    return render(
+        "periodic/late.html",
+        period=period,
+        rows=queries.late(period, clock.today()),
+        due_days=queries.due_days(),
+    )
+
+
 def _screen(ctx: queries.Context, form=None, *, errors=None, status=200, message=None):
     me = current_employee()
     plan = ctx.plan
