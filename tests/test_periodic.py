@@ -114,7 +114,7 @@ def test_sub_periods_end_and_fall_due(team):
 @pytest.mark.parametrize(
     ("year_end", "periodic", "expected"),
     [
-        (SESUAI, [], SESUAI),
+        (SESUAI, [None], SESUAI),
         (SESUAI, [DI_ATAS, DI_ATAS, SESUAI], DI_ATAS),
         (DI_BAWAH, [DI_ATAS, DI_ATAS, DI_ATAS], SESUAI),  # one step only
         (DI_ATAS, [DI_BAWAH, DI_BAWAH], SESUAI),
@@ -125,7 +125,7 @@ def test_sub_periods_end_and_fall_due(team):
 def test_the_periodic_ratings_move_the_annual_suggestion_one_step(year_end, periodic, expected):
     result = scoring.explain_with_periodic(year_end, periodic)
     assert result.value == expected
-    assert result.steps
+    assert bool(result.steps) == any(periodic)
 
 
 # -- the outcome (scheme B and A) -----------------------------------------------------------
@@ -345,6 +345,76 @@ def test_the_admin_sets_the_cadence_until_a_periodic_evaluation_exists(team, sig
     assert "sudah ada 1 evaluasi periodik" in refused.text
     db.session.expire_all()
     assert team.period.cadence == Cadence.TRIWULANAN
+
+
+# -- the annual evaluation builds on the periodic ones ----------------------------------------
+
+
+def _finished(team, target, sub_period: int, rating: str) -> PeriodicEvaluation:
+    evaluation = PeriodicEvaluation(
+        instansi_id=target.instansi_id,
+        period_id=team.period.id,
+        employee_id=target.owner_id,
+        plan_id=target.plan_id,
+        evaluator_id=team.boss.id,
+        sub_period=sub_period,
+        status=PeriodicStatus.FINAL,
+        behaviour={BERAKHLAK[0]: {"rating": SESUAI, "feedback": f"Pelayanan tw {sub_period}"}},
+        rating_hasil_kerja=rating,
+        rating_perilaku=SESUAI,
+        predikat=scoring.predikat_2022(rating, SESUAI),
+        targets=[
+            PeriodicTarget(
+                target_id=target.id,
+                planned=3,
+                realised=3,
+                score=100.0,
+                feedback=f"Umpan balik triwulan {sub_period}",
+            )
+        ],
+    )
+    db.session.add(evaluation)
+    db.session.commit()
+    return evaluation
+
+
+def _annual_statements(count_statements, client, path) -> int:
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    with app.app_context():
+        client.get(path)
+    with app.app_context(), count_statements() as counter:
+        response = client.get(path)
+    assert response.status_code == 200
+    return counter.count
+
+
+def test_the_annual_screen_shows_the_periodic_results_and_its_suggestion_weighs_them(
+    factory, monkeypatch, signed_in, count_statements
+):
+    from portal.evaluations import queries as annual
+    from portal.evaluations import services as annual_services
+    from tests.evaluation_helpers import STEADY, reported_targets, typed_b
+
+    team = build_team(factory, monkeypatch)
+    (target,) = reported_targets(team, [STEADY])
+    path = f"/evaluasi/{team.period.id}/pegawai/{team.owner.id}"
+    boss = signed_in(team.boss)
+    _finished(team, target, 1, DI_ATAS)
+    one = _annual_statements(count_statements, boss, path)
+    _finished(team, target, 2, DI_ATAS)
+    _finished(team, target, 3, SESUAI)
+    page = boss.get(path)
+    assert "Hasil evaluasi periodik" in page.text
+    assert "Umpan balik triwulan 2" in page.text and "Pelayanan tw 3" in page.text
+    assert _annual_statements(count_statements, boss, path) == one
+    ctx = annual.context(target.plan)
+    result = annual_services.compute(ctx, typed_b())
+    # The year's capaian is 100 % (sesuai); two of three quarters were di atas.
+    assert result.suggested_hasil_kerja == DI_ATAS
+    assert any("bergeser satu tingkat" in step for step in result.steps)
+    assert result.suggested_perilaku == SESUAI
 
 
 # -- the inbox source ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ templates show (:class:`ScreenView`), which decide what the viewer may see and d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
@@ -24,12 +24,14 @@ from portal.models import (
     FollowUpKind,
     Job,
     Period,
+    PeriodicEvaluation,
     Plan,
     Scheme,
     Target,
     WorkEntry,
 )
 from portal.models.plans import target_card_options
+from portal.periodic.queries import annual_results
 from portal.policy import Action
 from portal.ranks import JenisJabatan
 from portal.realisation import realisations
@@ -55,6 +57,9 @@ class Context:
     # The head of a unit (a structural position with subordinates) takes the unit's
     # rating as their own rating hasil kerja (scheme B).
     unit_head: bool = False
+    # The finished periodic evaluations of the plan (``templates/evaluations/
+    # _periodic_results.html``), which the suggested ratings take into account.
+    periodic: list[PeriodicEvaluation] = field(default_factory=list)
 
     @property
     def scheme_a(self) -> bool:
@@ -107,7 +112,7 @@ def context(plan: Plan) -> Context:
         )
     )
     unit_head = structural and plan.employee.jenis_jabatan != JenisJabatan.FUNGSIONAL
-    return Context(plan, evaluation, results, structural, unit_head)
+    return Context(plan, evaluation, results, structural, unit_head, annual_results(plan))
 
 
 def is_evaluator(user: Employee, ctx: Context) -> bool:

@@ -9,7 +9,8 @@ the portal's rule, for the rating hasil kerja and the rating perilaku alike:
   from the year-end suggestion, the suggestion moves **one step** towards it (*di bawah*
   ↔ *sesuai* ↔ *di atas*): a year of periodic "di atas" lifts a year-end "sesuai" to
   "di atas", and lifts a year-end "di bawah" only to "sesuai";
-* without such a majority (or without periodic ratings) the year-end suggestion stands.
+* without such a majority the year-end suggestion stands; without periodic ratings it
+  stands too, and the steps say nothing of them.
 
 The supervisor still decides, and a departure from the suggestion still needs a reason.
 """
@@ -29,11 +30,12 @@ def explain_with_periodic(
     year_end: object, periodic: Sequence[object], what: str = "hasil kerja"
 ) -> Explained[Rating]:
     """The annual suggestion of ``what`` given the ``year_end`` suggestion and the finished
-    periodic ratings (in order), with its steps. Raises ValueError for an unknown rating."""
+    periodic ratings (in order; an empty one, not rated, is left out), with its steps.
+    Raises ValueError for an unknown rating."""
     base = Rating.parse(year_end)
-    ratings = [Rating.parse(r) for r in periodic]
+    ratings = [Rating.parse(r) for r in periodic if r]
     if not ratings:
-        return Explained(base, (f"Evaluasi periodik ({what}): belum ada; saran akhir tahun tetap",))
+        return Explained(base, ())
     listed = ", ".join(r.label for r in ratings)
     steps = [f"Evaluasi periodik ({what}): {listed}"]
     counts = Counter(ratings)
