@@ -417,6 +417,45 @@ def test_the_annual_screen_shows_the_periodic_results_and_its_suggestion_weighs_
     assert result.suggested_perilaku == SESUAI
 
 
+# -- demo data ------------------------------------------------------------------------------
+
+
+def test_the_demo_evaluates_the_elapsed_sub_periods_one_late_some_acknowledged(app, monkeypatch):
+    from portal import clock
+    from portal.seed.demo import PEGAWAI, seed_demo
+
+    today = date(2026, 11, 20)  # Triwulan I–III have ended
+    monkeypatch.setattr(clock, "today", lambda: today)
+    seed_demo()
+    rows = db.session.scalars(select(PeriodicEvaluation)).all()
+    assert rows and {e.sub_period for e in rows} == {1, 2, 3}
+    assert all(e.is_finished for e in rows)
+    assert any(e.status == PeriodicStatus.ACKNOWLEDGED for e in rows)
+    assert all(
+        clock.local_date(moment) <= today
+        for e in rows
+        for moment in (e.created_at, e.finished_at, e.acknowledged_at)
+        if moment is not None
+    )
+    period = rows[0].period
+    late = [
+        e
+        for e in rows
+        if clock.local_date(e.finished_at) > subperiods.due_date(period, e.sub_period)
+    ]
+    assert len(late) == 1
+    pegawai = db.session.scalar(
+        select(PeriodicEvaluation.id).where(
+            PeriodicEvaluation.sub_period == 3,
+            PeriodicEvaluation.employee.has(nip=PEGAWAI.nip),
+        )
+    )
+    assert pegawai is None  # left for the demo atasan's inbox
+    before = len(rows)
+    seed_demo()
+    assert db.session.query(PeriodicEvaluation).count() == before
+
+
 # -- the inbox source ---------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from portal.models import Employee, Instansi, Period, Scheme, Unit
 from portal.models.periods import PeriodStatus
 from portal.ranks import JenisJabatan
 from portal.seed.people import Person, PersonFactory
+from portal.seed.periodic import seed_periodic
 from portal.seed.plans import seed_plans
 from portal.seed.reports import seed_reports
 
@@ -279,6 +280,7 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
     targets = seed_plans(instansi.id, people)
     if targets:
         created += len(targets) + seed_reports(people, targets)
+    created += seed_periodic(instansi.id, keep_for_inbox=people["PEGAWAI"])
     if created:
         audit.record("seed.demo", instansi, summary={"created": created})
     db.session.commit()
