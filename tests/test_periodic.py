@@ -256,6 +256,29 @@ def test_others_cannot_acknowledge(team, signed_in):
     assert periodic_of(team).status == PeriodicStatus.FINAL
 
 
+def test_a_closed_period_refuses_the_evaluation_and_the_acknowledgement(team, signed_in):
+    from portal.models.periods import PeriodStatus
+    from portal.policy_messages import FROZEN
+
+    boss = signed_in(team.boss)
+    assert boss.post(url(team), form(team, action="save")).status_code == 303
+    team.period.status = PeriodStatus.CLOSED
+    db.session.commit()
+    refused = boss.post(url(team), form(team, version=str(periodic_of(team).version)))
+    assert refused.status_code == 403
+    assert str(FROZEN["evaluate_periodic"]) % {"period": team.period.name} in refused.text
+    assert periodic_of(team).status == PeriodicStatus.DRAFT
+    team.period.status = PeriodStatus.OPEN
+    db.session.commit()
+    boss.post(url(team), form(team, version=str(periodic_of(team).version)))
+    team.period.status = PeriodStatus.CLOSED
+    db.session.commit()
+    evaluation = periodic_of(team)
+    ack = f"/evaluasi-periodik/hasil/{evaluation.id}/terima"
+    assert signed_in(team.owner).post(ack, {"version": str(evaluation.version)}).status_code == 403
+    assert periodic_of(team).status == PeriodicStatus.FINAL
+
+
 # -- bad input ------------------------------------------------------------------------------
 
 
