@@ -192,6 +192,18 @@ def test_the_evaluator_finishes_and_the_employee_acknowledges(team, signed_in):
     assert {"periodic.save", "periodic.finish", "periodic.acknowledge"} <= actions
 
 
+def test_the_live_preview_shows_the_outcome_and_saves_nothing(team, signed_in):
+    boss = signed_in(team.boss)
+    preview = url(team) + "/pratinjau"
+    response = boss.post(preview, form(team, rating_hasil_kerja=DI_ATAS), htmx=True)
+    assert response.status_code == 200
+    assert 'id="outcome"' in response.text and "<html" not in response.text
+    assert str(messages.DEPARTURE_NEEDS_REASON) in response.text
+    assert '<strong class="predikat">Baik</strong>' in response.text  # di atas × sesuai
+    assert periodic_of(team) is None
+    assert signed_in(team.colleague).post(preview, form(team), htmx=True).status_code == 403
+
+
 def test_a_draft_then_a_departure_needs_a_reason(team, signed_in):
     boss = signed_in(team.boss)
     assert boss.post(url(team), form(team, action="save")).status_code == 303

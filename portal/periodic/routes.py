@@ -123,6 +123,32 @@ def screen(period_id: int, employee_id: int, sub_period: int):
 
 
 @bp.route(
+    "/evaluasi-periodik/<int:period_id>/pegawai/<int:employee_id>/<int:sub_period>/pratinjau",
+    methods=["POST"],
+)
+@login_required
+def preview(period_id: int, employee_id: int, sub_period: int):
+    """The live outcome as the evaluator changes the inputs (htmx; nothing saved)."""
+    ctx = _context(period_id, employee_id, sub_period)
+    services.authorize_evaluator(current_employee(), ctx)
+    form = periodic_form(ctx)
+    form.validate()
+    errors = form.errors_by_field()
+    ended = subperiods.has_ended(ctx.period, sub_period, clock.today())
+    return render(
+        "periodic/_outcome.html",
+        partial="periodic/_outcome.html",
+        ctx=ctx,
+        plan=ctx.plan,
+        form=form,
+        outcome=services.compute(ctx, form.typed(), errors=errors),
+        errors=errors,
+        editable=ended and (ctx.evaluation is None or not ctx.evaluation.is_finished),
+        ratings=RATINGS,
+    )
+
+
+@bp.route(
     "/evaluasi-periodik/<int:period_id>/pegawai/<int:employee_id>/<int:sub_period>",
     methods=["POST"],
 )
