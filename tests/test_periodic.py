@@ -413,7 +413,7 @@ def _finished(team, target, sub_period: int, rating: str) -> PeriodicEvaluation:
     return evaluation
 
 
-def _annual_statements(count_statements, client, path) -> int:
+def _page_statements(count_statements, client, path) -> int:
     from flask import current_app
 
     app = current_app._get_current_object()
@@ -437,13 +437,13 @@ def test_the_annual_screen_shows_the_periodic_results_and_its_suggestion_weighs_
     path = f"/evaluasi/{team.period.id}/pegawai/{team.owner.id}"
     boss = signed_in(team.boss)
     _finished(team, target, 1, DI_ATAS)
-    one = _annual_statements(count_statements, boss, path)
+    one = _page_statements(count_statements, boss, path)
     _finished(team, target, 2, DI_ATAS)
     _finished(team, target, 3, SESUAI)
     page = boss.get(path)
     assert "Hasil evaluasi periodik" in page.text
     assert "Umpan balik triwulan 2" in page.text and "Pelayanan tw 3" in page.text
-    assert _annual_statements(count_statements, boss, path) == one
+    assert _page_statements(count_statements, boss, path) == one
     ctx = annual.context(target.plan)
     result = annual_services.compute(ctx, typed_b())
     # The year's capaian is 100 % (sesuai); two of three quarters were di atas.
@@ -561,20 +561,34 @@ def _subordinates(team, how_many: int) -> None:
     db.session.commit()
 
 
-def test_the_inbox_costs_the_same_for_5_and_500_subordinates(team, count_statements, in_request):
+def test_the_inbox_costs_the_same_for_5_and_500_subordinates(
+    team, count_statements, in_request, signed_in
+):
     def cost(user) -> tuple[int, int]:
         with count_statements() as counter:
             found = inbox.items(user, TODAY)
         return counter.count, sum(i.count for i in found)
 
+    boss = signed_in(team.boss)
+    pages = [f"/evaluasi-periodik/{team.period.id}"]
+    admin = signed_in(team.admin)
+    late_page = f"/admin/evaluasi-periodik/{team.period.id}/terlambat"
     _subordinates(team, 4)
     small = {who: cost(who) for who in (team.boss, team.admin, team.owner)}
+    small_pages = (
+        _page_statements(count_statements, boss, pages[0]),
+        _page_statements(count_statements, admin, late_page),
+    )
     assert small[team.boss][1] == 5 and small[team.admin][1] == 5
     _subordinates(team, 495)
     large = {who: cost(who) for who in (team.boss, team.admin, team.owner)}
     assert large[team.boss] == (small[team.boss][0], 500)
     assert large[team.admin] == (small[team.admin][0], 500)
     assert large[team.owner] == small[team.owner]
+    assert (
+        _page_statements(count_statements, boss, pages[0]),
+        _page_statements(count_statements, admin, late_page),
+    ) == small_pages
     assert _badge(team.boss) == 500 and _badge(team.admin) == 500
 
 
