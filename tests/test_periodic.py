@@ -183,6 +183,9 @@ def test_the_evaluator_finishes_and_the_employee_acknowledges(team, signed_in):
     )
     assert done.status_code == 303
     assert periodic_of(team).status == PeriodicStatus.ACKNOWLEDGED
+    # A finished result stays as it was finished: a late entry does not change it.
+    add(entry(team.target, date(2026, 3, 12), status=EntryStatus.ACCEPTED))
+    assert "66,67" in owner.get(url(team)).text
     again = owner.post(
         f"/evaluasi-periodik/hasil/{evaluation.id}/terima", {"version": str(evaluation.version)}
     )

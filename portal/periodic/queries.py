@@ -108,7 +108,7 @@ def find(plan: Plan, sub_period: int) -> PeriodicEvaluation | None:
             PeriodicEvaluation.period_id == plan.period_id,
             PeriodicEvaluation.sub_period == sub_period,
         )
-        .options(joinedload(PeriodicEvaluation.targets))
+        .options(joinedload(PeriodicEvaluation.targets).joinedload(PeriodicTarget.target))
     )
 
 

@@ -14,6 +14,8 @@ from portal.models import Employee, Period, PeriodicEvaluation, Plan
 from portal.periodic import bp, queries, services
 from portal.periodic.forms import AcknowledgeForm, periodic_form, saved_periodic_form
 from portal.periodic.messages import ACKNOWLEDGED, FINISHED, SAVED, say
+from portal.periodic.scores import frozen
+from portal.plans.services import find_plan
 from portal.policy import Action, PlanRef
 from portal.routing import load_or_404
 from portal.web import current_employee, render
@@ -26,7 +28,7 @@ def _plan_or_404(period_id: int, employee_id: int) -> Plan:
     employee = db.session.get(Employee, employee_id)
     if employee is None or employee.instansi_id != period.instansi_id:
         raise NotFound(policy.NOT_FOUND)
-    plan = db.session.query(Plan).filter_by(employee_id=employee.id, period_id=period.id).first()
+    plan = find_plan(employee, period)
     if plan is None:
         raise NotFound(policy.NOT_FOUND)
     return plan
@@ -79,7 +81,10 @@ def _screen(ctx: queries.Context, form=None, *, errors=None, status=200, message
     ended = subperiods.has_ended(ctx.period, ctx.sub_period, today)
     editable = evaluator and ended and (evaluation is None or not evaluation.is_finished)
     form = form if form is not None else saved_periodic_form(ctx)
-    result = services.compute(ctx, form.typed(), errors=errors or {})
+    if evaluation is not None and evaluation.is_finished:
+        result = frozen(evaluation)
+    else:
+        result = services.compute(ctx, form.typed(), errors=errors or {})
     return render(
         "periodic/screen.html",
         ctx=ctx,
@@ -113,13 +118,7 @@ def _context(period_id: int, employee_id: int, sub_period: int) -> queries.Conte
 @login_required
 def screen(period_id: int, employee_id: int, sub_period: int):
     ctx = _context(period_id, employee_id, sub_period)
-    message = None
-    if not subperiods.has_ended(ctx.period, sub_period, clock.today()):
-        try:
-            services.check_sub_period(ctx.period, sub_period, clock.today())
-        except InvalidInput as exc:
-            message = exc.message
-    return _screen(ctx, message=message)
+    return _screen(ctx, message=services.not_ended(ctx.period, sub_period, clock.today()))
 
 
 @bp.route(

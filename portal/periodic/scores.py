@@ -172,3 +172,28 @@ def _ratings(out: Outcome, scored: list[TargetFigure], data: PeriodicInput, fini
             out.rating_hasil_kerja, out.rating_perilaku
         )
         out.steps += list(steps)
+
+
+def frozen(evaluation) -> Outcome:
+    """A finished evaluation as it was finished: the figures, ratings and steps stored
+    with it (later entries do not change a result the employee has seen)."""
+    figures = [
+        TargetFigure(
+            row.target, row.planned, row.realised, row.evidence_count, row.score, tuple(row.steps)
+        )
+        for row in evaluation.targets
+    ]
+    return Outcome(
+        evaluation.period.scheme,
+        figures,
+        steps=list(evaluation.steps),
+        behaviour=dict(evaluation.behaviour),
+        feedback={row.target_id: row.feedback for row in evaluation.targets},
+        suggested_hasil_kerja=evaluation.suggested_hasil_kerja,
+        suggested_perilaku=evaluation.suggested_perilaku,
+        rating_hasil_kerja=evaluation.rating_hasil_kerja,
+        rating_perilaku=evaluation.rating_perilaku,
+        departure_reason=evaluation.departure_reason,
+        predikat=evaluation.predikat,
+        score=evaluation.score,
+    )

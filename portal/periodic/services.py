@@ -34,18 +34,24 @@ from portal.periodic.scores import Outcome, outcome
 from portal.policy import Action, PlanRef
 
 
+def not_ended(period, sub_period: int, today: date) -> str | None:
+    """Why ``sub_period`` cannot be evaluated yet, or None once it has ended."""
+    if subperiods.has_ended(period, sub_period, today):
+        return None
+    return say(
+        NOT_ENDED,
+        sub=subperiods.label(period, sub_period),
+        end=f"{subperiods.end(period, sub_period):%d-%m-%Y}",
+    )
+
+
 def check_sub_period(period, sub_period: int, today: date) -> None:
     """Refuse a sub-period the period does not have (404) or that has not ended (422)."""
     if not 1 <= sub_period <= subperiods.count(period):
         raise NotFound(say(NO_SUCH_SUB_PERIOD, period=period.name))
-    if not subperiods.has_ended(period, sub_period, today):
-        raise InvalidInput(
-            say(
-                NOT_ENDED,
-                sub=subperiods.label(period, sub_period),
-                end=f"{subperiods.end(period, sub_period):%d-%m-%Y}",
-            )
-        )
+    reason = not_ended(period, sub_period, today)
+    if reason:
+        raise InvalidInput(reason)
 
 
 def authorize_evaluator(actor: Employee, ctx: Context) -> None:
