@@ -185,7 +185,9 @@ def test_the_evaluator_finishes_and_the_employee_acknowledges(team, signed_in):
     assert periodic_of(team).status == PeriodicStatus.ACKNOWLEDGED
     # A finished result stays as it was finished: a late entry does not change it.
     add(entry(team.target, date(2026, 3, 12), status=EntryStatus.ACCEPTED))
-    assert "66,67" in owner.get(url(team)).text
+    page = owner.get(url(team))
+    assert "66,67" in page.text and "Diterima pegawai" in page.text
+    assert "terlambat" in page.text  # finished on 15 June, due 14 April
     again = owner.post(
         f"/evaluasi-periodik/hasil/{evaluation.id}/terima", {"version": str(evaluation.version)}
     )

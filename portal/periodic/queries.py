@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from portal import scoring, subperiods
+from portal import clock, scoring, subperiods
 from portal.extensions import db
 from portal.models import (
     Employee,
@@ -66,6 +66,12 @@ class Context:
         return not finished and subperiods.is_overdue(
             self.period, self.sub_period, today, due_days()
         )
+
+    @property
+    def finished_late(self) -> bool:
+        """Finished after its due date (shown in its history)."""
+        finished = self.evaluation.finished_at if self.evaluation is not None else None
+        return finished is not None and clock.local_date(finished) > self.due
 
     @property
     def evaluator_ids(self) -> set[int]:
