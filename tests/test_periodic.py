@@ -142,7 +142,7 @@ def test_capaian_is_against_the_cumulative_monthly_targets(team):
     assert result.suggested_hasil_kerja == DI_BAWAH
 
 
-def test_scheme_a_shows_the_running_score_instead_of_ratings(factory, monkeypatch):
+def test_scheme_a_shows_the_running_score_instead_of_ratings(factory, monkeypatch, signed_in):
     team = build_team(factory, monkeypatch, scheme=Scheme.PP46)
     target = approved_target(team)
     add(*[entry(target, date(2026, m, 12), status=EntryStatus.ACCEPTED) for m in (1, 2, 3)])
@@ -159,6 +159,15 @@ def test_scheme_a_shows_the_running_score_instead_of_ratings(factory, monkeypatc
     assert result.rating_hasil_kerja is None and result.predikat == scoring.pp46_predikat(
         result.score
     )
+    boss = signed_in(team.boss)
+    page = boss.get(url(team))
+    assert page.status_code == 200
+    assert "Nilai capaian sementara" in page.text and 'name="rating_hasil_kerja"' not in page.text
+    data = {f"behaviour_{i}": "" for i in range(len(BERAKHLAK))}
+    data.update({f"feedback_{target.id}": "Tiga laporan tepat waktu.", "action": "finish"})
+    assert boss.post(url(team), data).status_code == 303
+    saved = periodic_of(team)
+    assert saved.status == PeriodicStatus.FINAL and saved.score == pytest.approx(result.score)
 
 
 # -- the screen: draft, final, acknowledged -------------------------------------------------
