@@ -335,6 +335,12 @@ def test_ids_beyond_the_range_are_404(team, signed_in):
     assert boss.get(f"/evaluasi-periodik/{team.period.id}/pegawai/{huge}/1").status_code == 404
     assert boss.get(url(team, huge)).status_code == 404
     assert boss.post(f"/evaluasi-periodik/hasil/{huge}/terima", {}).status_code == 404
+    assert signed_in(team.boss).post(url(team), form(team)).status_code == 303
+    evaluation = periodic_of(team)
+    ack = f"/evaluasi-periodik/hasil/{evaluation.id}/terima"
+    for version in ("9" * 30, "-1", "1e3", ""):
+        assert signed_in(team.owner).post(ack, {"version": version}).status_code == 422
+    assert periodic_of(team).status == PeriodicStatus.FINAL
 
 
 def test_a_stale_version_is_a_conflict(team, signed_in):

@@ -61,6 +61,11 @@ class Context:
     def due(self) -> date:
         return subperiods.due_date(self.period, self.sub_period, due_days())
 
+    def open_for_evaluation(self, today: date) -> bool:
+        """The sub-period has ended and its evaluation is not finished."""
+        finished = self.evaluation is not None and self.evaluation.is_finished
+        return not finished and subperiods.has_ended(self.period, self.sub_period, today)
+
     def overdue(self, today: date) -> bool:
         finished = self.evaluation is not None and self.evaluation.is_finished
         return not finished and subperiods.is_overdue(

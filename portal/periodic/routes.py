@@ -78,8 +78,7 @@ def _screen(ctx: queries.Context, form=None, *, errors=None, status=200, message
         policy.authorize(me, Action.VIEW_PLAN, ref)
         hidden = evaluation is None or not policy.can(me, Action.VIEW_PERIODIC, evaluation)
     today = clock.today()
-    ended = subperiods.has_ended(ctx.period, ctx.sub_period, today)
-    editable = evaluator and ended and (evaluation is None or not evaluation.is_finished)
+    editable = evaluator and ctx.open_for_evaluation(today)
     form = form if form is not None else saved_periodic_form(ctx)
     if evaluation is not None and evaluation.is_finished:
         result = frozen(evaluation)
@@ -95,12 +94,10 @@ def _screen(ctx: queries.Context, form=None, *, errors=None, status=200, message
         errors=errors or {},
         editable=editable,
         hidden=hidden,
-        ended=ended,
         overdue=ctx.overdue(today),
         may_acknowledge=evaluation is not None
         and policy.can(me, Action.ACKNOWLEDGE_PERIODIC, evaluation)
         and evaluation.status == "final",
-        acknowledge_form=AcknowledgeForm(formdata=None),
         ratings=RATINGS,
         message=message,
         status=status,
@@ -133,7 +130,6 @@ def preview(period_id: int, employee_id: int, sub_period: int):
     form = periodic_form(ctx)
     form.validate()
     errors = form.errors_by_field()
-    ended = subperiods.has_ended(ctx.period, sub_period, clock.today())
     return render(
         "periodic/_outcome.html",
         partial="periodic/_outcome.html",
@@ -142,7 +138,7 @@ def preview(period_id: int, employee_id: int, sub_period: int):
         form=form,
         outcome=services.compute(ctx, form.typed(), errors=errors),
         errors=errors,
-        editable=ended and (ctx.evaluation is None or not ctx.evaluation.is_finished),
+        editable=ctx.open_for_evaluation(clock.today()),
         ratings=RATINGS,
     )
 
@@ -196,7 +192,6 @@ def mine(period_id: int):
         "periodic/mine.html",
         period=period,
         results=queries.finished_results(me.id, period.id),
-        acknowledge_form=AcknowledgeForm(formdata=None),
     )
 
 
