@@ -472,6 +472,18 @@ def test_the_annual_screen_shows_the_periodic_results_and_its_suggestion_weighs_
     assert result.suggested_perilaku == SESUAI
 
 
+def test_the_screen_costs_the_same_for_1_and_30_targets(team, signed_in, count_statements):
+    from workflows.targets import APPROVED
+
+    boss = signed_in(team.boss)
+    assert boss.post(url(team), form(team, action="save")).status_code == 303
+    one = _page_statements(count_statements, boss, url(team))
+    for n in range(29):
+        team.factory.target(team.owner, team.period, state=APPROVED, title=f"Laporan {n}")
+    db.session.commit()
+    assert _page_statements(count_statements, boss, url(team)) == one
+
+
 # -- demo data ------------------------------------------------------------------------------
 
 
