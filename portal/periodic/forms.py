@@ -9,7 +9,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, StopValidation
 
 from portal import scoring
-from portal.forms import PlainText, PortalForm, VersionField
+from portal.forms import PlainText, PortalForm, ShownVersionField, VersionField
 from portal.periodic.inputs import PeriodicInput
 from portal.periodic.messages import TEXT_MAX, TEXT_TOO_LONG, UNKNOWN_DECISION, UNKNOWN_RATING, say
 from portal.periodic.queries import Context, saved_inputs
@@ -49,19 +49,10 @@ def _rating(label, message) -> StringField:
     return StringField(label, filters=[_stripped], validators=[PlainText(), Rating(message)])
 
 
-class ShownVersion(HiddenField):
-    """The version the evaluation was shown with; malformed is None (the compare-and-swap
-    then refuses it as changed elsewhere)."""
-
-    def process_formdata(self, valuelist) -> None:
-        raw = ((valuelist[0] if valuelist else "") or "").strip()
-        self.data = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
-
-
 class PeriodicForm(PortalForm):
     """Built per screen by :func:`periodic_form` (one feedback per target)."""
 
-    version = ShownVersion()
+    version = ShownVersionField()
     action = HiddenField()  # "save" a draft or "finish"
     rating_hasil_kerja = _rating(_l("Rating hasil kerja"), UNKNOWN_DECISION)
     rating_perilaku = _rating(_l("Rating perilaku"), UNKNOWN_DECISION)
