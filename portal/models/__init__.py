@@ -14,7 +14,8 @@ from portal.models.imports import ImportBatch
 from portal.models.jobs import Job
 from portal.models.org import Instansi, Unit
 from portal.models.people import AuthFailure, Employee
-from portal.models.periods import Period, Scheme
+from portal.models.periodic import PeriodicEvaluation, PeriodicStatus, PeriodicTarget
+from portal.models.periods import Cadence, Period, Scheme
 from portal.models.plans import (
     EvaluatorAssignment,
     MonthlyTarget,
@@ -30,6 +31,7 @@ from portal.models.rollups import ReportMonth, TargetBacklog
 __all__ = [
     "AuditEvent",
     "AuthFailure",
+    "Cadence",
     "Employee",
     "EntryHistory",
     "EntryStatus",
@@ -48,6 +50,9 @@ __all__ = [
     "MonthlyQuality",
     "MonthlyTarget",
     "Period",
+    "PeriodicEvaluation",
+    "PeriodicStatus",
+    "PeriodicTarget",
     "Plan",
     "ReportMonth",
     "Scheme",
