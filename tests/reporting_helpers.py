@@ -28,6 +28,7 @@ from portal.models import (
     EntryStatus,
     Evidence,
     MonthlyQuality,
+    MonthlyReport,
     Period,
     Target,
     WorkEntry,
@@ -212,3 +213,28 @@ def history_actions(entry_id: int) -> list[str]:
             .order_by(EntryHistory.id)
         )
     )
+
+
+def accept_monthly_reports(owner: Employee, period: Period, months) -> None:
+    """The owner's monthly reports of ``months``, accepted, written straight to the
+    database (their workflow is tested in test_monthly_report)."""
+    have = set(
+        db.session.scalars(
+            select(MonthlyReport.month).where(
+                MonthlyReport.employee_id == owner.id, MonthlyReport.period_id == period.id
+            )
+        )
+    )
+    for month in months:
+        if month not in have:
+            db.session.add(
+                MonthlyReport(
+                    employee_id=owner.id,
+                    instansi_id=owner.instansi_id,
+                    period_id=period.id,
+                    month=month,
+                    state="accepted",
+                    reviewed_by_id=owner.atasan_id,
+                )
+            )
+    db.session.flush()

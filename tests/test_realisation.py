@@ -15,7 +15,15 @@ from portal.models import EntryStatus, MonthlyQuality, Target, TargetHistory
 from portal.realisation import MonthFigures, Realisation, realisations
 from portal.reports import services, verification
 from portal.reports.verification import QualityRating
-from tests.reporting_helpers import add, audit_actions, build_world, entry, entry_form, sign_in
+from tests.reporting_helpers import (
+    accept_monthly_reports,
+    add,
+    audit_actions,
+    build_world,
+    entry,
+    entry_form,
+    sign_in,
+)
 from workflows import engine
 from workflows.targets import APPROVED, REPORTED
 
@@ -175,6 +183,9 @@ def test_months_needing_rating_and_mean_quality(w):
 
 
 def _rate_months(w, months):
+    """Rate ``months``; the year's monthly reports are accepted (their own guard is tested
+    in test_monthly_report), so that only the ratings decide here."""
+    accept_monthly_reports(w.owner, w.period, range(1, 13))
     for month in months:
         verification.rate_month(w.target, month, w.boss, QualityRating(90))
     db.session.commit()

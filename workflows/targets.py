@@ -125,7 +125,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         APPROVED,
         REPORTED,
         {OWNER},
-        ("reporting_finished", "entries_verified", "months_rated"),
+        ("reporting_finished", "entries_verified", "months_rated", "monthly_reports_accepted"),
         label=_l("Kirim realisasi untuk evaluasi"),
     ),
     _row(
