@@ -641,3 +641,31 @@ def test_month_ref_is_policy_bound(w):
     from portal import policy
 
     assert not policy.can(w.owner, policy.Action.VIEW_MONTHLY_REPORT, ref)
+
+
+# -- demo data -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("today", [date(2026, 8, 20), date(2026, 2, 10)])
+def test_the_demo_has_reports_in_every_state_for_ended_months_only(app, monkeypatch, today):
+    from portal.seed.demo import seed_demo
+
+    fix_today(monkeypatch, today)
+    with app.test_request_context():
+        seed_demo()
+        reports = db.session.scalars(select(MonthlyReport)).all()
+        current = [r for r in reports if r.period.start_date.year == today.year]
+        assert all(r.month <= today.month - 1 for r in current)  # ended months only
+        assert all(r.submitted_on is None or r.submitted_on <= today for r in reports)
+        history = db.session.scalars(select(MonthlyReportHistory)).all()
+        assert all(h.occurred_at.date() <= today for h in history)
+        states = {r.state for r in current}
+        if today.month >= 6:
+            assert states == {"draft", "submitted", "accepted", "returned"}
+            assert any(r.late and r.state == "accepted" for r in current)
+        # Last year's plan was reported at its end: all twelve months accepted.
+        last = [r for r in reports if r.period.start_date.year == today.year - 1]
+        assert len(last) == 12 and {r.state for r in last} == {"accepted"}
+        count = len(reports)
+        seed_demo()
+        assert db.session.scalar(select(func.count()).select_from(MonthlyReport)) == count

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models import Employee, Instansi, Period, Scheme, Unit
 from portal.models.periods import PeriodStatus
 from portal.ranks import JenisJabatan
+from portal.seed.monthly import seed_monthly_reports
 from portal.seed.people import Person, PersonFactory
 from portal.seed.plans import seed_plans
 from portal.seed.reports import seed_reports
@@ -279,6 +280,7 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
     targets = seed_plans(instansi.id, people)
     if targets:
         created += len(targets) + seed_reports(people, targets)
+        created += seed_monthly_reports(people, targets)
     if created:
         audit.record("seed.demo", instansi, summary={"created": created})
     db.session.commit()
