@@ -75,7 +75,7 @@ FROZEN = {
         "dikirim lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
     ),
     "review_monthly_report": _l(
-        "Periode penilaian %(period)s sudah ditutup; laporan bulanan tidak dapat direview "
+        "Periode penilaian %(period)s sudah ditutup; laporan bulanan tidak dapat ditinjau "
         "lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
     ),
 }

@@ -234,7 +234,7 @@ def test_save_a_draft_then_submit_late(w, login_as):
         "monthly_report.submit",
     ]
     listing = owner.get("/laporan-bulanan").get_data(as_text=True)
-    assert "Terlambat" in listing and "Menunggu review atasan" in listing
+    assert "Terlambat" in listing and "Menunggu tinjauan atasan" in listing
 
 
 def test_submitted_by_the_deadline_is_not_late(w, monkeypatch, login_as):
@@ -669,3 +669,17 @@ def test_the_demo_has_reports_in_every_state_for_ended_months_only(app, monkeypa
         count = len(reports)
         seed_demo()
         assert db.session.scalar(select(func.count()).select_from(MonthlyReport)) == count
+
+
+def test_a_closed_period_freezes_the_form_and_the_review(w, login_as):
+    _submitted(w, 4)
+    w.period.status = "closed"
+    db.session.commit()
+    for client, url, data in (
+        (login_as(w.owner), _url(w), _words(w)),
+        (login_as(w.boss), _url(w, 4, review=True), _review(w, 4)),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 403
+        assert "Periode penilaian Tahun 2026 sudah ditutup" in response.get_data(as_text=True)
+    assert _report(w) is None and _report(w, 4).state == "submitted"

@@ -613,6 +613,8 @@ EXEMPT = {
         "moves only the in-flight work of open periods; closed ones stay (test_reassign.py)"
     ),
     "periods.create": "the admin's own period management (tests/test_periods.py)",
+    "reports.monthly_report_form": "swept in tests/test_monthly_report.py (closed period)",
+    "reports.monthly_report_review": "swept in tests/test_monthly_report.py (closed period)",
     "periods.edit": "refuses a closed period itself (tests/test_periods.py)",
     "periods.open_": "the admin's own period management (tests/test_periods.py)",
     "periods.close": "the admin's own period management (tests/test_periods.py)",

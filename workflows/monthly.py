@@ -49,7 +49,7 @@ STATES = (DRAFT, SUBMITTED, ACCEPTED, RETURNED)
 STATE_LABELS = TranslatedLabels(
     {
         DRAFT: _l("Draf"),
-        SUBMITTED: _l("Menunggu review atasan"),
+        SUBMITTED: _l("Menunggu tinjauan atasan"),
         ACCEPTED: _l("Diterima"),
         RETURNED: _l("Dikembalikan"),
     }

@@ -125,7 +125,7 @@ def items(user: Employee, today: date) -> list[InboxItem]:
                         overdue=today > deadline,
                     )
                 )
-    review_section = _("Laporan bulanan menunggu review")
+    review_section = _("Laporan bulanan menunggu tinjauan")
     for report in waiting_for_review(user):
         label = month_label(report.period, report.month)
         result.append(
@@ -142,7 +142,7 @@ def items(user: Employee, today: date) -> list[InboxItem]:
                     (report.employee_id, report.period_id, report.month),
                     "reports.monthly_report_review",
                 ),
-                _("Review laporan"),
+                _("Tinjau laporan"),
             )
         )
     return result
