@@ -25,6 +25,7 @@ CHOOSE_DECISION = _l("Pilih terima atau kembalikan.")
 RETURN_REASON_REQUIRED = _l("Alasan pengembalian wajib diisi.")
 REASON_TOO_LONG = _l("Alasan paling banyak %(max)s karakter.", max=REASON_MAX)
 OUTDATED = _l("Formulir tidak lengkap; muat ulang halaman.")
+NOTE_TOO_LONG = _l("Umpan balik paling banyak %(max)s karakter.", max=TEXT_MAX)
 
 
 def _stripped(value):
@@ -71,7 +72,11 @@ class TargetReviewForm(Form):
     rating = WholeNumberField(
         _l("Nilai kualitas (0–100)"), minimum=0, maximum=100, optional=True, widget=TextInput()
     )
-    note = _text(_l("Umpan balik"))
+    note = TextAreaField(
+        _l("Umpan balik"),
+        filters=[_stripped],
+        validators=[PlainText(multiline=True), Length(max=TEXT_MAX, message=NOTE_TOO_LONG)],
+    )
 
 
 class ReviewForm(PortalForm):
