@@ -683,3 +683,13 @@ def test_a_closed_period_freezes_the_form_and_the_review(w, login_as):
         assert response.status_code == 403
         assert "Periode penilaian Tahun 2026 sudah ditutup" in response.get_data(as_text=True)
     assert _report(w) is None and _report(w, 4).state == "submitted"
+
+
+def test_the_team_page_flags_each_subordinates_month(w, login_as):
+    boss = login_as(w.boss)
+    html = boss.get("/tim?bulan=5").get_data(as_text=True)
+    assert "Lewat batas waktu" in html  # nobody submitted May by 5 June
+    _submitted(w)
+    html = boss.get("/tim?bulan=5").get_data(as_text=True)
+    assert f'href="{_url(w, review=True)}"' in html
+    assert "Menunggu tinjauan atasan" in html and "Terlambat" in html

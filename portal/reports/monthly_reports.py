@@ -245,6 +245,26 @@ def months_of(employee: Employee, period: Period) -> list[MonthStatus]:
     ]
 
 
+def month_statuses(employees: list[Employee], period: Period, month: int) -> dict[int, MonthStatus]:
+    """Each employee's report of one month (the team page's column), in one statement."""
+    today = clock.today()
+    reports = {}
+    if employees:
+        reports = {
+            r.employee_id: r
+            for r in db.session.scalars(
+                select(MonthlyReport).where(
+                    MonthlyReport.employee_id.in_([e.id for e in employees]),
+                    MonthlyReport.period_id == period.id,
+                    MonthlyReport.month == month,
+                )
+            )
+        }
+    return {
+        e.id: month_status(MonthRef(e, period, month, reports.get(e.id)), today) for e in employees
+    }
+
+
 def report_view(ref: MonthRef, viewer: Employee) -> MonthlyReportView:
     """The report as its form and its review screen show it."""
     employee, period, month = ref.employee, ref.period, ref.month
@@ -331,6 +351,9 @@ def save(
     report when ``submit``. ``version`` is the report's as the form showed it (0: none
     yet); anything else is a 409."""
     policy.authorize(actor, Action.WRITE_MONTHLY_REPORT, ref)
+    allowed = {t.id for t in queries.targets_for_report(ref.employee.id, ref.period.id)}
+    if any(w.target_id not in allowed for w in words):
+        raise InvalidInput(str(UNKNOWN_TARGET))
     report = ref.report
     if report is None:
         if version != 0:
@@ -350,9 +373,6 @@ def save(
             str(CHANGED_ELSEWHERE),
         )
         db.session.refresh(report)
-    allowed = {t.id for t in queries.targets_for_report(ref.employee.id, ref.period.id)}
-    if any(w.target_id not in allowed for w in words):
-        raise InvalidInput(str(UNKNOWN_TARGET))
     existing = {w.target_id: w for w in report.targets}
     for w in words:
         row = existing.get(w.target_id)

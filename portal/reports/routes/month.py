@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Employee, Period
 from portal.months import month_label, month_of
 from portal.policy import Action, PlanRef
-from portal.reports import bp, monthly, queries
+from portal.reports import bp, monthly, monthly_reports, queries
 from portal.routing import current_period_required
 from portal.web import current_employee, render, whole_number
 
@@ -56,10 +56,12 @@ def monthly_report(employee_id: int, period_id: int):
 def team():
     period = g.period
     month = _period_month(period)
+    rows = queries.team_progress(current_employee().id, period, month)
     return render(
         "reports/team.html",
         period=period,
         month=month,
-        rows=queries.team_progress(current_employee().id, period, month),
+        rows=rows,
+        reports=monthly_reports.month_statuses([r.employee for r in rows], period, month),
         label=month_label(period, month),
     )
