@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FEATURES = (
     "auth",
     "home",
+    "inbox",
     "people",
     "plans",
     "reports",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
@@ -148,12 +149,39 @@ def is_fragment_request() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+BadgeCounter = Callable[[Employee], int]
+_badge_counter: BadgeCounter | None = None
+
+
+def provide_badge_count(counter: BadgeCounter) -> BadgeCounter:
+    """Name the function that counts a user's inbox (the inbox feature registers it when
+    it is imported: the features below it ask :func:`badge_count` without importing it).
+    Returns the function, so that it can be used as a decorator."""
+    global _badge_counter
+    _badge_counter = counter
+    return counter
+
+
+def badge_count() -> int:
+    """The signed-in user's inbox count, once per request."""
+    if "badge_count" not in g:
+        if _badge_counter is None:
+            raise RuntimeError("No inbox badge counter: portal.inbox not registered")
+        g.badge_count = _badge_counter(current_employee())
+    return g.badge_count
+
+
 def render(template: str, partial: str | None = None, status: int = 200, **context) -> Response:
     """Render the page, or only its partial when htmx asked for a fragment.
 
-    The page template includes the partial, so page and fragment never drift apart.
+    The page template includes the partial, so page and fragment never drift apart. A
+    whole page gets the navigation's inbox badge count here, before rendering (the
+    templates never query).
     """
-    name = partial if partial and is_fragment_request() else template
+    fragment = partial and is_fragment_request()
+    name = partial if fragment else template
+    if not fragment and "badge_count" not in context and current_user.is_authenticated:
+        context["badge_count"] = badge_count()
     return htmx_response(render_template(name, **context), status)
 
 

@@ -9,10 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from portal.extensions import db
+from portal.inbox.evaluations import TO_EVALUATE
+from portal.inbox.plans import TO_REVIEW
+from portal.inbox.queries import count as inbox_count
+from portal.inbox.queries import inbox
 from portal.models import (
     AuditEvent,
     Employee,
@@ -23,7 +28,7 @@ from portal.models import (
     Target,
 )
 from portal.models.periods import PeriodStatus
-from portal.plans.queries import inbox, inbox_count, timeline
+from portal.plans.queries import timeline
 from portal.ranks import JenisJabatan
 from portal.reassign import handovers, notes, single_target, supervisor_changes, work
 from portal.reassign.acting import ACTING_REQUIRED
@@ -179,7 +184,7 @@ def test_the_handover_preview_is_exactly_its_effect(w, acting):
     expected_versions = {m.target.id: m.version + 1 for m in preview.targets}
     expected_evaluations = {m.evaluation.id: m.new.id for m in preview.evaluations}
     expected_atasan = {m.employee.id: m.new.id for m in preview.supervisors}
-    inbox_before = {p: inbox_count(p.id) for p in (w.successor, team.boss)}
+    inbox_before = {p: inbox_count(p) for p in (w.successor, team.boss)}
     before = state_of_the_world()
 
     handovers.hand_over(
@@ -200,13 +205,18 @@ def test_the_handover_preview_is_exactly_its_effect(w, acting):
     assert changed(before[3], after[3]) == expected_atasan
     assert after[4] - before[4] == len(preview.targets)
     # The inboxes moved by exactly what the preview said.
-    assert inbox_count(w.successor.id) - inbox_before[w.successor] == gains.inbox == 4
-    assert inbox_before[team.boss] - inbox_count(team.boss.id) == gains.inbox
+    assert inbox_count(w.successor) - inbox_before[w.successor] == gains.inbox == 4
+    assert inbox_before[team.boss] - inbox_count(team.boss) == gains.inbox
     assert verification_queue(w.successor.id)[1] == 2
     assert verification_queue(team.boss.id)[1] == 0
-    fresh = inbox(w.successor.id)
-    assert [t.id for g in fresh.to_review for t in g.targets] == [w.discussed.id]
-    assert [t.id for g in fresh.to_evaluate for t in g.targets] == [w.reported.id]
+    with current_app.test_request_context():  # the items carry their links
+        fresh = inbox(w.successor)
+    assert fresh.item_keys(str(TO_REVIEW)) == [f"target-{w.discussed.id}"]
+    reported = w.reported
+    assert fresh.item_keys(str(TO_EVALUATE)) == [
+        f"evaluate-{reported.owner_id}-{reported.period_id}"
+    ]
+    assert [i.count for i in fresh.items if i.section == str(TO_EVALUATE)] == [1]
     # Every move left an assignment row with the note and the acting role, and an audit event.
     rows = db.session.scalars(
         select(EvaluatorAssignment).where(EvaluatorAssignment.evaluator_id == w.successor.id)

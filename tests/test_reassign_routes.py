@@ -13,8 +13,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.inbox.queries import count as inbox_count
 from portal.models import Employee, EntryStatus, Evaluation, Target, WorkEntry
-from portal.plans.queries import inbox_count
 from portal.ranks import JenisJabatan
 from portal.reassign import handovers
 from portal.reassign.notes import NOTE_REQUIRED
@@ -317,10 +317,10 @@ def test_the_evaluator_writes_a_note_on_the_target_page(w, login_as):
 def test_the_new_evaluator_can_approve_and_verify_and_the_old_one_gets_403(w, login_as):
     [pending, _, _] = db.session.scalars(select(WorkEntry).order_by(WorkEntry.id)).all()
     old, new = login_as(w.team.boss), login_as(w.successor)
-    assert inbox_count(w.successor.id) == 0
+    assert inbox_count(w.successor) == 0
     hand_over_over_http(login_as(w.team.admin), w, w.successor)
-    assert inbox_count(w.team.boss.id) == 0
-    assert inbox_count(w.successor.id) == 4
+    assert inbox_count(w.team.boss) == 0
+    assert inbox_count(w.successor) == 4
     approve = f"/target/{w.discussed.id}/aksi/approve"
     version = str(db.session.get(Target, w.discussed.id).version)
     assert old.post(approve, {"version": version}).status_code == 403

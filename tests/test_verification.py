@@ -71,7 +71,12 @@ def test_the_queue_groups_pending_entries_by_person_and_target(w, factory, login
     for text in ("Pekerjaan satu", "Pekerjaan dua", "Pekerjaan tiga", "Pekerjaan empat"):
         assert text in html
     assert "Sudah" not in html and "Ditolak</p>" not in html
-    groups = re.findall(r'<section class="card" aria-labelledby="q-(\d+)-(\d+)">', html)
+    groups = re.findall(
+        r'<section class="card"(?: id="[^"]+")? aria-labelledby="q-(\d+)-(\d+)">', html
+    )
+    # Each person's first group is the anchor the inbox links to.
+    anchors = re.findall(r'<section class="card" id="pegawai-(\d+)"', html)
+    assert sorted(anchors) == sorted([str(w.owner.id), str(w.colleague.id)])
     assert sorted(groups) == sorted(
         [
             (str(w.owner.id), str(w.target.id)),

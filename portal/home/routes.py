@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from portal import audit, clock, policy
 from portal.extensions import db
 from portal.home import bp, queries
-from portal.plans import queries as plan_queries
+from portal.inbox import queries as inbox_queries
 from portal.policy import Action
 from portal.routing import current_period
 from portal.web import render
@@ -22,12 +22,14 @@ def index():
         policy.authorize(user, Action.VIEW_INSTANSI, user.instansi)
         overview = queries.instansi_overview(user.instansi_id)
     period = current_period(user.instansi_id)
+    inbox = inbox_queries.inbox(user)
     return render(
         "home/index.html",
         period=period,
         plan_counts=queries.plan_state_counts(user.id, period.id) if period else {},
         subordinates=queries.subordinates(user.id),
-        inbox=plan_queries.inbox(user.id),
+        inbox=inbox,
+        badge_count=inbox.count,
         follow_ups=queries.open_follow_ups(user.id),
         today=clock.today(),
         overview=overview,

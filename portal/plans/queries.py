@@ -7,11 +7,11 @@ templates only read it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import policy
 from portal.extensions import db
@@ -22,7 +22,6 @@ from portal.models import (
     Target,
     TargetComment,
     TargetHistory,
-    WorkEntry,
 )
 from portal.models.periods import PeriodStatus
 from portal.models.plans import target_card_options
@@ -161,114 +160,6 @@ def _assignment_rows(target_id: int) -> list:
         )
         .order_by(EvaluatorAssignment.id)
     ).all()
-
-
-def _open_period_ids():
-    return select(Period.id).where(Period.status == PeriodStatus.OPEN)
-
-
-def _pending_entries(user_id: int):
-    """Work entries waiting for this user's verification (as evaluator of their target)."""
-    return (
-        select(WorkEntry.owner_id, func.count().label("n"))
-        .join(Target, Target.id == WorkEntry.target_id)
-        .where(Target.evaluator_id == user_id, WorkEntry.is_pending())
-        .group_by(WorkEntry.owner_id)
-    )
-
-
-def inbox_count(user_id: int) -> int:
-    """Targets awaiting this user's action plus entries awaiting their verification."""
-    pending = _pending_entries(user_id).subquery()
-    entries = select(func.coalesce(func.sum(pending.c.n), 0)).scalar_subquery()
-    targets = (
-        select(func.count())
-        .select_from(Target)
-        .where(
-            Target.period_id.in_(_open_period_ids()),
-            or_(
-                and_(Target.owner_id == user_id, Target.state == DRAFTED),
-                and_(Target.evaluator_id == user_id, Target.state.in_((DISCUSSED, REPORTED))),
-            ),
-        )
-        .scalar_subquery()
-    )
-    # One statement: the badge rides along with many responses.
-    return int(db.session.scalar(select(entries + targets)))
-
-
-@dataclass
-class PlanGroup:
-    owner: Employee
-    period: Period
-    targets: list[Target] = field(default_factory=list)
-
-
-@dataclass
-class Inbox:
-    own_drafts: list[Target]
-    revisions: dict[int, TargetHistory]
-    to_review: list[PlanGroup]
-    to_verify: list[tuple[Employee, int]] = field(default_factory=list)
-    to_evaluate: list[PlanGroup] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return (
-            len(self.own_drafts)
-            + sum(len(g.targets) for g in self.to_review)
-            + sum(n for _, n in self.to_verify)
-            + sum(len(g.targets) for g in self.to_evaluate)
-        )
-
-
-def inbox(user_id: int) -> Inbox:
-    own = list(
-        db.session.scalars(
-            select(Target)
-            .where(
-                Target.owner_id == user_id,
-                Target.state == DRAFTED,
-                Target.period_id.in_(_open_period_ids()),
-            )
-            # The inbox lists titles, states and periods: no card graph.
-            .options(joinedload(Target.period))
-            .order_by(Target.period_id, Target.position, Target.id)
-        )
-    )
-    review = db.session.scalars(
-        select(Target)
-        .join(Employee, Employee.id == Target.owner_id)
-        .where(
-            Target.evaluator_id == user_id,
-            Target.state.in_((DISCUSSED, REPORTED)),
-            Target.period_id.in_(_open_period_ids()),
-        )
-        .options(contains_eager(Target.owner), joinedload(Target.period))
-        .order_by(Employee.name, Target.owner_id, Target.position, Target.id)
-    ).all()
-    groups: dict[tuple[int, int], PlanGroup] = {}
-    evaluate: dict[tuple[int, int], PlanGroup] = {}
-    for target in review:
-        key = (target.owner_id, target.period_id)
-        bucket = groups if target.state == DISCUSSED else evaluate
-        bucket.setdefault(key, PlanGroup(target.owner, target.period)).targets.append(target)
-    pending = _pending_entries(user_id).subquery()
-    to_verify = [
-        (employee, n)
-        for employee, n in db.session.execute(
-            select(Employee, pending.c.n)
-            .join(pending, pending.c.owner_id == Employee.id)
-            .order_by(Employee.name)
-        ).all()
-    ]
-    return Inbox(
-        own,
-        revision_reasons([t.id for t in own]),
-        list(groups.values()),
-        to_verify,
-        list(evaluate.values()),
-    )
 
 
 # -- view models --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ here, for demo accounts; real accounts get one-time passwords.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -17,7 +17,9 @@ from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.models import Employee, Instansi, Period, Scheme, Unit
 from portal.models.periods import PeriodStatus
+from portal.models.types import utcnow
 from portal.ranks import JenisJabatan
+from portal.seed.history import backdate
 from portal.seed.monthly import seed_monthly_reports
 from portal.seed.people import Person, PersonFactory
 from portal.seed.plans import seed_plans
@@ -160,6 +162,7 @@ def _upsert_employee(person: Person, **values) -> tuple[Employee, bool]:
 def seed_demo() -> tuple[int, list[DemoLogin]]:
     """Create what is missing of the demo agency; return (records created, logins)."""
     created = 0
+    started = utcnow() - timedelta(seconds=1)  # what this run writes is dated after it
     instansi = db.session.scalar(select(Instansi).where(Instansi.code == INSTANSI["code"]))
     if instansi is None:
         instansi = Instansi(**INSTANSI)
@@ -282,6 +285,7 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
         created += len(targets) + seed_reports(people, targets)
         created += seed_monthly_reports(people, targets)
     if created:
+        backdate(instansi.id, since=started)
         audit.record("seed.demo", instansi, summary={"created": created})
     db.session.commit()
     return created, demo_logins()

@@ -31,7 +31,9 @@ RETURN_REASON = "Capaian belum menyebut jumlah dokumen yang selesai; lengkapi la
 
 
 def _dated(history, day: date) -> None:
-    history.occurred_at = datetime.combine(day, time(10, 0), clock.zone())
+    """The move happened on ``day`` (never later than yesterday, as the rest of the demo)."""
+    yesterday = clock.today() - timedelta(days=1)
+    history.occurred_at = datetime.combine(min(day, yesterday), time(10, 0), clock.zone())
 
 
 def _report(employee: Employee, period: Period, month: int, actor: Employee | None = None):

@@ -31,6 +31,15 @@ def _workday(day: date) -> date:
     return day
 
 
+def _past_workday(day: date, last: date | None = None) -> date:
+    """The working day on or before ``day``, and never after ``last`` (yesterday by
+    default): demo entries are never dated in the future, whatever today is."""
+    day = min(_workday(day), last or clock.today() - timedelta(days=1))
+    while day.weekday() >= 5 or day in clock.holidays():
+        day -= timedelta(days=1)
+    return day
+
+
 def _log(target: Target, day: date, text: str, quantity: int, minutes: int = 240):
     data = EntryInput(day, target, text, quantity, minutes, None, [], [])
     entry = services.create_entry(data, target.owner, secrets.token_hex(16), [])
@@ -55,10 +64,12 @@ def report_months(
         last_day = min(month_end(period, month), clock.today() - timedelta(days=1))
         if last_day < start:
             continue
-        prep = _log(target, _workday(start + timedelta(days=3)), ACTIVITIES[month % 3], 0, 180)
-        entries = [prep]
-        if planned.get(month):
-            day = min(_workday(start + timedelta(days=18)), last_day)
+        entries = []
+        prep_day = _past_workday(start + timedelta(days=3), last_day)
+        if prep_day >= start:
+            entries.append(_log(target, prep_day, ACTIVITIES[month % 3], 0, 180))
+        day = _past_workday(start + timedelta(days=18), last_day)
+        if planned.get(month) and day >= start:
             entries.append(_log(target, day, ACTIVITIES[4], planned[month]))
         is_last = month == upto
         for entry in entries:
@@ -101,7 +112,8 @@ def report_months(
 def seed_reports(people: dict[str, Employee], targets: dict[str, Target]) -> int:
     """Create the demo entries; return how many targets received reports."""
     current = targets["pegawai_approved"].period
-    upto = elapsed_months(current, clock.today())
+    # The months begun by yesterday: today's work is not written yet.
+    upto = elapsed_months(current, clock.today() - timedelta(days=1))
     if upto < 2:
         return 0
     atasan, kabag = people["ATASAN"], people["ORG"]
@@ -109,7 +121,7 @@ def seed_reports(people: dict[str, Employee], targets: dict[str, Target]) -> int
     # A pending entry that was rejected and waits for the employee to fix it.
     rejected = _log(
         targets["pegawai_approved"],
-        _workday(month_start(current, upto) + timedelta(days=1)),
+        _past_workday(month_start(current, upto) + timedelta(days=1)),
         "Menyusun peta jabatan unit kerja",
         1,
         120,
@@ -132,11 +144,14 @@ def seed_reports(people: dict[str, Employee], targets: dict[str, Target]) -> int
         day = min(clock.today() - timedelta(days=1), month_end(period, upto))
         extra = _log(
             done,
-            _workday(day - timedelta(days=3)),
+            _past_workday(day - timedelta(days=3), day),
             "Penyelesaian peta jabatan seluruh perangkat daerah",
             done.quantity - covered,
         )
         verification.verify(extra, kabag, extra.version, accept=True)
+    # Begun today, the month needs its rating too before the realisation can be sent.
+    for month in range(upto + 1, elapsed_months(period, clock.today()) + 1):
+        verification.rate_month(done, month, kabag, QualityRating(rating=90, note=""))
     accepted_months(done.owner, period, kabag, range(1, ended_months(period, clock.today()) + 1))
     engine.fire(done, "submit_report", done.owner)
     db.session.flush()

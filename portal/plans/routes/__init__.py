@@ -4,10 +4,8 @@ target editor (``editor``), the workflow buttons (``transitions``) and the discu
 
 from __future__ import annotations
 
-from flask_login import current_user
-
 from portal.months import month_label
-from portal.plans import bp, queries
+from portal.plans import bp
 from portal.plans.routes import comments, editor, plan, transitions
 from workflows.targets import STATE_LABELS, TRIGGER_DONE
 
@@ -16,16 +14,8 @@ __all__ = ["comments", "editor", "plan", "transitions"]
 
 @bp.app_context_processor
 def planning_helpers():
-    """``inbox_count()`` for the navigation badge (queried only when a template asks),
-    and the labels the planning templates read."""
-
-    def count() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return queries.inbox_count(current_user.id)
-
+    """The labels the planning templates read."""
     return {
-        "inbox_count": count,
         "STATE_LABELS": STATE_LABELS,
         "TRIGGER_DONE": TRIGGER_DONE,
         "month_label": month_label,

@@ -1,5 +1,5 @@
 """The plan (SKP) of an employee in a period, a target's page, the cascade, the SKP
-form as PDF, and the inbox with its badge."""
+form as PDF."""
 
 from __future__ import annotations
 
@@ -77,18 +77,6 @@ def copy_previous(period_id: int):
 def cascade(period_id: int, employee_id: int | None = None):
     ref = loading.plan_ref(period_id, employee_id or _me().id)
     return render("plans/cascade.html", ref=ref, cascade=analysis.cascade(ref.employee, ref.period))
-
-
-@bp.route("/perlu-tindakan")
-@login_required
-def inbox():
-    return render("plans/inbox.html", inbox=queries.inbox(_me().id))
-
-
-@bp.route("/perlu-tindakan/jumlah")
-@login_required
-def inbox_badge():
-    return render("partials/_inbox_badge.html", badge_count=queries.inbox_count(_me().id))
 
 
 @bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>/cetak.pdf")

@@ -18,8 +18,8 @@ from portal.plans import bp, queries
 from portal.plans.forms import BulkForm, TransitionForm, fresh_comment_form
 from portal.plans.routes import loading
 from portal.plans.routes.plan import target_page
+from portal.web import badge_count, is_fragment_request, render
 from portal.web import current_employee as _me
-from portal.web import is_fragment_request, render
 from workflows import engine
 from workflows.targets import TRIGGER_DONE
 
@@ -30,7 +30,7 @@ def _fragment(target: Target, view: str, *, status: int = 200, message: str | No
     context = {
         "message": message,
         "message_level": "success" if status < 400 else "warning",
-        "badge_count": queries.inbox_count(_me().id),
+        "badge_count": badge_count(),
     }
     if view == "card":
         context.update(fragment="plans/_target_card.html", card=queries.target_card(_me(), target))

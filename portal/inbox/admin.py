@@ -1,0 +1,196 @@
+"""The personnel admin's inbox: work stuck for want of an (active) evaluator, and work
+left waiting longer than ``PORTAL_INBOX_OVERDUE_DAYS`` anywhere in the instansi."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from portal import policy
+from portal.extensions import db
+from portal.inbox.items import InboxItem
+from portal.models import Employee, Evaluation, Period, Target, WorkEntry
+from portal.models.periods import PeriodStatus
+from portal.models.types import utcnow
+from portal.policy import Action
+from workflows.states import APPROVED, DISCUSSED, DRAFTED, REPORTED
+
+STUCK = _l("Pekerjaan yang tertahan karena tidak ada penilai aktif")
+OVERDUE = _l("Pekerjaan yang menunggu terlalu lama")
+# The states in which a target still needs its evaluator.
+OPEN_STATES = (DRAFTED, DISCUSSED, APPROVED, REPORTED)
+
+_EVALUATOR = aliased(Employee)
+
+
+def _is_admin(user: Employee) -> bool:
+    return policy.can(user, Action.MANAGE_EMPLOYEE, user.instansi)
+
+
+def _stuck(instansi_id: int):
+    """Open targets of open periods whose evaluator is missing or no longer active."""
+    return (
+        select(Target.evaluator_id, func.count().label("n"), func.min(Target.id).label("first"))
+        .join(Period, Period.id == Target.period_id)
+        .outerjoin(_EVALUATOR, _EVALUATOR.id == Target.evaluator_id)
+        .where(
+            Target.instansi_id == instansi_id,
+            Period.status == PeriodStatus.OPEN,
+            Target.state.in_(OPEN_STATES),
+            or_(Target.evaluator_id.is_(None), _EVALUATOR.active.is_(False)),
+        )
+        .group_by(Target.evaluator_id)
+    )
+
+
+def _cutoff() -> datetime:
+    days = int(current_app.config.get("PORTAL_INBOX_OVERDUE_DAYS", 7))
+    return utcnow() - timedelta(days=days)
+
+
+def _late_counts(instansi_id: int):
+    """Entries unverified, targets undiscussed and objections undecided for longer than
+    the threshold: three counts."""
+    cutoff = _cutoff()
+    entries = (
+        select(func.count())
+        .select_from(WorkEntry)
+        .where(
+            WorkEntry.instansi_id == instansi_id,
+            WorkEntry.is_pending(),
+            WorkEntry.created_at < cutoff,
+        )
+        .scalar_subquery()
+    )
+    targets = (
+        select(func.count())
+        .select_from(Target)
+        .join(Period, Period.id == Target.period_id)
+        .where(
+            Target.instansi_id == instansi_id,
+            Period.status == PeriodStatus.OPEN,
+            Target.state == DISCUSSED,
+            Target.updated_at < cutoff,
+        )
+        .scalar_subquery()
+    )
+    objections = (
+        select(func.count())
+        .select_from(Evaluation)
+        .where(
+            Evaluation.instansi_id == instansi_id,
+            Evaluation.objection_status == "open",
+            Evaluation.responded_at < cutoff,
+        )
+        .scalar_subquery()
+    )
+    return entries, targets, objections
+
+
+def count(user: Employee, today: date):
+    if not _is_admin(user):
+        return literal(0)
+    stuck = _stuck(user.instansi_id).subquery()
+    entries, targets, objections = _late_counts(user.instansi_id)
+    return (
+        select(func.coalesce(func.sum(stuck.c.n), 0)).scalar_subquery()
+        + entries
+        + targets
+        + objections
+    )
+
+
+def items(user: Employee, today: date) -> list[InboxItem]:
+    if not _is_admin(user):
+        return []
+    stuck = _stuck(user.instansi_id).subquery()
+    groups = db.session.execute(
+        select(stuck.c.n, stuck.c.first, Employee)
+        .outerjoin(Employee, Employee.id == stuck.c.evaluator_id)
+        .order_by(Employee.name.nulls_first())
+    ).all()
+    late = db.session.execute(select(*_late_counts(user.instansi_id))).one()
+    days = int(current_app.config.get("PORTAL_INBOX_OVERDUE_DAYS", 7))
+    return [
+        *(_stuck_item(n, first, evaluator) for n, first, evaluator in groups),
+        *_late_items(late, days),
+    ]
+
+
+def _stuck_item(n: int, first_target_id: int, evaluator: Employee | None) -> InboxItem:
+    targets = ngettext("%(num)s target", "%(num)s target", n)
+    if evaluator is None:
+        return InboxItem(
+            section=str(STUCK),
+            title=_("Target tanpa penilai"),
+            detail=targets,
+            url=url_for("reassign.target", target_id=first_target_id),
+            action=_("Tetapkan penilai"),
+            count=n,
+            key="stuck-none",
+        )
+    return InboxItem(
+        section=str(STUCK),
+        title=_("Penilai tidak aktif: %(name)s", name=evaluator.display_name),
+        detail=targets,
+        url=url_for("reassign.handover", employee_id=evaluator.id),
+        action=_("Alihkan pekerjaannya"),
+        count=n,
+        key=f"stuck-{evaluator.id}",
+    )
+
+
+def _late_items(late, days: int) -> list[InboxItem]:
+    entries, targets, objections = late
+    texts = (
+        (
+            entries,
+            "entries",
+            ngettext(
+                "%(num)s laporan harian belum diverifikasi lebih dari %(days)s hari",
+                "%(num)s laporan harian belum diverifikasi lebih dari %(days)s hari",
+                entries,
+                days=days,
+            ),
+        ),
+        (
+            targets,
+            "targets",
+            ngettext(
+                "%(num)s target dalam pembahasan lebih dari %(days)s hari",
+                "%(num)s target dalam pembahasan lebih dari %(days)s hari",
+                targets,
+                days=days,
+            ),
+        ),
+        (
+            objections,
+            "objections",
+            ngettext(
+                "%(num)s keberatan belum diputuskan lebih dari %(days)s hari",
+                "%(num)s keberatan belum diputuskan lebih dari %(days)s hari",
+                objections,
+                days=days,
+            ),
+        ),
+    )
+    return [
+        InboxItem(
+            section=str(OVERDUE),
+            title=text,
+            detail=_("Lihat per unit di pemantauan, lalu ingatkan atasan yang bersangkutan."),
+            url=url_for("monitoring.dashboard"),
+            action=_("Buka pemantauan"),
+            overdue=True,
+            count=n,
+            key=f"late-{kind}",
+        )
+        for n, kind, text in texts
+        if n
+    ]
