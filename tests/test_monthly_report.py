@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from portal.errors import Conflict, InvalidInput, PermissionDenied
 from portal.extensions import db
+from portal.inbox import monthly as inbox
 from portal.models import (
     AuditEvent,
     Employee,
@@ -26,7 +27,7 @@ from portal.models import (
     Target,
 )
 from portal.policy import MonthRef
-from portal.reports import inbox, monthly_reports
+from portal.reports import monthly_reports
 from portal.reports.monthly_reports import TargetWords
 from tests.reporting_helpers import (
     accept_monthly_reports,
@@ -507,7 +508,7 @@ def test_the_guard_alone(app):
 
 
 def _badge(user) -> int:
-    return db.session.scalar(select(inbox.count(user.id, date(2026, 6, 15))))
+    return db.session.scalar(select(inbox.count(user, date(2026, 6, 15))))
 
 
 @pytest.fixture
@@ -579,7 +580,7 @@ def test_the_inbox_costs_the_same_statements_for_5_and_500_subordinates(
         with count_statements() as counter:
             listed = inbox.items(boss, today)
             _ = [(i.title, i.url) for i in listed]
-            badge = db.session.scalar(select(inbox.count(boss.id, today)))
+            badge = db.session.scalar(select(inbox.count(boss, today)))
         assert badge == len(listed)
         return counter.count, len(listed)
 
@@ -693,3 +694,12 @@ def test_the_team_page_flags_each_subordinates_month(w, login_as):
     html = boss.get("/tim?bulan=5").get_data(as_text=True)
     assert f'href="{_url(w, review=True)}"' in html
     assert "Menunggu tinjauan atasan" in html and "Terlambat" in html
+
+
+def test_the_inbox_page_links_straight_to_the_report_and_the_review(w, login_as):
+    _submitted(w)
+    boss_page = login_as(w.boss).get("/perlu-tindakan").get_data(as_text=True)
+    assert str(inbox.TO_REVIEW) in boss_page and _url(w, review=True) in boss_page
+    owner_page = login_as(w.owner).get("/perlu-tindakan").get_data(as_text=True)
+    assert str(inbox.DUE) in owner_page and _url(w, 4) in owner_page
+    assert login_as(w.boss).get(_url(w, review=True)).status_code == 200

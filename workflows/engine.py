@@ -146,7 +146,6 @@ def accepted_report_months(employee_id: int, period_id: int) -> frozenset[int]:
     return cache[key]
 
 
-
 def evaluation_facts(
     plan_id: int,
 ) -> tuple[Evaluation | None, frozenset[str], frozenset[int]]:

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from portal import audit, clock, policy
 from portal.concurrency import compare_and_swap
@@ -35,6 +36,7 @@ from portal.models import (
     Target,
     WorkEntry,
 )
+from portal.models.periods import PeriodStatus
 from portal.models.types import utcnow
 from portal.months import ended_months, month_end, month_label, report_deadline
 from portal.policy import Action, MonthRef
@@ -263,6 +265,36 @@ def month_statuses(employees: list[Employee], period: Period, month: int) -> dic
     return {
         e.id: month_status(MonthRef(e, period, month, reports.get(e.id)), today) for e in employees
     }
+
+
+def waiting_for(user_id) -> list[ColumnElement[bool]]:
+    """The conditions of a report waiting for ``user_id``'s review: submitted, in an open
+    period (joined), by someone else whose targets there the user evaluates."""
+    return [
+        MonthlyReport.state == SUBMITTED,
+        Period.status == PeriodStatus.OPEN,
+        MonthlyReport.employee_id != user_id,
+        exists().where(
+            Target.owner_id == MonthlyReport.employee_id,
+            Target.period_id == MonthlyReport.period_id,
+            Target.evaluator_id == user_id,
+        ),
+    ]
+
+
+def waiting_for_review(user: Employee) -> list[MonthlyReport]:
+    """The submitted reports the user reviews, oldest month first, with their employee
+    and period (one statement)."""
+    return list(
+        db.session.scalars(
+            select(MonthlyReport)
+            .join(MonthlyReport.employee)
+            .join(MonthlyReport.period)
+            .options(contains_eager(MonthlyReport.employee), contains_eager(MonthlyReport.period))
+            .where(*waiting_for(user.id))
+            .order_by(Period.start_date, MonthlyReport.month, Employee.name, MonthlyReport.id)
+        ).unique()
+    )
 
 
 def report_view(ref: MonthRef, viewer: Employee) -> MonthlyReportView:

@@ -17,7 +17,7 @@ from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import Employee, Period
 from portal.policy import Action, MonthRef
-from portal.reports import bp, inbox, monthly_reports
+from portal.reports import bp, monthly_reports
 from portal.reports.monthly_forms import MonthlyReportForm, ReviewForm
 from portal.routing import current_period_required
 from portal.web import current_employee, render
@@ -183,7 +183,7 @@ def monthly_report_review(employee_id: int, period_id: int, month: int):
 @login_required
 def monthly_review_queue():
     me = current_employee()
-    return render("reports/monthly_queue.html", items=inbox.waiting_for_review(me))
+    return render("reports/monthly_queue.html", items=monthly_reports.waiting_for_review(me))
 
 
 def _fresh(ref: MonthRef) -> MonthRef:

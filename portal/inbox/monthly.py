@@ -14,16 +14,21 @@ from datetime import date
 from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, case, exists, extract, func, literal, select
-from sqlalchemy.orm import contains_eager
 
 from portal.extensions import db
 from portal.inbox.items import InboxItem
 from portal.models import Employee, MonthlyReport, Period, Target
 from portal.models.periods import PeriodStatus
 from portal.months import ended_months, month_label, report_deadline
-from workflows.monthly import DRAFT, RETURNED, SUBMITTED
+from portal.reports import monthly_reports
+from workflows.monthly import ACCEPTED, DRAFT, RETURNED, SUBMITTED
 from workflows.states import APPROVED_OR_LATER
+
+DUE = _l("Laporan bulanan yang perlu dikirim")
+RETURNED_TO_YOU = _l("Laporan bulanan dikembalikan atasan")
+TO_REVIEW = _l("Laporan bulanan menunggu tinjauan")
 
 
 def _owns_work(user_id, period_id) -> ColumnElement[bool]:
@@ -36,37 +41,9 @@ def _owns_work(user_id, period_id) -> ColumnElement[bool]:
     )
 
 
-def _reviews(user_id) -> ColumnElement[bool]:
-    return exists().where(
-        Target.owner_id == MonthlyReport.employee_id,
-        Target.period_id == MonthlyReport.period_id,
-        Target.evaluator_id == user_id,
-    )
-
-
 def _report_url(report_or_ids, endpoint: str = "reports.monthly_report_form") -> str:
     employee_id, period_id, month = report_or_ids
     return url_for(endpoint, employee_id=employee_id, period_id=period_id, month=month)
-
-
-def waiting_for_review(user: Employee) -> list[MonthlyReport]:
-    """The submitted reports the user reviews, oldest month first, with their employee
-    and period (one statement)."""
-    return list(
-        db.session.scalars(
-            select(MonthlyReport)
-            .join(MonthlyReport.employee)
-            .join(MonthlyReport.period)
-            .options(contains_eager(MonthlyReport.employee), contains_eager(MonthlyReport.period))
-            .where(
-                MonthlyReport.state == SUBMITTED,
-                Period.status == PeriodStatus.OPEN,
-                MonthlyReport.employee_id != user.id,
-                _reviews(user.id),
-            )
-            .order_by(Period.start_date, MonthlyReport.month, Employee.name, MonthlyReport.id)
-        ).unique()
-    )
 
 
 def items(user: Employee, today: date) -> list[InboxItem]:
@@ -94,14 +71,14 @@ def items(user: Employee, today: date) -> list[InboxItem]:
                 )
             )
         }
-    due_section = _("Laporan bulanan yang perlu dikirim")
-    returned_section = _("Laporan bulanan dikembalikan atasan")
+    due_section, returned_section = str(DUE), str(RETURNED_TO_YOU)
     result = []
     for period in periods:
         for month in range(1, ended_months(period, today) + 1):
             report = reports.get((period.id, month))
             label = month_label(period, month)
             url = _report_url((user.id, period.id, month))
+            key = f"monthly-{period.id}-{month}"
             if report is not None and report.state == RETURNED:
                 result.append(
                     InboxItem(
@@ -110,6 +87,8 @@ def items(user: Employee, today: date) -> list[InboxItem]:
                         _("Alasan: %(reason)s", reason=report.return_reason),
                         url,
                         _("Perbaiki dan kirim ulang"),
+                        key=key,
+                        note=_("Alasan: %(reason)s", reason=report.return_reason),
                     )
                 )
             elif report is None or report.state == DRAFT:
@@ -123,10 +102,11 @@ def items(user: Employee, today: date) -> list[InboxItem]:
                         _("Isi laporan bulanan"),
                         due=deadline,
                         overdue=today > deadline,
+                        key=key,
                     )
                 )
-    review_section = _("Laporan bulanan menunggu tinjauan")
-    for report in waiting_for_review(user):
+    review_section = str(TO_REVIEW)
+    for report in monthly_reports.waiting_for_review(user):
         label = month_label(report.period, report.month)
         result.append(
             InboxItem(
@@ -143,6 +123,7 @@ def items(user: Employee, today: date) -> list[InboxItem]:
                     "reports.monthly_report_review",
                 ),
                 _("Tinjau laporan"),
+                key=f"monthly-review-{report.id}",
             )
         )
     return result
@@ -152,7 +133,7 @@ def _months_between(later_year, later_month, earlier_year, earlier_month):
     return (later_year - earlier_year) * 12 + later_month - earlier_month
 
 
-def count(user_id: int, today: date) -> ColumnElement[int]:
+def count(user: Employee, today: date) -> ColumnElement[int]:
     """How many items :func:`items` lists, as one scalar subquery for the badge."""
     start_year, start_month = (
         extract("year", Period.start_date),
@@ -178,10 +159,10 @@ def count(user_id: int, today: date) -> ColumnElement[int]:
     handed_in = (
         select(func.count(MonthlyReport.id))
         .where(
-            MonthlyReport.employee_id == user_id,
+            MonthlyReport.employee_id == user.id,
             MonthlyReport.period_id == Period.id,
             MonthlyReport.month <= ended,
-            MonthlyReport.state.in_((SUBMITTED, "accepted")),
+            MonthlyReport.state.in_((SUBMITTED, ACCEPTED)),
         )
         .correlate(Period)
         .scalar_subquery()
@@ -189,27 +170,16 @@ def count(user_id: int, today: date) -> ColumnElement[int]:
     due = (
         select(func.coalesce(func.sum(ended - handed_in), 0))
         .where(
-            Period.instansi_id
-            == select(Employee.instansi_id).where(Employee.id == user_id).scalar_subquery(),
+            Period.instansi_id == user.instansi_id,
             Period.status == PeriodStatus.OPEN,
-            _owns_work(user_id, Period.id),
+            _owns_work(user.id, Period.id),
         )
         .scalar_subquery()
     )
-    reviewer = MonthlyReport.__table__.alias("reviewed")
     waiting = (
-        select(func.count(reviewer.c.id))
-        .select_from(reviewer.join(Period, Period.id == reviewer.c.period_id))
-        .where(
-            reviewer.c.state == SUBMITTED,
-            Period.status == PeriodStatus.OPEN,
-            reviewer.c.employee_id != user_id,
-            exists().where(
-                Target.owner_id == reviewer.c.employee_id,
-                Target.period_id == reviewer.c.period_id,
-                Target.evaluator_id == user_id,
-            ),
-        )
+        select(func.count(MonthlyReport.id))
+        .join(Period, Period.id == MonthlyReport.period_id)
+        .where(*monthly_reports.waiting_for(user.id))
         .scalar_subquery()
     )
     return due + waiting
