@@ -144,7 +144,9 @@ def test_targets_that_are_not_reported_cannot_be_evaluated(factory, monkeypatch,
 
     response = finish(boss, team, form_b(team))
     assert response.status_code == 422
-    assert str(messages.NO_REPORTED_TARGETS) in text_of(response)
+    # Covered, but not silently: an approved target not reported must be decided first.
+    undecided = say(messages.UNDECIDED_TARGETS, titles=f"“{approved.title}”")
+    assert html.escape(undecided, quote=False) in response.get_data(as_text=True)
     assert snapshot() == before
     assert evaluation_of(team) is None
 
@@ -162,9 +164,17 @@ def test_targets_that_are_not_reported_cannot_be_evaluated(factory, monkeypatch,
     assert refused.status_code == 422
     assert "Selesaikan evaluasi pegawai ini di layar evaluasi" in text_of(refused)
 
-    # Finishing evaluates the reported target only; the approved one stays as it was.
-    evaluation = _finished(boss, team, form_b(team))
+    # Finishing evaluates the reported target only; the approved one, excluded with its
+    # reason (never left out silently), stays as it was.
+    coverage = {
+        f"coverage_{approved.id}": "exclude",
+        f"exclusion_reason_{approved.id}": "Kegiatan dibatalkan oleh unit.",
+    }
+    evaluation = _finished(boss, team, form_b(team, **coverage))
     assert [row.target_id for row in evaluation.targets] == [reported.id]
+    assert [(x.target_id, x.reason) for x in evaluation.exclusions] == [
+        (approved.id, "Kegiatan dibatalkan oleh unit.")
+    ]
     assert db.session.get(Target, approved.id).state == APPROVED
     assert db.session.get(Target, reported.id).state == EVALUATED
 

@@ -13,39 +13,21 @@ writes as soon as the first has written, while the first is still uncommitted.
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 
-from portal import audit
 from portal.errors import Conflict, PermissionDenied
 from portal.extensions import db
 from portal.models import Employee, EvaluatorAssignment, Target, TargetHistory
 from portal.ranks import JenisJabatan
 from portal.reassign import handovers, single_target
+from tests.race_helpers import FIRST_WROTE, slow_audit  # noqa: F401 (a fixture)
 from workflows import engine
 
-pytestmark = pytest.mark.commits  # threads racing on connections of their own
-
-HOLD = 0.3  # seconds the first writer keeps its transaction open, per audit row
-# Set by the first writer's (slowed) audit write, right after its compare-and-swap: the
-# second writer starts then, whatever the machine's load, while the first is uncommitted.
-FIRST_WROTE = threading.Event()
-
-
-@pytest.fixture
-def slow_audit(monkeypatch):
-    record = audit.record
-
-    def slow_record(*args, **kwargs):
-        if threading.current_thread() is not threading.main_thread():
-            FIRST_WROTE.set()
-            time.sleep(HOLD)
-        return record(*args, **kwargs)
-
-    monkeypatch.setattr(audit, "record", slow_record)
+# Threads racing on connections of their own, the first writer slowed (race_helpers).
+pytestmark = [pytest.mark.commits, pytest.mark.usefixtures("slow_audit")]
 
 
 @pytest.fixture
@@ -145,9 +127,7 @@ def _count(model, *where) -> int:
 
 
 @pytest.mark.parametrize("reassign", [_reassign_one, _hand_over], ids=["one-target", "handover"])
-def test_the_approval_lands_first_then_the_retried_reassignment_moves_it(
-    app, team, slow_audit, reassign
-):
+def test_the_approval_lands_first_then_the_retried_reassignment_moves_it(app, team, reassign):
     outcomes = _race(app, team, _approve, reassign)
     assert outcomes == {"first": "approve", "second": "conflict"}
     target = _fresh(team)
@@ -166,9 +146,7 @@ def test_the_approval_lands_first_then_the_retried_reassignment_moves_it(
 
 
 @pytest.mark.parametrize("reassign", [_reassign_one, _hand_over], ids=["one-target", "handover"])
-def test_the_reassignment_lands_first_and_the_old_evaluator_is_refused(
-    app, team, slow_audit, reassign
-):
+def test_the_reassignment_lands_first_and_the_old_evaluator_is_refused(app, team, reassign):
     outcomes = _race(app, team, reassign, _approve)
     assert outcomes == {"first": "reassign", "second": "conflict"}
     target = _fresh(team)

@@ -151,14 +151,55 @@ def test_the_table_has_every_lifecycle_row():
         ("submit_report", "approved", "reported", frozenset({OWNER}), False),
         ("return_report", "reported", "approved", frozenset({EVALUATOR}), True),
         ("evaluate", "reported", "evaluated", frozenset({EVALUATOR}), False),
+        # An approved target not reported by the end, scored on its realisation when the
+        # evaluation is finished (issue 12: the evaluation covers every approved target).
+        ("evaluate_unreported", "approved", "evaluated", frozenset({EVALUATOR}), False),
         ("follow_up", "evaluated", "followed_up", frozenset({EVALUATOR}), False),
+        # The admin's step back for such a target is the way it came: to approved.
+        ("revert_unreported", "evaluated", "approved", frozenset({ADMIN}), True),
     }
     reverts = {(t.source, t.dest) for t in TRANSITIONS if t.trigger == "revert"}
     assert reverts == set(zip(STATES[1:], STATES[:-1], strict=True))
     assert all(
-        t.roles == {ADMIN} and t.reason_required for t in TRANSITIONS if t.trigger == "revert"
+        t.roles == {ADMIN} and t.reason_required
+        for t in TRANSITIONS
+        if t.trigger.startswith("revert")
     )
     assert all(t.guards[0] == "period_open" for t in TRANSITIONS)
+    # The rows only an operation fires are never buttons; every other one is offered.
+    assert {t.trigger for t in TRANSITIONS if not t.offered} == {"evaluate_unreported"}
+    assert transition_for("evaluate_unreported", "approved").guards == (
+        "period_open",
+        "evaluation_final",
+    )
+    # The two ways back from "evaluated" exclude each other (guards.PATH_GUARDS).
+    assert "came_reported" in transition_for("revert", "evaluated").guards
+    assert "came_unreported" in transition_for("revert_unreported", "evaluated").guards
+    assert "not_excluded" in transition_for("submit_report", "approved").guards
+
+
+def test_an_engine_only_row_is_never_offered_even_when_its_guards_pass(case):
+    """``evaluate_unreported`` passes its guards here (they are stubbed), and the evaluator
+    holds its role: still no button on the card, while ``reopen`` is offered."""
+    target = db.session.get(Target, case["targets"]["approved"])
+    evaluator = case["people"]["evaluator"]
+    offered = {a.trigger for a in engine.available_actions(evaluator, target, on=AFTER_PERIOD)}
+    assert "reopen" in offered
+    assert "evaluate_unreported" not in offered
+
+
+def test_only_the_way_back_that_applies_is_offered_to_the_admin(case):
+    """The path guards are real here: a target evaluated from its report offers the
+    admin ``revert`` (to reported); the unreported way back is not shown at all."""
+    for name in guards.PATH_GUARDS:
+        case_guard = getattr(guards, name)
+        guards.GUARDS[name] = case_guard  # monkeypatch restores them after the case
+    target = db.session.get(Target, case["targets"]["evaluated"])
+    admin = case["people"]["admin"]
+    actions = {
+        a.trigger: a.blocked for a in engine.available_actions(admin, target, on=AFTER_PERIOD)
+    }
+    assert actions == {"revert": ()}
 
 
 @pytest.mark.parametrize(("state", "trigger", "person"), CASES)

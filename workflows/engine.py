@@ -78,9 +78,11 @@ def available_actions(
     """The buttons to show: triggers from this state that this user's roles may fire.
 
     The roles come from the request's policy cache; each guard of these transitions runs
-    once, however many of them share it (every row has ``period_open``)."""
+    once, however many of them share it (every row has ``period_open``). The rows only
+    an operation fires (``offered=False``) are never buttons, nor is a row whose path
+    guard (``guards.PATH_GUARDS``) says that the other way back applies."""
     roles = policy.target_roles(user, target)
-    permitted = [t for t in transitions_from(target.state) if t.roles & roles]
+    permitted = [t for t in transitions_from(target.state) if t.offered and t.roles & roles]
     if not permitted:
         return []
     facts = facts_for(target, permitted, on)
@@ -89,6 +91,7 @@ def available_actions(
     return [
         AvailableAction(t, tuple(r for name in t.guards if (r := refusal[name]) is not None))
         for t in permitted
+        if not any(refusal[name] for name in t.guards if name in guards.PATH_GUARDS)
     ]
 
 
@@ -117,14 +120,21 @@ def facts_for(target: Target, transitions: list[Transition], on: date | None) ->
         if _realisation_loader is None:
             raise RuntimeError("No realisation loader: portal.realisation not imported")
         realisation = _realisation_loader([target])[target.id]
-    evaluation, kinds, scored = None, frozenset(), frozenset()
+    evaluation, kinds, scored, unreported = None, frozenset(), frozenset(), frozenset()
     if needed & guards.NEEDS_EVALUATION:
-        evaluation, kinds, scored = evaluation_facts(target.plan_id)
+        evaluation, kinds, scored, unreported = evaluation_facts(target.plan_id)
     accepted_months = frozenset()
     if needed & guards.NEEDS_MONTHLY_REPORTS:
         accepted_months = accepted_report_months(target.owner_id, target.period_id)
     return guards.Facts(
-        target, on or clock.today(), realisation, evaluation, kinds, scored, accepted_months
+        target,
+        on or clock.today(),
+        realisation,
+        evaluation,
+        kinds,
+        scored,
+        unreported,
+        accepted_months,
     )
 
 
@@ -148,28 +158,28 @@ def accepted_report_months(employee_id: int, period_id: int) -> frozenset[int]:
 
 def evaluation_facts(
     plan_id: int,
-) -> tuple[Evaluation | None, frozenset[str], frozenset[int]]:
-    """The plan's evaluation, the kinds of its follow-up items and the targets it scored,
-    once per request."""
+) -> tuple[Evaluation | None, frozenset[str], frozenset[int], frozenset[int]]:
+    """The plan's evaluation, the kinds of its follow-up items, the targets it scored and
+    which of them without a final report, once per request."""
     cache = g.setdefault("evaluation_facts", {}) if has_request_context() else {}
     if plan_id not in cache:
         evaluation = db.session.scalar(select(Evaluation).where(Evaluation.plan_id == plan_id))
-        kinds, scored = frozenset(), frozenset()
+        kinds, scored, unreported = frozenset(), frozenset(), frozenset()
         if evaluation is not None:
-            scored = frozenset(
-                db.session.scalars(
-                    select(EvaluationTarget.target_id).where(
-                        EvaluationTarget.evaluation_id == evaluation.id
-                    )
+            rows = db.session.execute(
+                select(EvaluationTarget.target_id, EvaluationTarget.unreported).where(
+                    EvaluationTarget.evaluation_id == evaluation.id
                 )
-            )
+            ).all()
+            scored = frozenset(target_id for target_id, _ in rows)
+            unreported = frozenset(target_id for target_id, flag in rows if flag)
             kinds = frozenset(
                 k.value if hasattr(k, "value") else k
                 for k in db.session.scalars(
                     select(FollowUpItem.kind).where(FollowUpItem.evaluation_id == evaluation.id)
                 )
             )
-        cache[plan_id] = (evaluation, kinds, scored)
+        cache[plan_id] = (evaluation, kinds, scored, unreported)
     return cache[plan_id]
 
 

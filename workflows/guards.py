@@ -46,6 +46,16 @@ NOT_SCORED = _l(
     "Target ini dilaporkan setelah evaluasi diselesaikan dan belum dinilai; "
     "minta admin membuka kembali evaluasi."
 )
+EXCLUDED = _l(
+    "Target ini dikecualikan dari evaluasi yang sudah selesai; realisasinya tidak dapat "
+    "dikirim lagi."
+)
+CAME_UNREPORTED = _l(
+    "Target ini dievaluasi tanpa laporan akhir; langkah sebelumnya adalah “Disetujui”."
+)
+CAME_REPORTED = _l(
+    "Target ini dievaluasi dari laporan akhirnya; langkah sebelumnya adalah “Dilaporkan”."
+)
 EVALUATION_UNFINISHED = _l("Evaluasi belum selesai.")
 NO_FOLLOW_UP = _l("Susun rencana tindak lanjut (minimal satu butir) sebelum menindaklanjuti.")
 IMPROVEMENT_REQUIRED = _l(
@@ -70,6 +80,8 @@ class Facts:
     evaluation: object | None = None
     follow_up_kinds: frozenset[str] = frozenset()
     scored_target_ids: frozenset[int] = frozenset()  # targets the evaluation gave a score
+    # of those, the ones scored without a final report (``evaluate_unreported``)
+    unreported_target_ids: frozenset[int] = frozenset()
     # The months of the owner's accepted monthly reports in the target's period, loaded
     # only for guards that need them
     accepted_report_months: frozenset[int] = frozenset()
@@ -167,6 +179,28 @@ def evaluation_final(facts: Facts) -> str | None:
     return None
 
 
+def not_excluded(facts: Facts) -> str | None:
+    """The plan's final evaluation did not exclude the target (``Target.excluded`` is
+    loaded with the target itself)."""
+    if getattr(facts.target, "excluded", False):
+        return _say(EXCLUDED)
+    return None
+
+
+def came_reported(facts: Facts) -> str | None:
+    """The target was evaluated from its final report: its step back is "reported"."""
+    if facts.target.id in facts.unreported_target_ids:
+        return _say(CAME_UNREPORTED)
+    return None
+
+
+def came_unreported(facts: Facts) -> str | None:
+    """The target was evaluated without a final report: its step back is "approved"."""
+    if facts.target.id not in facts.unreported_target_ids:
+        return _say(CAME_REPORTED)
+    return None
+
+
 # Predikat that call for a performance-improvement plan (shared/domain.md). Data, not
 # text to translate: they are compared with the stored predikat.
 NEEDS_IMPROVEMENT = frozenset({"Butuh Perbaikan", "Kurang", "Sangat Kurang", "Cukup", "Buruk"})
@@ -196,13 +230,21 @@ GUARDS: dict[str, Callable[[Facts], str | None]] = {
     "monthly_reports_accepted": monthly_reports_accepted,
     "evaluation_final": evaluation_final,
     "follow_up_planned": follow_up_planned,
+    "not_excluded": not_excluded,
+    "came_reported": came_reported,
+    "came_unreported": came_unreported,
 }
 # Guards that look at the realisation; the engine loads it only for these.
 NEEDS_REALISATION = frozenset(
     {"reporting_finished", "entries_verified", "months_rated", "monthly_reports_accepted"}
 )
 NEEDS_MONTHLY_REPORTS = frozenset({"monthly_reports_accepted"})
-NEEDS_EVALUATION = frozenset({"evaluation_final", "follow_up_planned"})
+NEEDS_EVALUATION = frozenset(
+    {"evaluation_final", "follow_up_planned", "came_reported", "came_unreported"}
+)
+# Guards that say which of two rows of one move applies (the way a target came), not
+# what is missing: a row one of them refuses is not offered at all; the other one is.
+PATH_GUARDS = frozenset({"came_reported", "came_unreported"})
 
 
 def failures(guard_names: tuple[str, ...], facts: Facts) -> list[str]:

@@ -84,11 +84,32 @@ class Transition:
     reason_required: bool = False
     label: str = ""  # the button's text, lazily translated
     style: str = "primary"  # how the button looks: primary, secondary, danger
+    # False for the rows only a feature's operation fires (the evaluation screen fires
+    # ``evaluate_unreported`` on finishing): never a button on the target's card.
+    offered: bool = True
 
 
-def _row(trigger, source, dest, roles, guards=(), reason=False, label="", style="primary"):
+def _row(
+    trigger,
+    source,
+    dest,
+    roles,
+    guards=(),
+    reason=False,
+    label="",
+    style="primary",
+    offered=True,
+):
     return Transition(
-        trigger, source, dest, frozenset(roles), ("period_open", *guards), reason, label, style
+        trigger,
+        source,
+        dest,
+        frozenset(roles),
+        ("period_open", *guards),
+        reason,
+        label,
+        style,
+        offered,
     )
 
 
@@ -125,7 +146,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         APPROVED,
         REPORTED,
         {OWNER},
-        ("reporting_finished", "entries_verified", "months_rated", "monthly_reports_accepted"),
+        (
+            "not_excluded",
+            "reporting_finished",
+            "entries_verified",
+            "months_rated",
+            "monthly_reports_accepted",
+        ),
         label=_l("Kirim realisasi untuk evaluasi"),
     ),
     _row(
@@ -138,6 +165,18 @@ TRANSITIONS: tuple[Transition, ...] = (
         style="secondary",
     ),
     _row("evaluate", REPORTED, EVALUATED, {EVALUATOR}, ("evaluation_final",), label=_l("Evaluasi")),
+    # The evaluation covers every approved target: one not reported by the end that the
+    # evaluator chose to score on its accepted entries is evaluated when the evaluation
+    # is finished, from the screen only.
+    _row(
+        "evaluate_unreported",
+        APPROVED,
+        EVALUATED,
+        {EVALUATOR},
+        ("evaluation_final",),
+        label=_l("Evaluasi tanpa laporan akhir"),
+        offered=False,
+    ),
     _row(
         "follow_up",
         EVALUATED,
@@ -146,18 +185,32 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("follow_up_planned",),
         label=_l("Tindak lanjuti"),
     ),
-    # Admin override: one step back along the lifecycle, whatever the state.
+    # Admin override: one step back along the lifecycle, whatever the state. The step
+    # back from "evaluated" is the way the target came: to "reported", or to "approved"
+    # for a target evaluated without a final report (the guards tell the two apart, and
+    # the card offers only the one that applies: ``guards.PATH_GUARDS``).
     *(
         _row(
             "revert",
             later,
             earlier,
             {ADMIN},
+            ("came_reported",) if later == EVALUATED else (),
             reason=True,
             label=REVERT_LABEL,
             style="danger",
         )
         for earlier, later in zip(STATES, STATES[1:], strict=False)
+    ),
+    _row(
+        "revert_unreported",
+        EVALUATED,
+        APPROVED,
+        {ADMIN},
+        ("came_unreported",),
+        reason=True,
+        label=REVERT_LABEL,
+        style="danger",
     ),
 )
 
@@ -171,8 +224,10 @@ TRIGGER_DONE = TranslatedLabels(
         "submit_report": _l("Realisasi dikirim untuk evaluasi"),
         "return_report": _l("Laporan dikembalikan"),
         "evaluate": _l("Dievaluasi"),
+        "evaluate_unreported": _l("Dievaluasi tanpa laporan akhir"),
         "follow_up": _l("Ditindaklanjuti"),
         "revert": REVERTED,
+        "revert_unreported": REVERTED,
     }
 )
 

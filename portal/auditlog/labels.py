@@ -74,8 +74,12 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
             "target.submit_report": _l("Realisasi dikirim untuk evaluasi"),
             "target.return_report": _l("Laporan realisasi dikembalikan"),
             "target.evaluate": _l("Target dievaluasi"),
+            "target.evaluate_unreported": _l("Target dievaluasi tanpa laporan akhir"),
             "target.follow_up": _l("Target ditindaklanjuti"),
             "target.revert": _l("Target dikembalikan ke tahap sebelumnya (admin)"),
+            "target.revert_unreported": _l(
+                "Target tanpa laporan akhir dikembalikan ke “Disetujui” (admin)"
+            ),
             "target.rate_month": _l("Kualitas bulanan dinilai"),
         },
     ),
@@ -106,6 +110,8 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
             "evaluation.save": _l("Evaluasi disimpan"),
             "evaluation.departure": _l("Evaluasi disimpan, berbeda dari saran sistem"),
             "evaluation.finish": _l("Evaluasi diselesaikan"),
+            "evaluation.exclude": _l("Target dikecualikan dari evaluasi"),
+            "evaluation.include": _l("Pengecualian target dari evaluasi dibatalkan"),
             "evaluation.agree": _l("Pegawai menyetujui evaluasi"),
             "evaluation.object": _l("Pegawai mengajukan keberatan"),
             "evaluation.objection_decided": _l("Keberatan diputuskan"),

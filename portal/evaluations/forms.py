@@ -17,6 +17,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, Vali
 
 from portal import clock, scoring
 from portal.evaluations.inputs import (
+    Coverage,
     Decision,
     DecisionInput,
     EvaluationInput,
@@ -39,6 +40,7 @@ from portal.evaluations.messages import (
     PICK_RESPONSE,
     TEXT_MAX,
     TEXT_TOO_LONG,
+    UNKNOWN_COVERAGE,
     UNKNOWN_HASIL_KERJA,
     UNKNOWN_KREATIVITAS,
     UNKNOWN_ORGANISATION_RATING,
@@ -50,6 +52,7 @@ from portal.evaluations.messages import (
 from portal.evaluations.queries import Context, saved_inputs
 from portal.forms import MAX_ID, IdField, PlainText, PortalForm, WholeNumberField
 from portal.models import FollowUpKind
+from workflows.engine import REASON_MAX
 
 RESPONSE_QUESTION = _l("Apakah Anda setuju dengan evaluasi ini?")
 
@@ -174,6 +177,7 @@ class EvaluationForm(PortalForm):
     notes = _text(_l("Catatan untuk pegawai"), message=NOTES_TOO_LONG)
 
     target_ids: tuple[int, ...] = ()
+    unreported_ids: tuple[int, ...] = ()  # approved, not reported: decided on the screen
     aspects: tuple[str, ...] = ()  # scheme A
     values: tuple[str, ...] = ()  # scheme B (BerAKHLAK)
 
@@ -199,6 +203,13 @@ class EvaluationForm(PortalForm):
             "feedback": {tid: self[f"feedback_{tid}"].data or "" for tid in self.target_ids},
             "notes": self.notes.data or "",
             "version": self.version.data,
+            "coverage": {
+                tid: Coverage(valid(f"coverage_{tid}")) if valid(f"coverage_{tid}") else None
+                for tid in self.unreported_ids
+            },
+            "exclusion_reasons": {
+                tid: valid(f"exclusion_reason_{tid}") or "" for tid in self.unreported_ids
+            },
         }
         if self.aspects:
             kreativitas = valid("kreativitas")
@@ -229,10 +240,25 @@ def evaluation_form(ctx: Context, **kwargs) -> EvaluationForm:
     aspects, duties and creativity, or scheme B's BerAKHLAK ratings, the unit's rating and
     the decided ratings. ``kwargs`` go to the form (``formdata``, ``data``)."""
     target_ids = [r.target.id for r in ctx.results]
+    unreported_ids = [tid for tid in target_ids if tid in ctx.unreported_ids]
     scheme_a, aspects = ctx.scheme_a, ctx.aspects
     fields: dict[str, object] = {
         f"feedback_{tid}": _text(_l("Umpan balik untuk target ini")) for tid in target_ids
     }
+    for tid in unreported_ids:
+        fields[f"coverage_{tid}"] = StringField(
+            _l("Target yang belum dilaporkan"),
+            filters=[_stripped],
+            validators=[AnyOf(("", *Coverage), message=UNKNOWN_COVERAGE)],
+        )
+        fields[f"exclusion_reason_{tid}"] = TextAreaField(
+            _l("Alasan dikecualikan"),
+            filters=[_stripped],
+            validators=[
+                PlainText(multiline=True),
+                Length(max=REASON_MAX, message=TEXT_TOO_LONG),
+            ],
+        )
     if scheme_a:
         for index, aspect in enumerate(aspects):
             fields[f"perilaku_{index}"] = BehaviourScoreField(aspect, aspect=aspect)
@@ -266,6 +292,7 @@ def evaluation_form(ctx: Context, **kwargs) -> EvaluationForm:
         {
             **fields,
             "target_ids": tuple(target_ids),
+            "unreported_ids": tuple(unreported_ids),
             "aspects": tuple(aspects) if scheme_a else (),
             "values": () if scheme_a else scoring.BERAKHLAK,
         },

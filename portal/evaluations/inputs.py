@@ -13,6 +13,13 @@ from enum import StrEnum
 from portal.models import FollowUpKind
 
 
+class Coverage(StrEnum):
+    """The evaluator's decision on a target approved but not reported by the end."""
+
+    EVALUATE = "evaluate"  # "Nilai dari capaiannya": scored on its accepted entries
+    EXCLUDE = "exclude"  # "Kecualikan, dengan alasan"
+
+
 @dataclass(frozen=True)
 class EvaluationInput:
     """The evaluator's inputs on the evaluation screen.
@@ -22,7 +29,9 @@ class EvaluationInput:
     0–100 per aspect) and ``berakhlak`` (scheme B, a rating per BerAKHLAK value) are keyed
     by the aspect's or value's name. ``rating_hasil_kerja`` and ``rating_perilaku`` are the
     supervisor's decision, ``None`` when they follow the system's suggestion. ``version``
-    is the one the screen was shown with (``None`` if missing or malformed).
+    is the one the screen was shown with (``None`` if missing or malformed). ``coverage``
+    is the decision on each target not reported by the end (``None``: undecided), and
+    ``exclusion_reasons`` the reason of each one excluded.
     """
 
     feedback: dict[int, str] = field(default_factory=dict)
@@ -37,6 +46,8 @@ class EvaluationInput:
     rating_perilaku: str | None = None
     departure_reason: str = ""
     version: int | None = None
+    coverage: dict[int, Coverage | None] = field(default_factory=dict)
+    exclusion_reasons: dict[int, str] = field(default_factory=dict)
 
 
 class Response(StrEnum):

@@ -32,6 +32,17 @@ class LetterData:
     code: str
     title: str
 
+    @property
+    def scored(self) -> list:
+        """The targets the evaluation scored (the excluded ones are listed apart)."""
+        return self.ctx.scored()
+
+    @property
+    def excluded(self) -> list:
+        """The exclusions in the plan's order, each with its reason."""
+        order = {r.target.id: i for i, r in enumerate(self.ctx.results)}
+        return sorted(self.ctx.exclusions.values(), key=lambda x: order.get(x.target_id, 0))
+
 
 def figures_of(evaluation: Evaluation) -> dict:
     """The key figures a verification page confirms (and the code is computed from)."""
@@ -54,13 +65,14 @@ def overall_chart(ctx: queries.Context):
     period = ctx.plan.period
     count = period.month_count
     rows = []
+    scored = ctx.scored()
     for month in range(1, count + 1):
         planned = accepted = 0.0
-        for r in ctx.results:
+        for r in scored:
             cumulative = r.realisation.cumulative()[month - 1]
             planned += 100 * cumulative[1] / r.target.quantity
             accepted += 100 * cumulative[2] / r.target.quantity
-        n = max(len(ctx.results), 1)
+        n = max(len(scored), 1)
         rows.append((month, round(planned / n), round(accepted / n)))
     labels = [month_label(period, m) for m in range(1, count + 1)]
     return cumulative_chart(rows, labels, count)

@@ -7,6 +7,7 @@ its placeholders filled in.
 
 from __future__ import annotations
 
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 TEXT_MAX = 4000
@@ -39,6 +40,21 @@ SPLIT_EVALUATORS = _l(
     "target tersebut kepada Anda sebelum evaluasi."
 )
 
+# coverage: every approved target is evaluated or excluded, never left out silently
+EVALUATE_ON_REALISATION = _l("Nilai dari capaiannya")
+EXCLUDE_WITH_REASON = _l("Kecualikan, dengan alasan")
+PICK_COVERAGE = _l(
+    "Target ini belum dilaporkan: pilih “Nilai dari capaiannya” atau “Kecualikan, dengan alasan”."
+)
+UNKNOWN_COVERAGE = _l("Pilihan untuk target ini tidak dikenal.")
+EXCLUSION_NEEDS_REASON = _l("Tuliskan alasan target ini dikecualikan dari evaluasi.")
+UNDECIDED_TARGETS = _l(
+    "Evaluasi belum dapat diselesaikan: tentukan dulu target yang belum dilaporkan "
+    "(%(titles)s), dinilai dari capaiannya atau dikecualikan dengan alasan."
+)
+NOT_APPROVED_NOT_EVALUATED = _l("tidak dievaluasi: belum disetujui")
+DRAFT_SAVED = _l("Draf evaluasi tersimpan.")
+
 # the employee's response and the objection (keberatan)
 ALREADY_RESPONDED = _l("Anda sudah memberi tanggapan atas evaluasi ini.")
 PICK_RESPONSE = _l("Pilih setuju atau ajukan keberatan.")
@@ -63,6 +79,30 @@ NOTHING_TO_FOLLOW_UP = _l("Tidak ada target yang menunggu tindak lanjut Anda.")
 LETTER_AFTER_FINISH = _l("Surat evaluasi dapat dicetak setelah evaluasi selesai.")
 NOTHING_TO_PRINT = _l("Belum ada evaluasi selesai yang dapat dicetak pada periode ini.")
 RECAP_NEEDS_SUBORDINATES = _l("Rekap tim hanya untuk atasan yang memiliki bawahan.")
+
+
+def finished_message(scored: int, unreported: int, excluded: int, not_approved: int) -> str:
+    """What a finished evaluation covered, e.g. "Evaluasi selesai: 3 target dinilai
+    (1 tanpa laporan akhir), 1 dikecualikan, 1 belum disetujui dan tidak dievaluasi."
+    Each count is said with ngettext; a part whose count is 0 is left out (but the
+    scored targets are always said)."""
+    covered = ngettext("%(num)d target dinilai", "%(num)d target dinilai", scored)
+    if unreported:
+        covered += " " + ngettext(
+            "(%(num)d tanpa laporan akhir)", "(%(num)d tanpa laporan akhir)", unreported
+        )
+    parts = [covered]
+    if excluded:
+        parts.append(ngettext("%(num)d dikecualikan", "%(num)d dikecualikan", excluded))
+    if not_approved:
+        parts.append(
+            ngettext(
+                "%(num)d belum disetujui dan tidak dievaluasi",
+                "%(num)d belum disetujui dan tidak dievaluasi",
+                not_approved,
+            )
+        )
+    return gettext("Evaluasi selesai: %(covered)s.", covered=", ".join(parts))
 
 
 def say(message, **values) -> str:

@@ -4,21 +4,23 @@ templates show (:class:`ScreenView`), which decide what the viewer may see and d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal import clock, policy, scoring
-from portal.evaluations.inputs import Decision, Response
+from portal.evaluations.inputs import Coverage, Decision, Response
 from portal.evaluations.messages import SPLIT_EVALUATORS, say
 from portal.evaluations.scores import TargetResult, perilaku_aspects, target_result
 from portal.extensions import db
 from portal.models import (
     Employee,
     Evaluation,
+    EvaluationExclusion,
     Evidence,
     FollowUpItem,
     FollowUpKind,
@@ -29,12 +31,13 @@ from portal.models import (
     Target,
     WorkEntry,
 )
+from portal.models.evaluations import target_closed
 from portal.models.plans import target_card_options
 from portal.policy import Action
 from portal.ranks import JenisJabatan
 from portal.realisation import realisations
 from workflows.guards import NEEDS_IMPROVEMENT
-from workflows.targets import EVALUATED, FOLLOWED_UP, REPORTED
+from workflows.targets import APPROVED, APPROVED_OR_LATER
 
 RATINGS = tuple(scoring.Rating)
 #: (value, label) of the kreativitas select (PP 46/2011).
@@ -48,6 +51,12 @@ KREATIVITAS_CHOICES = (
 
 @dataclass
 class Context:
+    """The plan up for evaluation. ``results`` are every target it covers: the reported
+    (and evaluated) ones, and the approved ones not reported by the end, which the
+    evaluator scores on their realisation or excludes (``exclusions``, by target).
+    ``not_approved`` are the targets never approved (drafted, in discussion): listed, not
+    evaluated."""
+
     plan: Plan
     evaluation: Evaluation | None
     results: list[TargetResult]
@@ -55,6 +64,21 @@ class Context:
     # The head of a unit (a structural position with subordinates) takes the unit's
     # rating as their own rating hasil kerja (scheme B).
     unit_head: bool = False
+    exclusions: dict[int, EvaluationExclusion] = field(default_factory=dict)
+    not_approved: list[Target] = field(default_factory=list)
+
+    @property
+    def unreported_ids(self) -> frozenset[int]:
+        """The covered targets still approved: not reported by the end, so decided on
+        the screen (scored on what they achieved, or excluded)."""
+        return frozenset(r.target.id for r in self.results if r.target.state == APPROVED)
+
+    def scored(self, coverage: dict[int, str | None] | None = None) -> list[TargetResult]:
+        """The results that count: every one but the excluded (by ``coverage`` as posted,
+        else as saved)."""
+        if coverage is None:
+            return [r for r in self.results if r.target.id not in self.exclusions]
+        return [r for r in self.results if coverage.get(r.target.id) != Coverage.EXCLUDE]
 
     @property
     def scheme_a(self) -> bool:
@@ -66,17 +90,49 @@ class Context:
         return perilaku_aspects(self.structural) if self.scheme_a else scoring.BERAKHLAK
 
 
-def evaluated_targets(plan: Plan) -> list[Target]:
-    """The plan's targets that are (or were) up for evaluation."""
+def plan_targets(plan: Plan) -> list[Target]:
+    """Every target of the plan, in the plan's order (one statement)."""
     return list(
         db.session.scalars(
             select(Target)
-            .where(
-                Target.plan_id == plan.id,
-                Target.state.in_((REPORTED, EVALUATED, FOLLOWED_UP)),
-            )
+            .where(Target.plan_id == plan.id)
             .options(*target_card_options())
             .order_by(Target.position, Target.id)
+        )
+    )
+
+
+def covered_and_not_approved(
+    targets: list[Target], evaluation: Evaluation | None, exclusions: dict[int, object]
+) -> tuple[list[Target], list[Target]]:
+    """Split the plan's targets into the ones the evaluation covers (approved or later)
+    and the ones never approved. Once the evaluation is final, an approved target it
+    neither scored nor excluded was approved only afterwards: at evaluation time it was
+    not approved, and it is listed so."""
+    decided = None
+    if evaluation is not None and evaluation.is_final:
+        decided = exclusions.keys() | {row.target_id for row in evaluation.targets}
+    covered, not_approved = [], []
+    for target in targets:
+        later = target.state in APPROVED_OR_LATER
+        if later and (decided is None or target.state != APPROVED or target.id in decided):
+            covered.append(target)
+        else:
+            not_approved.append(target)
+    return covered, not_approved
+
+
+def closed_target_ids(plan_ids: list[int]) -> set[int]:
+    """The targets of these plans that the evaluation closed: evaluated (or followed up),
+    or excluded by a final evaluation. Nothing is to be reported on them any more (the
+    "ready to report" inbox leaves them out). One statement."""
+    if not plan_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Target.id).where(
+                Target.plan_id.in_(plan_ids), target_closed(Target.id, Target.state)
+            )
         )
     )
 
@@ -94,20 +150,34 @@ def evidence_counts(target_ids: list[int]) -> dict[int, int]:
 
 
 def context(plan: Plan) -> Context:
-    targets = evaluated_targets(plan)
+    evaluation = db.session.scalar(select(Evaluation).where(Evaluation.plan_id == plan.id))
+    exclusions = {}
+    if evaluation is not None:
+        exclusions = {
+            e.target_id: e
+            for e in db.session.scalars(
+                select(EvaluationExclusion)
+                .where(EvaluationExclusion.evaluation_id == evaluation.id)
+                .options(selectinload(EvaluationExclusion.excluded_by))
+            )
+        }
+    targets, not_approved = covered_and_not_approved(plan_targets(plan), evaluation, exclusions)
+    # An exclusion stands for a target still approved; one reopened since (back in
+    # discussion) is listed as not approved instead, never twice.
+    unreported = {t.id for t in targets if t.state == APPROVED}
+    exclusions = {tid: e for tid, e in exclusions.items() if tid in unreported}
     figures = realisations(targets)
     counts = evidence_counts([t.id for t in targets])
     results = [
         target_result(t, figures[t.id], plan.period.scheme, counts.get(t.id, 0)) for t in targets
     ]
-    evaluation = db.session.scalar(select(Evaluation).where(Evaluation.plan_id == plan.id))
     structural = bool(
         db.session.scalar(
             select(func.count()).select_from(Employee).where(Employee.atasan_id == plan.employee_id)
         )
     )
     unit_head = structural and plan.employee.jenis_jabatan != JenisJabatan.FUNGSIONAL
-    return Context(plan, evaluation, results, structural, unit_head)
+    return Context(plan, evaluation, results, structural, unit_head, exclusions, not_approved)
 
 
 def is_evaluator(user: Employee, ctx: Context) -> bool:
@@ -153,8 +223,14 @@ def saved_inputs(ctx: Context) -> dict:
     for index, name in enumerate(ctx.aspects):
         if name in evaluation.behaviour:
             data[f"{prefix}_{index}"] = evaluation.behaviour[name]
+    unreported = ctx.unreported_ids
     for row in evaluation.targets:
         data[f"feedback_{row.target_id}"] = row.feedback
+        if row.target_id in unreported:
+            data[f"coverage_{row.target_id}"] = Coverage.EVALUATE.value
+    for target_id, exclusion in ctx.exclusions.items():
+        data[f"coverage_{target_id}"] = Coverage.EXCLUDE.value
+        data[f"exclusion_reason_{target_id}"] = exclusion.reason
     return data
 
 

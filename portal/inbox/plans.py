@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager
 from portal.extensions import db
 from portal.inbox.items import InboxItem
 from portal.models import Employee, Period, Target, WorkEntry
+from portal.models.evaluations import excluded_by_final_evaluation
 from portal.models.periods import PeriodStatus
 from portal.models.reports import EntryStatus
 from portal.numbers import thousands
@@ -43,6 +44,7 @@ def _ready(user_id: int, today: date):
     return and_(
         Target.owner_id == user_id,
         Target.state == APPROVED,
+        ~excluded_by_final_evaluation(Target.id),  # closed by the evaluation, reported or not
         or_(Period.end_date < today, _accepted(Target) >= Target.quantity),
     )
 

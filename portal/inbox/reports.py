@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager
 from portal.extensions import db
 from portal.inbox.items import InboxItem
 from portal.models import Employee, Period, Target, WorkEntry
+from portal.models.evaluations import excluded_by_final_evaluation
 from portal.models.periods import PeriodStatus
 from portal.models.reports import EntryStatus
 from workflows.states import APPROVED
@@ -43,6 +44,7 @@ def _rejected(user_id: int):
             WorkEntry.owner_id == user_id,
             WorkEntry.status == EntryStatus.REJECTED,
             Target.state == APPROVED,
+            ~excluded_by_final_evaluation(Target.id),
             Period.status == PeriodStatus.OPEN,
         )
     )

@@ -3,6 +3,7 @@
 from portal.models.audit import AuditEvent
 from portal.models.evaluations import (
     Evaluation,
+    EvaluationExclusion,
     EvaluationStatus,
     EvaluationTarget,
     FollowUpItem,
@@ -35,6 +36,7 @@ __all__ = [
     "EntryStatus",
     "Evaluation",
     "EvaluationStatus",
+    "EvaluationExclusion",
     "EvaluationTarget",
     "Evidence",
     "FollowUpItem",

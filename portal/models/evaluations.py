@@ -12,14 +12,29 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.people import Employee
 from portal.models.periods import Period
 from portal.models.plans import Plan, Target
 from portal.models.types import UTCDateTime, str_enum, utcnow
+from workflows.states import EVALUATED, FOLLOWED_UP
+
+CLOSED_STATES = (EVALUATED, FOLLOWED_UP)
 
 
 class EvaluationStatus(StrEnum):
@@ -76,6 +91,11 @@ class Evaluation(db.Model):
     targets: Mapped[list[EvaluationTarget]] = relationship(
         back_populates="evaluation", cascade="all, delete-orphan", order_by="EvaluationTarget.id"
     )
+    exclusions: Mapped[list[EvaluationExclusion]] = relationship(
+        back_populates="evaluation",
+        cascade="all, delete-orphan",
+        order_by="EvaluationExclusion.id",
+    )
 
     @property
     def is_final(self) -> bool:
@@ -101,9 +121,64 @@ class EvaluationTarget(db.Model):
     score: Mapped[float | None] = mapped_column(Float)  # nilai (A) or capaian % (B)
     steps: Mapped[list] = mapped_column(JSON, default=list)
     feedback: Mapped[str] = mapped_column(Text, default="")
+    # Scored on what its accepted entries achieved, without a final report: the target
+    # was still approved when the evaluator chose to evaluate it (``evaluate_unreported``).
+    unreported: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     evaluation: Mapped[Evaluation] = relationship(back_populates="targets")
     target: Mapped[Target] = relationship()
+
+
+class EvaluationExclusion(db.Model):
+    """An approved target that the evaluator left out of the evaluation, and why.
+
+    The annual evaluation covers every approved target: one not reported by the end is
+    either scored on its realisation (an :class:`EvaluationTarget` row with
+    ``unreported``) or excluded here, with a reason that the letter prints. A draft keeps
+    the choice; once the evaluation is final the target is closed (:data:`target_excluded`).
+    """
+
+    __tablename__ = "evaluation_exclusion"
+    __table_args__ = (UniqueConstraint("evaluation_id", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluation.id", ondelete="CASCADE"), index=True
+    )
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    excluded_by_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    excluded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="exclusions")
+    target: Mapped[Target] = relationship()
+    excluded_by: Mapped[Employee] = relationship()
+
+
+def excluded_by_final_evaluation(target_id) -> ColumnElement[bool]:
+    """Whether the target ``target_id`` (a column or a value) was excluded by its plan's
+    final evaluation: as closed as an evaluated target (no more reports, no more changes
+    to its entries). A draft's exclusion is still only a choice."""
+    return (
+        select(EvaluationExclusion.id)
+        .join(Evaluation, Evaluation.id == EvaluationExclusion.evaluation_id)
+        .where(
+            EvaluationExclusion.target_id == target_id,
+            Evaluation.status == EvaluationStatus.FINAL,
+        )
+        .exists()
+    )
+
+
+def target_closed(target_id, state) -> ColumnElement[bool]:
+    """Whether a target is closed by the evaluation: evaluated (or later), or excluded by
+    a final one. For the queries that must leave such targets out (reports, the inbox)."""
+    return or_(state.in_(CLOSED_STATES), excluded_by_final_evaluation(target_id))
+
+
+# Loaded with every target, in the same statement: the guards (pure) and the daily log
+# read it without a query of their own.
+Target.excluded = column_property(excluded_by_final_evaluation(Target.id), deferred=False)
 
 
 class FollowUpKind(StrEnum):

@@ -1,5 +1,6 @@
 """The admin's override (revert a target one step back), as far as it reaches beyond the
-target: reverting an evaluated target re-opens its plan's evaluation.
+target: reverting an evaluated target (from its report, or one evaluated without a final
+report, which goes back to approved) re-opens its plan's evaluation.
 
 :func:`after_revert` receives ``workflows.signals.target_transitioned``: it runs inside the
 same transaction, right after the target's own compare-and-swap, and what it raises undoes
@@ -26,7 +27,9 @@ from workflows.states import EVALUATED
 def after_revert(
     target: Target, *, trigger: str, from_state: str, actor: Employee, reason: str, **_
 ) -> None:
-    if trigger == "revert" and from_state == EVALUATED:
+    # Either way back from "evaluated": to reported, or to approved for a target that was
+    # evaluated without a final report (``revert_unreported``).
+    if trigger in ("revert", "revert_unreported") and from_state == EVALUATED:
         reopen_evaluation(target, actor, reason)
 
 

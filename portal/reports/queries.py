@@ -11,6 +11,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -25,6 +26,11 @@ from portal.models import (
     Target,
     WorkEntry,
 )
+from portal.models.evaluations import (
+    CLOSED_STATES,
+    excluded_by_final_evaluation,
+    target_closed,
+)
 from portal.models.periods import PeriodStatus
 from portal.models.plans import target_card_options
 from portal.months import elapsed_months, report_deadline
@@ -32,6 +38,26 @@ from portal.policy import Action
 from workflows.targets import APPROVED, EVALUATED, FOLLOWED_UP, REPORTED
 
 QUEUE_LIMIT = 300
+# A target the evaluation closed: its entries are read-only, whatever their status.
+TARGET_EVALUATED = _l("Target ini sudah dievaluasi; laporan harian tidak dapat diubah lagi.")
+TARGET_EXCLUDED = _l(
+    "Target ini dikecualikan dari evaluasi yang sudah selesai; laporan harian tidak dapat "
+    "diubah lagi."
+)
+REJECTED_CANNOT_BE_FIXED = _l(
+    "Laporan ini ditolak, tetapi targetnya sudah dievaluasi; laporan tidak dapat "
+    "diperbaiki atau diajukan ulang lagi."
+)
+
+
+def closed_reason(target: Target) -> str | None:
+    """Why the target's entries can no longer change (it was evaluated, or excluded by a
+    final evaluation: ``Target.excluded`` is loaded with the target), or None."""
+    if target.state in CLOSED_STATES:
+        return str(TARGET_EVALUATED)
+    if target.excluded:
+        return str(TARGET_EXCLUDED)
+    return None
 
 
 def entry_options():
@@ -241,8 +267,8 @@ def team_progress(supervisor_id: int, period: Period, month: int) -> list[TeamRo
 
 
 def reportable_targets(owner_id: int) -> list[Target]:
-    """The owner's approved targets in open periods: the only ones a day's work may go
-    to, the most recently used first."""
+    """The owner's approved targets in open periods, but those a final evaluation
+    excluded: the only ones a day's work may go to, the most recently used first."""
     rows = db.session.scalars(
         select(Target)
         .join(Period, Period.id == Target.period_id)
@@ -250,6 +276,7 @@ def reportable_targets(owner_id: int) -> list[Target]:
             Target.owner_id == owner_id,
             Target.state == APPROVED,
             Period.status == PeriodStatus.OPEN,
+            ~excluded_by_final_evaluation(Target.id),
         )
     )
     return recent_first(owner_id, {t.id: t for t in rows})
@@ -274,11 +301,14 @@ STATUS_TAGS = {
 
 @dataclass(frozen=True)
 class EntryCard:
-    """A work entry as a list shows it to ``viewer``: what it may do with the entry."""
+    """A work entry as a list shows it to ``viewer``: what it may do with the entry.
+    ``closed`` says why nothing can change any more (the target was evaluated or
+    excluded), or is None."""
 
     entry: WorkEntry
     may_edit: bool
     may_decide: bool
+    closed: str | None = None
 
     @property
     def rejected(self) -> bool:
@@ -290,11 +320,34 @@ class EntryCard:
 
 
 def entry_card(entry: WorkEntry, viewer: Employee) -> EntryCard:
+    closed = closed_reason(entry.target)
+    if closed is not None and entry.status == EntryStatus.REJECTED:
+        closed = str(REJECTED_CANNOT_BE_FIXED)  # rather than a dead end: say it
     return EntryCard(
         entry,
-        may_edit=policy.can(viewer, Action.EDIT_ENTRY, entry),
-        may_decide=entry.status == EntryStatus.PENDING
+        may_edit=closed is None and policy.can(viewer, Action.EDIT_ENTRY, entry),
+        may_decide=closed is None
+        and entry.status == EntryStatus.PENDING
         and policy.can(viewer, Action.VERIFY_ENTRY, entry),
+        closed=closed,
+    )
+
+
+def has_closed_targets(owner_id: int) -> bool:
+    """Whether the owner has targets in open periods that the evaluation closed: the
+    daily log then says why there is nothing left to report on, rather than "no target
+    approved yet"."""
+    return db.session.scalar(
+        select(
+            select(Target.id)
+            .join(Period, Period.id == Target.period_id)
+            .where(
+                Target.owner_id == owner_id,
+                Period.status == PeriodStatus.OPEN,
+                target_closed(Target.id, Target.state),
+            )
+            .exists()
+        )
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from portal import audit, policy
 from portal.concurrency import compare_and_swap
-from portal.errors import InvalidInput
+from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import EntryHistory, EntryStatus, Evidence, Target, WorkEntry
 from portal.models.types import utcnow
@@ -25,10 +25,19 @@ from portal.months import month_index
 from portal.policy import Action
 from portal.realisation import forget
 from portal.reports import evidence
+from portal.reports.queries import closed_reason
 
 CHANGED_ELSEWHERE = _l("Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.")
+
 TOKEN_MISSING = _l("Formulir tidak lengkap; muat ulang halaman.")
 TOKEN_NOT_YOURS = _l("Formulir tidak sah; muat ulang halaman.")
+
+
+def refuse_if_closed(entry: WorkEntry) -> None:
+    """A forged edit or delete of an entry on a closed target: a 409 that says why."""
+    reason = closed_reason(entry.target)
+    if reason is not None:
+        raise Conflict(reason)
 
 
 @dataclass
@@ -129,6 +138,7 @@ def update_entry(
 ) -> None:
     """Change a pending or rejected entry; a rejected one goes back to the queue."""
     policy.authorize(actor, Action.EDIT_ENTRY, entry)
+    refuse_if_closed(entry)
     resubmitted = entry.status == EntryStatus.REJECTED
     compare_and_swap(
         update(WorkEntry)
@@ -171,6 +181,7 @@ def update_entry(
 def delete_entry(entry: WorkEntry, actor, version: int) -> list[str]:
     """Delete an unverified entry; return the stored files to remove after commit."""
     policy.authorize(actor, Action.EDIT_ENTRY, entry)
+    refuse_if_closed(entry)
     # Compare-and-swap first: an acceptance that lands between reading and deleting wins.
     compare_and_swap(
         update(WorkEntry)

@@ -22,7 +22,7 @@ from portal.models import EntryStatus, MonthlyQuality, Target, WorkEntry
 from portal.models.types import utcnow
 from portal.policy import Action
 from portal.realisation import forget
-from portal.reports.services import record_history
+from portal.reports.services import record_history, refuse_if_closed
 from workflows.targets import APPROVED, REPORTED
 
 REASON_MAX = 2000
@@ -46,9 +46,10 @@ class QualityRating:
 
 
 def ensure_decidable(entry: WorkEntry, actor) -> None:
-    """Refuse unless ``actor`` evaluates the entry's target and the entry waits for a
-    decision."""
+    """Refuse unless ``actor`` evaluates the entry's target, the entry waits for a
+    decision and the evaluation has not closed the target (its realisation is final)."""
     policy.authorize(actor, Action.VERIFY_ENTRY, entry)
+    refuse_if_closed(entry)
     if entry.status == EntryStatus.REJECTED:
         raise InvalidInput(str(ALREADY_REJECTED))
     if entry.status == EntryStatus.ACCEPTED:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from portal import clock, scoring
 from portal.evaluations import queries, services
 from portal.evaluations.inputs import (
+    Coverage,
     EvaluationInput,
     FollowUpInput,
     Response,
@@ -17,6 +18,12 @@ from portal.evaluations.inputs import (
 )
 from portal.models import Employee, FollowUpKind, Period
 from portal.plans.services import find_plan
+
+
+def _unreported_scored(ctx: queries.Context) -> dict[int, Coverage]:
+    """The demo scores every approved target not reported by the end on its realisation
+    (the evaluation must decide each one)."""
+    return {target_id: Coverage.EVALUATE for target_id in ctx.unreported_ids}
 
 
 def evaluate_and_follow_up(employee: Employee, period: Period, evaluator: Employee) -> None:
@@ -28,6 +35,7 @@ def evaluate_and_follow_up(employee: Employee, period: Period, evaluator: Employ
         tugas_tambahan=2,
         notes="Pertahankan ketepatan waktu; tingkatkan kedalaman analisis.",
         feedback={r.target.id: "Dokumen lengkap dan rapi." for r in ctx.results},
+        coverage=_unreported_scored(ctx),
     )
     evaluation = services.save(ctx, data, evaluator, finish=True)
     services.add_follow_up(
@@ -48,7 +56,9 @@ def evaluate_with_objection(employee: Employee, period: Period, evaluator: Emplo
     ctx = queries.context(find_plan(employee, period))
     ratings = {value: scoring.Rating.SESUAI.value for value in scoring.BERAKHLAK}
     ratings[scoring.BERAKHLAK[0]] = scoring.Rating.DI_ATAS.value
-    data = EvaluationInput(berakhlak=ratings, organisation_rating="Baik")
+    data = EvaluationInput(
+        berakhlak=ratings, organisation_rating="Baik", coverage=_unreported_scored(ctx)
+    )
     suggested = services.compute(ctx, data)
     data = replace(
         data,

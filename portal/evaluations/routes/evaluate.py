@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from portal.errors import Conflict, InvalidInput, PermissionDenied
 from portal.evaluations import bp, queries, services
 from portal.evaluations.forms import evaluation_form
-from portal.evaluations.messages import NOT_THE_EVALUATOR
+from portal.evaluations.messages import DRAFT_SAVED, NOT_THE_EVALUATOR, finished_message
 from portal.evaluations.routes.screen import plan_or_404, render_screen
 from portal.extensions import db
 from portal.web import current_employee, render
@@ -55,20 +54,21 @@ def save(period_id: int, employee_id: int):
         services.authorize_evaluator(current_employee(), ctx)
         if not form.validate():
             return render_screen(plan, form, refused=True, status=422)
-        services.save(ctx, form.typed(), current_employee(), finish=finish)
+        evaluation = services.save(ctx, form.typed(), current_employee(), finish=finish)
     except InvalidInput as exc:
         db.session.rollback()
         return render_screen(plan, form, errors=exc.errors or {"_": exc.message}, status=422)
     except Conflict as exc:
         db.session.rollback()
         return render_screen(plan, status=409, message=exc.message)
+    done = str(DRAFT_SAVED)
+    if finish:
+        covered = services.coverage_of(ctx, evaluation)
+        done = finished_message(
+            covered.scored, covered.unreported, covered.excluded, covered.not_approved
+        )
     db.session.commit()
-    flash(
-        _("Evaluasi selesai; semua target dievaluasi.")
-        if finish
-        else _("Draf evaluasi tersimpan."),
-        "success",
-    )
+    flash(done, "success")
     return redirect(
         url_for("evaluations.screen", period_id=period_id, employee_id=employee_id), code=303
     )

@@ -3,7 +3,12 @@ decide the objection, plan and complete the follow-up. Each takes typed input
 (``portal.evaluations.inputs``), checks it against the database, changes, audits and
 flushes; the request commits once."""
 
-from portal.evaluations.services.evaluate import authorize_evaluator, compute, save
+from portal.evaluations.services.evaluate import (
+    authorize_evaluator,
+    compute,
+    coverage_of,
+    save,
+)
 from portal.evaluations.services.follow_up import (
     add_follow_up,
     close_follow_up,
@@ -17,6 +22,7 @@ __all__ = [
     "close_follow_up",
     "complete_follow_up",
     "compute",
+    "coverage_of",
     "decide_objection",
     "respond",
     "save",

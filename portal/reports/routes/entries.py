@@ -62,6 +62,7 @@ def _log_page(
         form=form,
         form_error=form_error,
         targets=targets,
+        all_closed=not targets and queries.has_closed_targets(me.id),
         entries=queries.day_cards(me, day),
         holiday=clock.holidays().get(day),
         weekend=day.weekday() >= 5,
@@ -158,6 +159,7 @@ def edit_entry(entry_id: int):
     form = EditEntryForm(owner_id=me.id, targets=targets, existing=entry)
     stored: list[str] = []
     try:
+        services.refuse_if_closed(entry)  # before the form: its target is no choice now
         validate_or_raise(form)
         data = form.entry_input()
         services.update_entry(entry, data, me, form.version.data, stored)
