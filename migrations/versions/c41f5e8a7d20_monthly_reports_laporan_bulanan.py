@@ -1,7 +1,7 @@
 """monthly reports (laporan bulanan): the report, its per-target words, its history
 
-Revision ID: b7e3c1d2a9f4
-Revises: 028fdb66045d
+Revision ID: c41f5e8a7d20
+Revises: b7e3c1a9d2f4
 Create Date: 2026-12-03 13:50:00
 
 """
@@ -12,8 +12,8 @@ import portal.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'b7e3c1d2a9f4'
-down_revision = '028fdb66045d'
+revision = 'c41f5e8a7d20'
+down_revision = 'b7e3c1a9d2f4'
 branch_labels = None
 depends_on = None
 
