@@ -6,6 +6,7 @@ source, and the year-end ``submit_report`` guard that needs the months accepted.
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -703,3 +704,72 @@ def test_the_inbox_page_links_straight_to_the_report_and_the_review(w, login_as)
     owner_page = login_as(w.owner).get("/perlu-tindakan").get_data(as_text=True)
     assert str(inbox.DUE) in owner_page and _url(w, 4) in owner_page
     assert login_as(w.boss).get(_url(w, review=True)).status_code == 200
+
+
+@pytest.mark.commits
+def test_a_review_and_an_entry_at_the_same_moment_never_both_pass_unseen(app, w, monkeypatch):
+    """The entry's write holds the month (``month_lock``) until it commits: the review that
+    checks the fingerprint meanwhile waits, then sees the new entry and is a 409. SQLite
+    serialises the two writers by itself (the later one is refused as locked)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the row lock is PostgreSQL's; SQLite's writers are serialised")
+    from portal.reports import services
+
+    _submitted(w)
+    fingerprint = _fingerprint(w)
+    ids = (w.owner.id, w.boss.id, w.period.id, w.target.id)
+    holding = threading.Event()
+    record = services.audit.record
+
+    def slow_record(action, *args, **kwargs):
+        result = record(action, *args, **kwargs)
+        if action == "entry.create":
+            holding.set()
+            time.sleep(0.5)  # the entry is written, not yet committed
+        return result
+
+    monkeypatch.setattr(services.audit, "record", slow_record)
+
+    def add_entry():
+        with app.app_context():
+            try:
+                target = db.session.get(Target, ids[3])
+                data = services.EntryInput(
+                    date(2026, 5, 29), target, "Rapat susulan", 1, 60, None, [], []
+                )
+                services.create_entry(data, target.owner, "t" * 32, [])
+                db.session.commit()
+                return "entry"
+            finally:
+                db.session.remove()
+
+    def review():
+        with app.app_context():
+            try:
+                assert holding.wait(timeout=10)
+                owner, boss = db.session.get(Employee, ids[0]), db.session.get(Employee, ids[1])
+                ref = monthly_reports.month_ref(owner, db.session.get(Period, ids[2]), MAY)
+                monthly_reports.review(
+                    ref,
+                    boss,
+                    [monthly_reports.TargetReview(ids[3], 90, "")],
+                    accept=True,
+                    reason="",
+                    version=2,
+                    fingerprint=fingerprint,
+                )
+                db.session.commit()
+                return "accepted"
+            except Conflict:
+                db.session.rollback()
+                return "conflict"
+            finally:
+                db.session.remove()
+
+    db.session.rollback()
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.submit(add_entry), pool.submit(review)
+        outcomes = (first.result(timeout=60), second.result(timeout=60))
+    assert outcomes == ("entry", "conflict")
+    db.session.expire_all()
+    assert _report(w).state == "submitted"

@@ -40,7 +40,7 @@ from portal.models.periods import PeriodStatus
 from portal.models.types import utcnow
 from portal.months import ended_months, month_end, month_label, report_deadline
 from portal.policy import Action, MonthRef
-from portal.reports import queries, verification
+from portal.reports import month_lock, queries, verification
 from portal.reports.verification import QualityRating
 from workflows import monthly as workflow
 from workflows.monthly import DRAFT, RETURNED, SUBMITTED
@@ -450,6 +450,7 @@ def review(
         raise Conflict(
             str(workflow.NOT_IN_THIS_STATE) % {"state": workflow.STATE_LABELS[report.state]}
         )
+    month_lock.hold(ref.employee.id, ref.period.id, {ref.month}, exclusive=True)
     _figures, current = month_figures(ref.employee.id, ref.period.id, ref.month)
     if current != fingerprint:
         raise Conflict(str(ENTRIES_CHANGED))
