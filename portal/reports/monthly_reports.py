@@ -13,7 +13,7 @@ feedback per target are written by ``verification.rate_month``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -141,7 +141,6 @@ class MonthlyReportView:
     fingerprint: str
     may_write: bool
     may_review: bool
-    history: list = field(default_factory=list)
 
     @property
     def report(self) -> MonthlyReport | None:
