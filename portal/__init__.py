@@ -23,6 +23,7 @@ FEATURES = (
     "plans",
     "reports",
     "evaluations",
+    "periodic",
     "imports",
     "reassign",
     "periods",

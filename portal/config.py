@@ -104,6 +104,7 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_OBJECTION_DAYS": _env_int("PORTAL_OBJECTION_DAYS", 14),
         "PORTAL_OBJECTION_DECISION_DAYS": _env_int("PORTAL_OBJECTION_DECISION_DAYS", 14),
         "PORTAL_INBOX_OVERDUE_DAYS": _env_int("PORTAL_INBOX_OVERDUE_DAYS", 7),
+        "PORTAL_PERIODIC_DUE_DAYS": _env_int("PORTAL_PERIODIC_DUE_DAYS", 14),
         "PORTAL_TRUSTED_PROXIES": _env_int("PORTAL_TRUSTED_PROXIES", 0),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_SSL_STRICT": https,

@@ -146,6 +146,17 @@ class IdField(IntegerField):
         self.data = None
 
 
+class ShownVersionField(HiddenField):
+    """The version the evaluation was shown with. A missing or malformed one is None, not
+    a form error: the compare-and-swap refuses it as changed elsewhere (409), as it
+    refuses any version that is not the current one."""
+
+    def process_formdata(self, valuelist) -> None:
+        raw = ((valuelist[0] if valuelist else "") or "").strip()
+        valid = raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID
+        self.data = int(raw) if valid else None
+
+
 class VersionField(IdField):
     """The version the object was shown with, for the compare-and-swap."""
 

@@ -30,6 +30,7 @@ from portal.models import (
     Instansi,
     MonthlyReport,
     Period,
+    PeriodicEvaluation,
     Plan,
     Target,
     Unit,
@@ -63,6 +64,11 @@ class Action(StrEnum):
     DECIDE_OBJECTION = "decide_objection"  # the evaluator's own supervisor
     PLAN_FOLLOW_UP = "plan_follow_up"  # the evaluator, once the evaluation is final
     CLOSE_FOLLOW_UP = "close_follow_up"  # the person responsible, or the evaluator
+    # Periodic evaluations (evaluasi kinerja periodik): the evaluator of the employee's
+    # targets evaluates (obj: PlanRef); the employee sees a finished one and acknowledges it.
+    EVALUATE_PERIODIC = "evaluate_periodic"
+    VIEW_PERIODIC = "view_periodic"
+    ACKNOWLEDGE_PERIODIC = "acknowledge_periodic"
     REASSIGN_TARGET = "reassign_target"  # admin: another evaluator (never on own targets)
     WRITE_INTERIM_NOTE = "write_interim_note"  # the evaluator or an admin, for the next one
     # The audit trail of one's own data (the data subject's right of access); admins
@@ -174,13 +180,15 @@ PERIOD_BOUND = frozenset(
         Action.PLAN_FOLLOW_UP,
         Action.WRITE_MONTHLY_REPORT,
         Action.REVIEW_MONTHLY_REPORT,
+        Action.EVALUATE_PERIODIC,
+        Action.ACKNOWLEDGE_PERIODIC,
     }
 )
 
 
 def period_of(obj) -> Period | None:
     """The period whose work ``obj`` is, for the period-bound actions."""
-    if isinstance(obj, PlanRef | Target | Evaluation | MonthRef):
+    if isinstance(obj, PlanRef | Target | Evaluation | MonthRef | PeriodicEvaluation):
         return obj.period
     if isinstance(obj, WorkEntry):
         return obj.target.period
@@ -228,6 +236,8 @@ def _permitted(user: Employee, action: Action | str, obj=None) -> bool:
         return _can_entry(user, action, obj)
     if isinstance(obj, Evaluation):
         return _can_evaluation(user, action, obj)
+    if isinstance(obj, PeriodicEvaluation):
+        return _can_periodic(user, action, obj)
     if isinstance(obj, FollowUpItem):
         # Whether the item is still open is the service's question (a second close is a
         # conflict, not a refusal).
@@ -253,6 +263,20 @@ def _can_evaluation(user: Employee, action: Action, evaluation: Evaluation) -> b
         return decider and evaluation.objection_status is not None
     if action is Action.PLAN_FOLLOW_UP:
         return evaluator and final
+    return False
+
+
+def _can_periodic(user: Employee, action: Action, evaluation: PeriodicEvaluation) -> bool:
+    finished = evaluation.is_finished
+    if action is Action.VIEW_PERIODIC:
+        if evaluation.evaluator_id == user.id:
+            return True
+        if evaluation.employee_id == user.id:
+            return finished
+        return finished and relation(user, evaluation.employee) is not None
+    if action is Action.ACKNOWLEDGE_PERIODIC:
+        # Acknowledging twice is the service's conflict, not a refusal.
+        return evaluation.employee_id == user.id and finished
     return False
 
 
@@ -301,6 +325,8 @@ def _can_plan(user: Employee, action: Action, ref: PlanRef) -> bool:
         return rel is not None or _evaluates_in_plan(user, ref.plan)
     if action is Action.EDIT_PLAN:
         return rel == "self" and ref.employee.active
+    if action is Action.EVALUATE_PERIODIC:
+        return rel != "self" and _evaluates_in_plan(user, ref.plan)
     if action is Action.ANALYSE_PLAN:
         return rel in ("subordinate", "subtree", "admin", "superadmin") or _evaluates_in_plan(
             user, ref.plan

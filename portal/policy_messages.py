@@ -78,6 +78,14 @@ FROZEN = {
         "Periode penilaian %(period)s sudah ditutup; laporan bulanan tidak dapat ditinjau "
         "lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
     ),
+    "evaluate_periodic": _l(
+        "Periode penilaian %(period)s sudah ditutup; evaluasi periodik tidak dapat dibuat atau "
+        "diubah lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    "acknowledge_periodic": _l(
+        "Periode penilaian %(period)s sudah ditutup; hasil evaluasi periodik tidak dapat "
+        "diterima lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
 }
 FROZEN_OTHER = _l(
     "Periode penilaian %(period)s sudah ditutup; tidak ada perubahan yang dapat dilakukan "

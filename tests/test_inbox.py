@@ -19,6 +19,7 @@ from portal.inbox import plans as plan_inbox
 from portal.inbox import queries
 from portal.inbox import reports as report_inbox
 from portal.models import Employee, Evaluation, FollowUpItem, FollowUpKind, Target, WorkEntry
+from portal.models.periods import Cadence
 from portal.models.reports import EntryStatus
 from tests.evaluation_helpers import (
     DI_ATAS,
@@ -40,7 +41,7 @@ SMALL, LARGE = 5, 500
 
 @pytest.fixture
 def team(factory, monkeypatch):
-    return build_team(factory, monkeypatch)
+    return build_team(factory, monkeypatch, cadence=Cadence.TRIWULANAN)  # the default
 
 
 @pytest.fixture
@@ -130,7 +131,12 @@ def test_the_supervisor_finds_targets_to_discuss_entries_to_verify_and_work_to_e
     (evaluate,) = [i for i in boss.items if i.section == str(evaluation_inbox.TO_EVALUATE)]
     assert evaluate.count == len(reported) == 2
     assert evaluate.url == f"/evaluasi/{team.period.id}/pegawai/{team.owner.id}"
-    assert badge_of(team.boss) == boss.count == 1 + 3 + 2
+    mine = (plan_inbox.TO_REVIEW, report_inbox.TO_VERIFY, evaluation_inbox.TO_EVALUATE)
+    assert sum(s.count for s in boss.sections if s.title in map(str, mine)) == 1 + 3 + 2
+    # The first quarter has ended: its periodic evaluations are due too.
+    periodic = [i for i in boss.items if i.key.startswith("periodic-")]
+    due = sum(i.count for i in periodic)
+    assert due == 2 and badge_of(team.boss) == boss.count == 1 + 3 + 2 + due
     # Nobody else is asked: the colleague and another supervisor have nothing of it.
     assert inbox_of(team.other_boss).count == 0 == badge_of(team.other_boss)
 

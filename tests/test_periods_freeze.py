@@ -647,6 +647,9 @@ EXEMPT = {
     "periods.open_": "the admin's own period management (tests/test_periods.py)",
     "periods.close": "the admin's own period management (tests/test_periods.py)",
     "periods.reopen": "how a closed period is unfrozen, with a reason (tests/test_periods.py)",
+    "periodic.save": "refused in a closed period (tests/test_periodic.py)",
+    "periodic.preview": "computes the outcome shown while typing; saves nothing",
+    "periodic.acknowledge": "refused in a closed period (tests/test_periodic.py)",
 }
 
 

@@ -20,6 +20,7 @@ from portal.models import (
     EvaluatorAssignment,
     FollowUpItem,
     Period,
+    PeriodicEvaluation,
     Target,
     TargetComment,
     TargetHistory,
@@ -49,6 +50,9 @@ MOMENTS = [
     ("employee responded", Evaluation.responded_at),
     ("follow-up planned", FollowUpItem.created_at),
     ("follow-up closed", FollowUpItem.closed_at),
+    ("periodic evaluation begun", PeriodicEvaluation.created_at),
+    ("periodic evaluation finished", PeriodicEvaluation.finished_at),
+    ("periodic result acknowledged", PeriodicEvaluation.acknowledged_at),
 ]
 
 

@@ -1,7 +1,7 @@
 """monthly reports (laporan bulanan): the report, its per-target words, its history
 
 Revision ID: c41f5e8a7d20
-Revises: b7e3c1a9d2f4
+Revises: 5b1e7c3a9d20
 Create Date: 2026-12-03 13:50:00
 
 """
@@ -13,7 +13,7 @@ import portal.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'c41f5e8a7d20'
-down_revision = 'b7e3c1a9d2f4'
+down_revision = '5b1e7c3a9d20'
 branch_labels = None
 depends_on = None
 

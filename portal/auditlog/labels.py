@@ -118,6 +118,9 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
             "follow_up.add": _l("Tindak lanjut ditambahkan"),
             "follow_up.close": _l("Tindak lanjut diselesaikan"),
             "letter.print": _l("Surat evaluasi dicetak"),
+            "periodic.save": _l("Evaluasi periodik disimpan"),
+            "periodic.finish": _l("Evaluasi periodik diselesaikan"),
+            "periodic.acknowledge": _l("Pegawai menerima hasil evaluasi periodik"),
         },
     ),
     (
@@ -141,6 +144,7 @@ OBJECT_LABELS: dict[str, str] = {
     "Target": _l("Target"),
     "WorkEntry": _l("Laporan harian"),
     "Evaluation": _l("Evaluasi"),
+    "PeriodicEvaluation": _l("Evaluasi periodik"),
     "FollowUpItem": _l("Tindak lanjut"),
     "Letter": _l("Surat evaluasi"),
     "Period": _l("Periode"),

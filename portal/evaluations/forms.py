@@ -50,7 +50,7 @@ from portal.evaluations.messages import (
     say,
 )
 from portal.evaluations.queries import Context, saved_inputs
-from portal.forms import MAX_ID, IdField, PlainText, PortalForm, WholeNumberField
+from portal.forms import IdField, PlainText, PortalForm, ShownVersionField, WholeNumberField
 from portal.models import FollowUpKind
 from workflows.engine import REASON_MAX
 
@@ -120,17 +120,6 @@ class DutyCountField(WholeNumberField):
             raise ValueError(str(DUTY_COUNT)) from None
         if self.data is None:
             self.data = 0
-
-
-class ShownVersionField(HiddenField):
-    """The version the evaluation was shown with. A missing or malformed one is None, not
-    a form error: the compare-and-swap refuses it as changed elsewhere (409), as it
-    refuses any version that is not the current one."""
-
-    def process_formdata(self, valuelist) -> None:
-        raw = ((valuelist[0] if valuelist else "") or "").strip()
-        valid = raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID
-        self.data = int(raw) if valid else None
 
 
 class RatingChoice:

@@ -26,6 +26,7 @@ from portal.models import (
     FollowUpKind,
     Job,
     Period,
+    PeriodicEvaluation,
     Plan,
     Scheme,
     Target,
@@ -33,6 +34,7 @@ from portal.models import (
 )
 from portal.models.evaluations import target_closed
 from portal.models.plans import target_card_options
+from portal.periodic.queries import annual_results
 from portal.policy import Action
 from portal.ranks import JenisJabatan
 from portal.realisation import realisations
@@ -66,6 +68,9 @@ class Context:
     unit_head: bool = False
     exclusions: dict[int, EvaluationExclusion] = field(default_factory=dict)
     not_approved: list[Target] = field(default_factory=list)
+    # The finished periodic evaluations of the plan (``templates/evaluations/
+    # _periodic_results.html``), which the suggested ratings take into account.
+    periodic: list[PeriodicEvaluation] = field(default_factory=list)
 
     @property
     def unreported_ids(self) -> frozenset[int]:
@@ -177,7 +182,16 @@ def context(plan: Plan) -> Context:
         )
     )
     unit_head = structural and plan.employee.jenis_jabatan != JenisJabatan.FUNGSIONAL
-    return Context(plan, evaluation, results, structural, unit_head, exclusions, not_approved)
+    return Context(
+        plan,
+        evaluation,
+        results,
+        structural,
+        unit_head,
+        exclusions,
+        not_approved,
+        annual_results(plan),
+    )
 
 
 def is_evaluator(user: Employee, ctx: Context) -> bool:

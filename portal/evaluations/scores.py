@@ -11,6 +11,7 @@ regulation's Bahasa Indonesia (they are stored and printed on the letters).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from portal import scoring
@@ -127,11 +128,14 @@ def outcome(
     structural: bool,
     unit_head: bool = False,
     errors: dict[str, str] | None = None,
+    periodic: Sequence = (),
 ) -> Outcome:
     """Compute the outcome of the evaluator's inputs, collecting every error.
 
     ``errors`` are the form's refusals, kept beside the fields; a value the form refused
-    is None in ``data`` and reported missing here only when the form said nothing."""
+    is None in ``data`` and reported missing here only when the form said nothing.
+    ``periodic`` are the finished periodic evaluations, whose ratings move the scheme B
+    suggestions (``scoring.explain_with_periodic``)."""
     out = Outcome(period.scheme, results, errors=dict(errors or {}))
     out.feedback = {r.target.id: data.feedback.get(r.target.id, "") for r in results}
     out.notes = data.notes
@@ -141,7 +145,7 @@ def outcome(
     if period.scheme == Scheme.PP46:
         _outcome_pp46(out, period, data, structural)
     else:
-        _outcome_2022(out, data, unit_head)
+        _outcome_2022(out, data, unit_head, periodic)
     return out
 
 
@@ -181,7 +185,9 @@ def _rating(out: Outcome, name: str, raw: str | None, message: str) -> str | Non
         return None
 
 
-def _outcome_2022(out: Outcome, data: EvaluationInput, unit_head: bool = False) -> None:
+def _outcome_2022(
+    out: Outcome, data: EvaluationInput, unit_head: bool = False, periodic: Sequence = ()
+) -> None:
     ratings = []
     for index, value in enumerate(scoring.BERAKHLAK):
         name, raw = f"berakhlak_{index}", data.berakhlak.get(value)
@@ -205,10 +211,18 @@ def _outcome_2022(out: Outcome, data: EvaluationInput, unit_head: bool = False) 
         suggestion, steps = scoring.explain_rating_hasil_kerja(
             [r.score for r in out.results], [r.target.kind.value == "utama" for r in out.results]
         )
+        suggestion, more = scoring.explain_with_periodic(
+            suggestion, [p.rating_hasil_kerja for p in periodic], "hasil kerja"
+        )
+        steps = (*steps, *more)
     out.suggested_hasil_kerja = suggestion.value
     out.steps = list(steps)
     if len(ratings) == len(scoring.BERAKHLAK):
         perilaku, perilaku_steps = scoring.explain_perilaku_2022(ratings)
+        perilaku, more = scoring.explain_with_periodic(
+            perilaku, [p.rating_perilaku for p in periodic], "perilaku"
+        )
+        perilaku_steps = (*perilaku_steps, *more)
         out.suggested_perilaku = perilaku.value
         out.steps += list(perilaku_steps)
     # A decision the form refused stays undecided: no rating, no predikat.

@@ -15,7 +15,8 @@ from portal.models.jobs import Job
 from portal.models.monthly import MonthlyReport, MonthlyReportHistory, MonthlyReportTarget
 from portal.models.org import Instansi, Unit
 from portal.models.people import AuthFailure, Employee
-from portal.models.periods import Period, Scheme
+from portal.models.periodic import PeriodicEvaluation, PeriodicStatus, PeriodicTarget
+from portal.models.periods import Cadence, Period, Scheme
 from portal.models.plans import (
     EvaluatorAssignment,
     MonthlyTarget,
@@ -31,6 +32,7 @@ from portal.models.rollups import ReportMonth, TargetBacklog
 __all__ = [
     "AuditEvent",
     "AuthFailure",
+    "Cadence",
     "Employee",
     "EntryHistory",
     "EntryStatus",
@@ -52,6 +54,9 @@ __all__ = [
     "MonthlyReportTarget",
     "MonthlyTarget",
     "Period",
+    "PeriodicEvaluation",
+    "PeriodicStatus",
+    "PeriodicTarget",
     "Plan",
     "ReportMonth",
     "Scheme",

@@ -33,6 +33,29 @@ class Scheme(StrEnum):
         }[self.value]
 
 
+class Cadence(StrEnum):
+    """How often the evaluator evaluates during the period (PermenPANRB 6/2022: the
+    agency decides): monthly, quarterly (the usual choice, Triwulan I–IV) or per
+    semester. The sub-periods follow from it (``portal.subperiods``)."""
+
+    BULANAN = "bulanan"
+    TRIWULANAN = "triwulanan"
+    SEMESTERAN = "semesteran"
+
+    @property
+    def months(self) -> int:
+        """How many months one sub-period spans."""
+        return {"bulanan": 1, "triwulanan": 3, "semesteran": 6}[self.value]
+
+    @property
+    def label(self) -> LazyString:
+        return {
+            "bulanan": _l("Bulanan"),
+            "triwulanan": _l("Triwulanan"),
+            "semesteran": _l("Semesteran"),
+        }[self.value]
+
+
 class PeriodStatus(StrEnum):
     """``draft`` (prepared by the admin, not yet open to anyone) → ``open`` → ``closed``.
 
@@ -69,6 +92,10 @@ class Period(db.Model):
     report_deadline_day: Mapped[int] = mapped_column(default=5)
     weight_skp: Mapped[int] = mapped_column(default=60)
     weight_perilaku: Mapped[int] = mapped_column(default=40)
+    # How often the periodic evaluations (evaluasi kinerja periodik) come.
+    cadence: Mapped[Cadence] = mapped_column(
+        str_enum(Cadence, 12), default=Cadence.TRIWULANAN, server_default=Cadence.TRIWULANAN.value
+    )
     # Evaluations should be finished by this day (shown on the period's progress page).
     evaluation_deadline: Mapped[date | None]
     status: Mapped[PeriodStatus] = mapped_column(

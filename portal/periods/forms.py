@@ -20,7 +20,7 @@ from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from portal.forms import PlainText, PortalForm, WholeNumberField
-from portal.models import Period, Scheme
+from portal.models import Cadence, Period, Scheme
 from portal.numbers import parse_whole
 from portal.periods.queries import Locks
 from portal.periods.services import PeriodInput
@@ -41,6 +41,7 @@ END_NOT_LAST = _l("Periode berakhir pada tanggal terakhir suatu bulan.")
 END_NOT_AFTER_START = _l("Tanggal selesai harus sesudah tanggal mulai.")
 TOO_LONG = _l("Periode paling lama %(max)s bulan (terisi %(months)s bulan).")
 SCHEME_REQUIRED = _l("Pilih skema penilaian: PP 46/2011 atau PermenPANRB 6/2022.")
+CADENCE_REQUIRED = _l("Pilih jadwal evaluasi periodik: bulanan, triwulanan atau semesteran.")
 WEIGHTS_NOT_100 = _l(
     "Bobot SKP dan bobot perilaku harus berjumlah 100 (sekarang %(skp)s + %(perilaku)s = %(sum)s)."
 )
@@ -159,6 +160,23 @@ def _scheme_or_none(value) -> Scheme | None:
         return None
 
 
+def _cadence_or_none(value) -> Cadence | None:
+    try:
+        return Cadence(value or "")
+    except ValueError:
+        return None
+
+
+class CadenceField(SelectField):
+    """The cadence of the periodic evaluations; not posted, it is the period's own (or the
+    default, quarterly, for a new one), so older forms and clients keep working."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        super().process_formdata(valuelist)
+
+
 def _squeeze(value: str | None) -> str:
     return " ".join((value or "").split())
 
@@ -198,6 +216,18 @@ class PeriodForm(PortalForm):
         description=_l(
             "PP 46/2011: nilai angka dari kuantitas, kualitas, waktu dan biaya. "
             "PermenPANRB 6/2022: rating hasil kerja dan perilaku, predikat dari matriks."
+        ),
+    )
+    cadence = CadenceField(
+        _l("Jadwal evaluasi periodik"),
+        [KeptWhenLocked()],
+        choices=[SelectChoice(c.value, c.label) for c in Cadence],
+        coerce=_cadence_or_none,
+        default=Cadence.TRIWULANAN,
+        validate_choice=False,
+        description=_l(
+            "Atasan mengevaluasi bawahannya di akhir setiap bulan, triwulan (biasanya) atau "
+            "semester. Tidak dapat diubah setelah ada evaluasi periodik."
         ),
     )
     weight_skp = NamedWholeNumberField(
@@ -246,6 +276,8 @@ class PeriodForm(PortalForm):
     def __init__(self, *args, current: Period | None = None, locks: Locks | None = None, **kw):
         super().__init__(*args, **kw)
         self.current, self.locks = current, locks or Locks()
+        if current is not None and not self.cadence.raw_data:
+            self.cadence.data = current.cadence
 
     @classmethod
     def of(cls, period: Period, locks: Locks) -> PeriodForm:
@@ -288,6 +320,10 @@ class PeriodForm(PortalForm):
     def validate_scheme(self, field) -> None:
         if field.data is None:
             raise StopValidation(str(SCHEME_REQUIRED))
+
+    def validate_cadence(self, field) -> None:
+        if field.data is None:
+            raise StopValidation(str(CADENCE_REQUIRED))
 
     def validate_weight_perilaku(self, field) -> None:
         skp, perilaku = self.weight_skp.data, field.data

@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Evaluation, FollowUpItem, Period, Plan, Scheme, Target, WorkEntry
+from portal.models import (
+    Evaluation,
+    FollowUpItem,
+    Period,
+    PeriodicEvaluation,
+    Plan,
+    Scheme,
+    Target,
+    WorkEntry,
+)
 from portal.models.evaluations import EvaluationStatus
 from portal.models.periods import PeriodStatus
 from workflows.targets import APPROVED, DISCUSSED, DRAFTED, REPORTED
@@ -195,11 +204,17 @@ class Locks:
 
     Monthly targets are laid out over the period's months and scored by its scheme:
     once a target exists, the dates and the scheme stay. Final scores were computed
-    with the weights: once an evaluation exists, the weights stay.
+    with the weights: once an evaluation exists, the weights stay. The sub-periods follow
+    from the cadence: once a periodic evaluation exists, the cadence stays.
     """
 
     targets: int = 0
     evaluations: int = 0
+    periodic: int = 0
+
+    @property
+    def cadence(self) -> bool:
+        return self.periodic > 0
 
     @property
     def dates(self) -> bool:
@@ -214,6 +229,8 @@ class Locks:
             return self.dates
         if name in ("weight_skp", "weight_perilaku"):
             return self.weights
+        if name == "cadence":
+            return self.cadence
         return False
 
     def reason(self, name: str) -> str | None:
@@ -233,6 +250,14 @@ class Locks:
                 "dihitung dengan bobot ini.",
                 self.evaluations,
             )
+        if name == "cadence" and self.cadence:
+            return ngettext(
+                "Tidak dapat diubah: sudah ada %(num)d evaluasi periodik pada periode ini "
+                "(subperiodenya mengikuti jadwal ini).",
+                "Tidak dapat diubah: sudah ada %(num)d evaluasi periodik pada periode ini "
+                "(subperiodenya mengikuti jadwal ini).",
+                self.periodic,
+            )
         return None
 
 
@@ -248,6 +273,10 @@ def locks_of(period: Period) -> Locks:
             .select_from(Evaluation)
             .where(Evaluation.period_id == period.id)
             .scalar_subquery(),
+            select(func.count())
+            .select_from(PeriodicEvaluation)
+            .where(PeriodicEvaluation.period_id == period.id)
+            .scalar_subquery(),
         )
     ).one()
-    return Locks(targets=row[0], evaluations=row[1])
+    return Locks(targets=row[0], evaluations=row[1], periodic=row[2])

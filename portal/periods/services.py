@@ -32,7 +32,7 @@ from portal import audit, clock
 from portal.concurrency import compare_and_swap
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
-from portal.models import Employee, Instansi, Period, Scheme
+from portal.models import Cadence, Employee, Instansi, Period, Scheme
 from portal.models.periods import PeriodStatus
 from portal.models.types import utcnow
 from portal.periods.queries import CloseSummary, close_summary
@@ -69,6 +69,7 @@ class PeriodInput:
     planning_deadline: date
     report_deadline_day: int
     evaluation_deadline: date | None
+    cadence: Cadence = Cadence.TRIWULANAN
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

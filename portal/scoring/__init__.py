@@ -25,7 +25,8 @@ Conventions:
 * Bad input raises ``ValueError`` with an Indonesian message fit to show to the user.
 
 The package: :mod:`.pp46` (scheme A), :mod:`.b2022` (scheme B), :mod:`.distribution` (the
-spread rules of scheme B); ``from portal import scoring`` gives every public name.
+spread rules of scheme B), :mod:`.periodic` (the periodic ratings in the annual
+suggestion); ``from portal import scoring`` gives every public name.
 """
 
 from ._common import Explained, Number
@@ -49,6 +50,7 @@ from .b2022 import (
     unit_head_rating,
 )
 from .distribution import distribution_warnings
+from .periodic import explain_with_periodic, with_periodic
 from .pp46 import (
     PERILAKU_PP46,
     PREDIKAT_PP46,
@@ -84,6 +86,7 @@ __all__ = [
     "explain_predikat_2022",
     "explain_rating_hasil_kerja",
     "explain_unit_head_rating",
+    "explain_with_periodic",
     "perilaku_2022",
     "pp46_perilaku_score",
     "pp46_predikat",
@@ -93,4 +96,5 @@ __all__ = [
     "predikat_2022",
     "suggest_rating_hasil_kerja",
     "unit_head_rating",
+    "with_periodic",
 ]

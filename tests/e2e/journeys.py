@@ -126,3 +126,19 @@ def fresh_team(live_server, size: int = 1, build: Callable | None = None) -> Tea
             build(factory, staff[0], period)
         db.session.commit()
         return Team(Person.of(boss), [Person.of(e) for e in staff], period.id)
+
+
+# static/css/portal.css shows the navigation links without the "Menu" toggle from 64rem.
+MENU_BREAKPOINT_PX = 64 * 16
+
+
+def in_menu(window: Window, link: str) -> None:
+    """Follow a navigation link; on a phone it sits in the "Menu" disclosure (on a wide
+    screen the toggle is hidden and the links show)."""
+    page = window.page
+    # Decided by the window's width, not by asking whether the toggle is visible: that
+    # answer does not wait, and before the stylesheet applies it is wrong on a desktop.
+    narrow = (page.viewport_size or {"width": 1280})["width"] < MENU_BREAKPOINT_PX
+    if narrow and page.locator("details.menu").get_attribute("open") is None:
+        page.locator("summary.menu__toggle").click()
+    page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name=link).click()

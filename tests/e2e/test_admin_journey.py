@@ -19,7 +19,7 @@ from portal.models import Employee, Period, Target
 from portal.nip import format_nip
 from portal.ranks import JenisJabatan
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.journeys import PHONE, Person, Window, in_database, open_window
+from tests.e2e.journeys import PHONE, Person, in_database, in_menu, open_window
 from tests.factories import Factory
 from tests.imports_helpers import person_row, xlsx_bytes
 from workflows import engine
@@ -127,22 +127,6 @@ def import_file(office: Office) -> bytes:
     rows += [row(member, kasi.nip) for member in office.staff]
     rows.append(office.unchanged_row)
     return xlsx_bytes(rows)
-
-
-# static/css/portal.css shows the navigation links without the "Menu" toggle from 64rem.
-MENU_BREAKPOINT_PX = 64 * 16
-
-
-def in_menu(window: Window, link: str) -> None:
-    """Follow a navigation link; on a phone it sits in the "Menu" disclosure (on a wide
-    screen the toggle is hidden and the links show)."""
-    page = window.page
-    # Decided by the window's width, not by asking whether the toggle is visible: that
-    # answer does not wait, and before the stylesheet applies it is wrong on a desktop.
-    narrow = (page.viewport_size or {"width": 1280})["width"] < MENU_BREAKPOINT_PX
-    if narrow and page.locator("details.menu").get_attribute("open") is None:
-        page.locator("summary.menu__toggle").click()
-    page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name=link).click()
 
 
 def stat(page: Page, label: str):

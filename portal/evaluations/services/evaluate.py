@@ -52,6 +52,7 @@ def compute(ctx: Context, data: EvaluationInput, errors: dict[str, str] | None =
         structural=ctx.structural,
         unit_head=ctx.unit_head,
         errors=errors,
+        periodic=ctx.periodic,
     )
 
 
