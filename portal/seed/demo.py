@@ -20,6 +20,7 @@ from portal.models.periods import PeriodStatus
 from portal.models.types import utcnow
 from portal.ranks import JenisJabatan
 from portal.seed.history import backdate
+from portal.seed.monthly import seed_monthly_reports
 from portal.seed.people import Person, PersonFactory
 from portal.seed.periodic import seed_periodic
 from portal.seed.plans import seed_plans
@@ -283,6 +284,7 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
     targets = seed_plans(instansi.id, people)
     if targets:
         created += len(targets) + seed_reports(people, targets)
+        created += seed_monthly_reports(people, targets)
     created += seed_periodic(instansi.id, keep_for_inbox=people["PEGAWAI"])
     if created:
         backdate(instansi.id, since=started)
