@@ -534,7 +534,7 @@ def test_the_inbox_lists_due_returned_and_waiting_reports(w, request_context):
     assert _badge(w.boss) == 1
     workflow.fire(report, "return_report", w.boss, reason="Lengkapi bukti.")
     db.session.commit()
-    returned = [i for i in inbox.items(w.owner, today) if "Lengkapi bukti." in i.detail]
+    returned = [i for i in inbox.items(w.owner, today) if "Lengkapi bukti." in i.note]
     assert len(returned) == 1 and _badge(w.owner) == 5
     assert inbox.items(w.boss, today) == [] and _badge(w.boss) == 0
     assert inbox.items(w.colleague, today) == [] and _badge(w.colleague) == 0

@@ -29,7 +29,7 @@ from portal.models import (
 )
 from portal.models.monthly import MonthlyReport, MonthlyReportHistory
 from portal.models.reports import EntryHistory, MonthlyQuality
-from portal.seed.demo import seed_demo
+from portal.seed.demo import ASISTEN, demo_logins, seed_demo
 
 # Days of the year a demo is made on: the first days of a year and of a month, the middle
 # and the very end (the period's last day).
@@ -124,6 +124,8 @@ def test_an_objection_waits_in_the_deciders_inbox(app, on_day, today):
     evaluation = db.session.scalar(select(Evaluation).where(Evaluation.objection_status == "open"))
     assert evaluation is not None
     decider = db.session.get(Employee, evaluation.evaluator.atasan_id)
+    assert decider.nip == ASISTEN.nip  # a printed demo login
+    assert ASISTEN.nip in [login.nip for login in demo_logins()]
     with current_app.test_request_context():
         waiting = inbox.inbox(decider)
     assert f"objection-{evaluation.id}" in waiting.item_keys(str(OBJECTIONS))

@@ -84,7 +84,7 @@ def items(user: Employee, today: date) -> list[InboxItem]:
                     InboxItem(
                         returned_section,
                         _("Laporan bulanan %(month)s", month=label),
-                        _("Alasan: %(reason)s", reason=report.return_reason),
+                        period.name,
                         url,
                         _("Perbaiki dan kirim ulang"),
                         key=key,
