@@ -120,5 +120,23 @@ def seed_monthly_reports(people: dict[str, Employee], targets: dict[str, Target]
         if ended and monthly_reports.find_report(owner.id, period.id, ended) is None:
             report = _report(owner, period, ended)
             _move(report, "submit", owner, min(today, report_deadline(period, ended)))
+    # Everyone else with approved work sent and had accepted every ended month, so that
+    # their inboxes show what the demo is about, not a year of overdue reports.
+    others = db.session.execute(
+        select(Target.owner_id, Target.evaluator_id)
+        .where(
+            Target.period_id == period.id,
+            Target.state.in_(APPROVED_OR_LATER),
+            Target.evaluator_id.is_not(None),
+            Target.owner_id.not_in([pegawai.id, *(targets[k].owner_id for k in ("admin_1",))]),
+        )
+        .distinct()
+    ).all()
+    for owner_id, evaluator_id in others:
+        owner, evaluator = (
+            db.session.get(Employee, owner_id),
+            db.session.get(Employee, evaluator_id),
+        )
+        accepted_months(owner, period, evaluator, range(1, ended + 1))
     db.session.flush()
     return db.session.query(MonthlyReport).count() - before
