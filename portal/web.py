@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
@@ -141,6 +142,37 @@ def whole_number(raw: str | None) -> int | None:
     """ASCII digits only (``"²".isdigit()`` is true, and ``int("²")`` fails)."""
     raw = (raw or "").strip()
     return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+def same_site_path(target: str | None) -> str | None:
+    """``target`` as a path on this site (``/a/b?c``), or None when it could lead away.
+
+    The one judge of where to go after an action (a ``next`` parameter, a Referer): a
+    relative path that starts with one ``/``, or an absolute URL of this very scheme and
+    host, reduced to its path. Refused: another host, a scheme-relative ``//host``, a
+    backslash (``/\\host``, which browsers read as ``//host``), an encoded ``%2F%2Fhost``,
+    ``http:host``, and any control character (parsers drop tabs and newlines, so
+    ``/\t/host`` would leave as ``//host``).
+    """
+    if not target or not target.isprintable() or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        here = urlsplit(request.host_url)
+        if (parts.scheme.lower(), parts.netloc.lower()) != (here.scheme, here.netloc.lower()):
+            return None
+    path = parts.path
+    decoded = unquote(path)
+    if not path.startswith("/") or decoded.startswith("//") or "\\" in decoded:
+        return None
+    return urlunsplit(("", "", path, parts.query, ""))
+
+
+def redirect_back(fallback: str, *, target: str | None = None) -> Response:
+    """A 303 to ``target`` (default: the Referer) when it is on this site, else to
+    ``fallback``: after an action posted without htmx."""
+    chosen = same_site_path(request.referrer if target is None else target)
+    return redirect(chosen or fallback, code=303)
 
 
 def is_fragment_request() -> bool:
