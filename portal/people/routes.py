@@ -8,13 +8,13 @@ from wtforms import SelectChoice
 from portal import policy
 from portal.errors import InvalidInput
 from portal.extensions import db
-from portal.forms import MAX_ID
+from portal.forms import bounded_id
 from portal.models import Employee
 from portal.people import bp, queries, services
 from portal.people.forms import EmployeeForm
 from portal.policy import Action
 from portal.routing import load_or_404
-from portal.web import render, whole_number
+from portal.web import render
 
 FORM_FIELD = {"atasan_id": "atasan_nip"}
 
@@ -60,8 +60,8 @@ def _data_from(form: EmployeeForm, instansi_id: int) -> services.EmployeeData:
         if atasan_id is None:
             raise InvalidInput(str(services.ATASAN_NOT_FOUND), field="atasan_id")
     # Not an id (a superscript digit, a number past the id range): no unit, said in words.
-    unit_id = whole_number(form.unit_id.data)
-    unit_id = unit_id if unit_id is not None and unit_id <= MAX_ID else 0
+    unit_id = bounded_id(form.unit_id.data)
+    unit_id = 0 if unit_id is None else unit_id
     return services.EmployeeData(
         nip=form.nip.data or "",
         name=form.name.data or "",

@@ -25,14 +25,14 @@ from portal.forms import PortalForm, validate_or_raise
 from portal.models import Evaluation, Job, Letter, Period
 from portal.policy import Action
 from portal.routing import current_period, load_or_404
-from portal.web import current_employee, render
+from portal.web import arg_id, current_employee, render
 
 CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
 
 
 def _chosen_period() -> Period:
     """The period in ``?periode=``, else the current one; 404 if none is visible."""
-    period_id = request.args.get("periode", type=int)
+    period_id = arg_id("periode")
     if period_id:
         return load_or_404(Period, period_id)
     period = current_period(current_employee().instansi_id)
