@@ -185,6 +185,13 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     return bool(_CONTROL.search(value) or (not multiline and _LINE_BREAK.search(value)))
 
 
+def search_text(value: str | None, limit: int) -> str:
+    """What was typed into a search box, as searched: control characters dropped (a
+    search is run as typed, before any validation, and a NUL breaks PostgreSQL's text),
+    trimmed, at most ``limit`` characters."""
+    return _LINE_BREAK.sub(" ", _CONTROL.sub("", value or "")).strip()[:limit]
+
+
 def require_plain(value: str, *, multiline: bool = False) -> None:
     """The same check as :class:`PlainText`, for values that do not come from a form
     (imports, command line)."""

@@ -8,7 +8,7 @@ from wtforms import SelectChoice
 from portal import policy
 from portal.errors import InvalidInput
 from portal.extensions import db
-from portal.forms import bounded_id
+from portal.forms import bounded_id, search_text
 from portal.models import Employee
 from portal.people import bp, queries, services
 from portal.people.forms import EmployeeForm
@@ -36,7 +36,7 @@ def profile(employee_id: int):
 def employee_list():
     user = current_user._get_current_object()
     policy.authorize(user, Action.MANAGE_EMPLOYEE, user.instansi)
-    query = (request.args.get("q") or "").strip()[: queries.SEARCH_MAX]
+    query = search_text(request.args.get("q"), queries.SEARCH_MAX)
     page = queries.employee_page(user.instansi_id, query, request.args.get("page", 1, type=int))
     return render(
         "people/list.html",

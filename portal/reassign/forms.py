@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 
-from portal.forms import PlainText, PortalForm, VersionField, bounded_id
+from portal.forms import PlainText, PortalForm, VersionField, bounded_id, search_text
 
 SEARCH_MAX = 100
 # What a ticked checkbox may post.
@@ -24,7 +24,7 @@ def _strip(value: str | None) -> str:
 
 
 def _search_text(value: str | None) -> str:
-    return (value or "").strip()[:SEARCH_MAX]
+    return search_text(value, SEARCH_MAX)
 
 
 def _picker_field(value: str | None) -> str:
