@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -40,8 +41,8 @@ CSV = "text/csv"
 PDF = "application/pdf"
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 cannot carry at all.
-ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot carry at all, and lone surrogates (no UTF-8 encodes them).
+ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 BOM = "\ufeff"  # lets spreadsheet programs read a CSV file as UTF-8
 CSV_ROWS_PER_CHUNK = 1000
 
@@ -60,7 +61,10 @@ def uncell_text(text: str) -> str:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    """A finite number (NaN and infinity are no spreadsheet value: they go as text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return False
+    return not isinstance(value, float | Decimal) or math.isfinite(value)
 
 
 # --- CSV ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict
-from wtforms import Field, HiddenField, IntegerField
+from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import DateInput
 
@@ -24,6 +24,18 @@ from portal.numbers import parse_whole
 # The largest id or version a URL or a form may name: PostgreSQL's ``integer``. A larger
 # value names nothing, so it is a 404 (URL) or a 422 (form), never a database error.
 MAX_ID = 2**31 - 1
+
+
+def bounded_id(raw) -> int | None:
+    """An id, a version or a page number as posted or typed in a URL: ASCII digits within
+    ``0..MAX_ID``, else None. The one reading of an id (``"²".isdigit()`` is true, a
+    30-digit number overflows the database, and ``int()`` refuses 100,000 digits)."""
+    raw = str(raw if raw is not None else "").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        return None
+    value = int(raw)
+    return value if value <= MAX_ID else None
+
 
 REQUIRED = _l("Wajib diisi.")
 OUTDATED_FORM = _l("Formulir tidak lengkap (versi). Muat ulang halaman.")
@@ -49,6 +61,18 @@ class PortalForm(FlaskForm):
                 return ImmutableMultiDict()
             return wrapped
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Every text field refuses NUL and other control characters, first (before any
+        # validator that would look the value up): the one place, so a field without its
+        # own PlainText (a hidden field, a password, a search) is covered all the same.
+        for field in self._fields.values():
+            if isinstance(field, StringField) and not any(
+                isinstance(v, PlainText) for v in field.validators
+            ):
+                multiline = isinstance(field, TextAreaField)
+                field.validators = [PlainText(multiline=multiline), *field.validators]
+
     def errors_by_field(self) -> dict[str, str]:
         return {name: str(messages[0]) for name, messages in self.errors.items() if messages}
 
@@ -72,7 +96,7 @@ class PlainText:
         value = field.data or ""
         if not isinstance(value, str):
             return
-        if _CONTROL.search(value) or (not self.multiline and _LINE_BREAK.search(value)):
+        if has_control_characters(value, multiline=self.multiline):
             raise StopValidation(str(self.message))
 
 
@@ -122,12 +146,8 @@ class BoundedInteger:
         self.minimum = minimum
 
     def __call__(self, form, field) -> None:
-        raw = (field.raw_data or [""])[0] if field.raw_data else ""
-        raw = str(raw).strip()
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
-            raise StopValidation(str(self.message or OUTDATED_FORM))
-        value = int(raw)
-        if not self.minimum <= value <= MAX_ID:
+        value = bounded_id((field.raw_data or [""])[0] if field.raw_data else "")
+        if value is None or value < self.minimum:
             raise StopValidation(str(self.message or OUTDATED_FORM))
         field.data = value
 
@@ -152,19 +172,30 @@ class ShownVersionField(HiddenField):
     refuses any version that is not the current one."""
 
     def process_formdata(self, valuelist) -> None:
-        raw = ((valuelist[0] if valuelist else "") or "").strip()
-        valid = raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID
-        self.data = int(raw) if valid else None
+        self.data = bounded_id(valuelist[0] if valuelist else "")
 
 
 class VersionField(IdField):
     """The version the object was shown with, for the compare-and-swap."""
 
 
+def has_control_characters(value: str, *, multiline: bool = False) -> bool:
+    """Whether ``value`` holds NUL or another control character (tab and line breaks
+    count only when not ``multiline``)."""
+    return bool(_CONTROL.search(value) or (not multiline and _LINE_BREAK.search(value)))
+
+
+def search_text(value: str | None, limit: int) -> str:
+    """What was typed into a search box, as searched: control characters dropped (a
+    search is run as typed, before any validation, and a NUL breaks PostgreSQL's text),
+    trimmed, at most ``limit`` characters."""
+    return _LINE_BREAK.sub(" ", _CONTROL.sub("", value or "")).strip()[:limit]
+
+
 def require_plain(value: str, *, multiline: bool = False) -> None:
     """The same check as :class:`PlainText`, for values that do not come from a form
     (imports, command line)."""
-    if _CONTROL.search(value) or (not multiline and _LINE_BREAK.search(value)):
+    if has_control_characters(value, multiline=multiline):
         raise ValidationError(str(CONTROL_CHARACTERS))
 
 
@@ -209,12 +240,9 @@ class VersionedIdsField(Field):
     def process_formdata(self, valuelist) -> None:
         chosen: dict[int, int] = {}
         for raw in valuelist:
-            object_id, _sep, version = str(raw).partition(":")
-            pair = [part.strip() for part in (object_id, version)]
-            if all(p.isascii() and p.isdigit() and len(p) <= 10 for p in pair):
-                numbers = [int(p) for p in pair]
-                if all(n <= MAX_ID for n in numbers):
-                    chosen[numbers[0]] = numbers[1]
+            object_id, version = (bounded_id(part) for part in str(raw).partition(":")[::2])
+            if object_id is not None and version is not None:
+                chosen[object_id] = version
         self.data = chosen
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
@@ -20,6 +21,7 @@ from portal import observability, policy
 from portal.concurrency import is_lock_conflict
 from portal.errors import DomainError
 from portal.extensions import db, htmx, login_manager
+from portal.forms import CONTROL_CHARACTERS, bounded_id, has_control_characters
 from portal.models import Employee
 from portal.numbers import decimal, rupiah, thousands
 
@@ -138,9 +140,48 @@ def has_team() -> bool:
 
 
 def whole_number(raw: str | None) -> int | None:
-    """ASCII digits only (``"²".isdigit()`` is true, and ``int("²")`` fails)."""
+    """ASCII digits only (``"²".isdigit()`` is true, and ``int("²")`` fails), at most 18
+    of them (``int()`` refuses 100,000 digits; a larger number is no quantity we keep)."""
     raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
+def arg_id(name: str, default: int | None = None) -> int | None:
+    """The id (or page number) in the query string's ``name``, within the id range; else
+    ``default``: a malformed or huge one names nothing, never a database error."""
+    value = bounded_id(request.args.get(name))
+    return default if value is None else value
+
+
+def same_site_path(target: str | None) -> str | None:
+    """``target`` as a path on this site (``/a/b?c``), or None when it could lead away.
+
+    The one judge of where to go after an action (a ``next`` parameter, a Referer): a
+    relative path that starts with one ``/``, or an absolute URL of this very scheme and
+    host, reduced to its path. Refused: another host, a scheme-relative ``//host``, a
+    backslash (``/\\host``, which browsers read as ``//host``), an encoded ``%2F%2Fhost``,
+    ``http:host``, and any control character (parsers drop tabs and newlines, so
+    ``/\t/host`` would leave as ``//host``).
+    """
+    if not target or not target.isprintable() or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        here = urlsplit(request.host_url)
+        if (parts.scheme.lower(), parts.netloc.lower()) != (here.scheme, here.netloc.lower()):
+            return None
+    path = parts.path
+    decoded = unquote(path)
+    if not path.startswith("/") or decoded.startswith("//") or "\\" in decoded:
+        return None
+    return urlunsplit(("", "", path, parts.query, ""))
+
+
+def redirect_back(fallback: str, *, target: str | None = None) -> Response:
+    """A 303 to ``target`` (default: the Referer) when it is on this site, else to
+    ``fallback``: after an action posted without htmx."""
+    chosen = same_site_path(request.referrer if target is None else target)
+    return redirect(chosen or fallback, code=303)
 
 
 def is_fragment_request() -> bool:
@@ -322,6 +363,16 @@ def init_app(app: Flask) -> None:
             "htmx_config": HTMX_CONFIG,
             "has_team": has_team,
         }
+
+    @app.before_request
+    def plain_query_string():
+        """A NUL or another control character in the query string (a NUL would reach
+        PostgreSQL's text as an error) is a 422 with words, before any view. Tabs and line
+        breaks are left to the views, which refuse them where they matter (``next``)."""
+        args = request.args.items(multi=True)
+        if any(has_control_characters(f"{k}{v}", multiline=True) for k, v in args):
+            return render_error(422, str(CONTROL_CHARACTERS))
+        return None
 
     @app.before_request
     def slide_the_idle_timeout():

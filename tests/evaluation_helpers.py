@@ -282,3 +282,11 @@ def pdf_text(data: bytes) -> tuple[str, int]:
     reader = PdfReader(io.BytesIO(data))
     text = " ".join(page.extract_text() or "" for page in reader.pages)
     return " ".join(text.split()), len(reader.pages)
+
+
+def print_letter(client, evaluation_id: int):
+    """Press "cetak" (a POST that records the letter), then download it (a GET)."""
+    printed = client.post(f"/evaluasi/{evaluation_id}/cetak")
+    assert printed.status_code == 303, printed.get_data(as_text=True)[:400]
+    assert printed.headers["Location"] == f"/evaluasi/{evaluation_id}/surat.pdf"
+    return client.get(printed.headers["Location"])

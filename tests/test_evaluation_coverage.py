@@ -64,6 +64,7 @@ from tests.evaluation_helpers import (
     finish,
     form_b,
     pdf_text,
+    print_letter,
     reported_targets,
     screen_url,
     snapshot,
@@ -313,7 +314,7 @@ def test_the_letter_prints_the_exclusions_and_the_targets_never_approved(plan5, 
     team = plan5.team
     boss = login_as(team.boss)
     _finished(boss, plan5)
-    pdf = boss.get(f"/evaluasi/{evaluation_of(team).id}/surat.pdf")
+    pdf = print_letter(boss, evaluation_of(team).id)
     assert pdf.status_code == 200
     (tmp_path / "coverage.pdf").write_bytes(pdf.data)
     text, _pages = pdf_text(pdf.data)

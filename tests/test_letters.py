@@ -33,6 +33,7 @@ from tests.evaluation_helpers import (
     form_a,
     form_b,
     pdf_text,
+    print_letter,
     reported_targets,
     screen_url,
     snapshot,
@@ -64,7 +65,7 @@ def contains(haystack: str, needle: str) -> bool:
 
 
 def _pdf(client, evaluation_id: int):
-    response = client.get(f"/evaluasi/{evaluation_id}/surat.pdf")
+    response = print_letter(client, evaluation_id)
     assert response.status_code == 200, text_of(response)[:400]
     return response
 

@@ -15,6 +15,7 @@ from portal.models import AuditEvent, Employee, Unit
 from portal.nip import BIRTH_DATE_INVALID, GENDER_DIGIT_INVALID, TMT_BEFORE_AGE_18
 from portal.people.services import (
     ATASAN_NOT_FOUND,
+    NIP_OF_ANOTHER_INSTANSI,
     SUPERVISOR_CYCLE,
     UNIT_NOT_FOUND,
     UNKNOWN_GOLONGAN,
@@ -283,10 +284,30 @@ def test_bad_input_on_create_and_edit(org, admin_client, db, subtests):
 def test_duplicate_nip_is_refused(org, admin_client, db):
     head, boss, staff, admin, outsider = org
     before = employee_count(db)
-    for nip in [staff[1].nip, staff[1].nip_display, outsider.nip_display]:
+    for nip in [staff[1].nip, staff[1].nip_display]:
         response = admin_client.post("/admin/pegawai/baru", new_employee_form(boss, nip=nip))
         assert response.status_code == 422
         assert field_error(response, "nip") == "NIP ini sudah terdaftar."
+    assert employee_count(db) == before
+
+
+def test_a_nip_of_another_instansi_is_refused_without_telling_about_that_person(
+    org, admin_client, db
+):
+    head, boss, staff, admin, outsider = org
+    before = employee_count(db)
+    for nip in [outsider.nip, outsider.nip_display]:
+        response = admin_client.post("/admin/pegawai/baru", new_employee_form(boss, nip=nip))
+        assert response.status_code == 422
+        assert field_error(response, "nip") == str(NIP_OF_ANOTHER_INSTANSI)
+        page = response.get_data(as_text=True)
+        for detail in (outsider.name, outsider.instansi.name, outsider.jabatan):
+            assert detail not in page
+    # Inactive or active, the answer is the same.
+    outsider.active = False
+    db.session.commit()
+    again = admin_client.post("/admin/pegawai/baru", new_employee_form(boss, nip=outsider.nip))
+    assert field_error(again, "nip") == str(NIP_OF_ANOTHER_INSTANSI)
     assert employee_count(db) == before
     target = staff[0]
     before_row = committed(db, target)

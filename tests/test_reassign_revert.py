@@ -16,6 +16,7 @@ from tests.evaluation_helpers import (
     evaluation_of,
     finish,
     form_b,
+    print_letter,
     reported_targets,
     screen_url,
     snapshot,
@@ -48,7 +49,7 @@ def evaluated(factory, monkeypatch, login_as):
         200,
         303,
     )
-    assert boss.get(f"/evaluasi/{evaluation.id}/surat.pdf").status_code == 200
+    assert print_letter(boss, evaluation.id).status_code == 200
     return team
 
 

@@ -23,17 +23,14 @@ from portal import clock
 from portal.auditlog.labels import ACTION_LABELS, OBJECT_LABELS
 from portal.errors import InvalidInput
 from portal.extensions import db
+from portal.forms import bounded_id
 from portal.models import AuditEvent, Employee, Evaluation, FollowUpItem, Plan, Target, WorkEntry
 from portal.nip import normalise
-from portal.web import whole_number
 
 PAGE_SIZE = 50
 TEXT_MAX = 100
 # The query string's names of the filters (Indonesian: they show in shared addresses).
 FILTER_FIELDS = ("pelaku", "tindakan", "objek", "nomor", "pegawai", "dari", "sampai")
-# Ids are 32-bit integers in the database; a larger number is no row's (and would not
-# even bind on SQLite).
-MAX_ID = 2**31 - 1
 # Dates outside these years are typing slips, and beyond them a date no longer converts.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -93,10 +90,11 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         errors["tindakan"] = _("Jenis tindakan tidak dikenal. Pilih dari daftar.")
     if text["objek"] and text["objek"] not in OBJECT_LABELS:
         errors["objek"] = _("Jenis objek tidak dikenal. Pilih dari daftar.")
-    object_id = whole_number(text["nomor"])
-    if text["nomor"] and object_id is None:
+    typed = text["nomor"]
+    object_id = bounded_id(typed)
+    if typed and not (typed.isascii() and typed.isdigit()):
         errors["nomor"] = _("Nomor objek harus berupa angka bulat, misalnya 125.")
-    elif object_id is not None and object_id > MAX_ID:
+    elif typed and object_id is None:
         errors["nomor"] = _("Nomor objek terlalu besar: tidak ada objek dengan nomor itu.")
     elif object_id is not None and not text["objek"] and "objek" not in errors:
         errors["nomor"] = _("Pilih juga jenis objeknya: nomor saja bisa berarti objek apa pun.")
@@ -168,10 +166,9 @@ class Cursor:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> Cursor:
         after, before = args.get("setelah"), args.get("sebelum")
-        cursor = cls(whole_number(after), whole_number(before))
+        cursor = cls(bounded_id(after), bounded_id(before))
         if any(
-            (raw and value is None) or (value or 0) > MAX_ID
-            for raw, value in ((after, cursor.after), (before, cursor.before))
+            raw and value is None for raw, value in ((after, cursor.after), (before, cursor.before))
         ):
             raise InvalidInput(
                 _("Penanda halaman tidak valid. Mulai lagi dari halaman pertama."),

@@ -1,14 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from portal.forms import PortalForm
 
 PASSWORDS_DIFFER = _l("Kedua isian kata sandi baru tidak sama.")
 
 REQUIRED = _l("Wajib diisi.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     nip = StringField(
         "NIP",
         validators=[DataRequired(REQUIRED), Length(max=40, message=_l("NIP terlalu panjang."))],
@@ -22,7 +23,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         _l("Kata sandi saat ini"), validators=[DataRequired(REQUIRED), Length(max=128)]
     )

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,25 +7,7 @@ from flask_login import current_user, login_required
 from portal.auth import bp, services
 from portal.auth.forms import ChangePasswordForm, LoginForm
 from portal.errors import InvalidInput
-from portal.web import render
-
-
-def _safe_next(target: str | None) -> str:
-    """Only paths on this site: never an open redirect.
-
-    Control characters are refused too: URL parsers (and browsers) drop tabs and newlines,
-    so ``/\t/evil.example`` would leave as ``//evil.example``.
-    """
-    if (
-        target
-        and target.isprintable()
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("home.index")
+from portal.web import render, same_site_path
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
@@ -48,7 +28,7 @@ def login():
             if employee.must_change_password:
                 flash(_("Ini masuk pertama Anda. Silakan ganti kata sandi sementara."), "info")
                 return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(same_site_path(request.args.get("next")) or url_for("home.index"))
     elif form.is_submitted():
         status = 422
     return render("auth/login.html", form=form, error=error, status=status)

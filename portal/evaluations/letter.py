@@ -126,9 +126,17 @@ def render(data: LetterData):
     )
 
 
-def evaluation_letter(evaluation: Evaluation, actor: Employee) -> bytes:
+def print_letter(evaluation: Evaluation, actor: Employee) -> Letter:
+    """Record (and audit) the letter as it reads now: the explicit "cetak" (a POST)."""
+    return record(letter_data(evaluation), actor)
+
+
+def recorded_letter_pdf(evaluation: Evaluation) -> bytes | None:
+    """The letter as a PDF if it reads as it was recorded, else None (never printed, or
+    the evaluation changed since): the download (a GET) writes nothing."""
     data = letter_data(evaluation)
-    record(data, actor)
+    if db.session.scalar(select(Letter.id).where(Letter.code == data.code)) is None:
+        return None
     return render(data).write_pdf()
 
 

@@ -77,6 +77,7 @@ NOTHING_TO_FOLLOW_UP = _l("Tidak ada target yang menunggu tindak lanjut Anda.")
 
 # letters
 LETTER_AFTER_FINISH = _l("Surat evaluasi dapat dicetak setelah evaluasi selesai.")
+PRINT_FIRST = _l("Cetak surat evaluasi dengan tombol di halaman evaluasi terlebih dahulu.")
 NOTHING_TO_PRINT = _l("Belum ada evaluasi selesai yang dapat dicetak pada periode ini.")
 RECAP_NEEDS_SUBORDINATES = _l("Rekap tim hanya untuk atasan yang memiliki bawahan.")
 

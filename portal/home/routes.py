@@ -10,7 +10,7 @@ from portal.home import bp, queries
 from portal.inbox import queries as inbox_queries
 from portal.policy import Action
 from portal.routing import current_period
-from portal.web import render
+from portal.web import redirect_back, render
 
 
 @bp.route("/")
@@ -51,10 +51,4 @@ def set_language():
         )
         user.language = language
         db.session.commit()
-    return redirect(
-        request.referrer if _same_site(request.referrer) else url_for("home.index"), code=303
-    )
-
-
-def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
+    return redirect_back(url_for("home.index"))

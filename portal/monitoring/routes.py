@@ -15,7 +15,7 @@ from portal.monitoring import bp, export, queries, services
 from portal.months import month_label
 from portal.policy import Action
 from portal.routing import load_or_404
-from portal.web import is_fragment_request, render, whole_number
+from portal.web import arg_id, is_fragment_request, render, whole_number
 
 HELPERS = {"month_label": month_label}
 
@@ -78,7 +78,7 @@ def export_xlsx():
     raw_unit = request.args.get("unit")
     unit = None
     if raw_unit:
-        unit_id = whole_number(raw_unit)
+        unit_id = arg_id("unit")
         if unit_id is None:
             raise NotFound(policy.NOT_FOUND)
         unit = _unit(user, unit_id)

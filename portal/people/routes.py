@@ -8,13 +8,13 @@ from wtforms import SelectChoice
 from portal import policy
 from portal.errors import InvalidInput
 from portal.extensions import db
-from portal.forms import MAX_ID
+from portal.forms import bounded_id, search_text
 from portal.models import Employee
 from portal.people import bp, queries, services
 from portal.people.forms import EmployeeForm
 from portal.policy import Action
 from portal.routing import load_or_404
-from portal.web import render, whole_number
+from portal.web import render
 
 FORM_FIELD = {"atasan_id": "atasan_nip"}
 
@@ -36,7 +36,7 @@ def profile(employee_id: int):
 def employee_list():
     user = current_user._get_current_object()
     policy.authorize(user, Action.MANAGE_EMPLOYEE, user.instansi)
-    query = (request.args.get("q") or "").strip()[: queries.SEARCH_MAX]
+    query = search_text(request.args.get("q"), queries.SEARCH_MAX)
     page = queries.employee_page(user.instansi_id, query, request.args.get("page", 1, type=int))
     return render(
         "people/list.html",
@@ -60,8 +60,8 @@ def _data_from(form: EmployeeForm, instansi_id: int) -> services.EmployeeData:
         if atasan_id is None:
             raise InvalidInput(str(services.ATASAN_NOT_FOUND), field="atasan_id")
     # Not an id (a superscript digit, a number past the id range): no unit, said in words.
-    unit_id = whole_number(form.unit_id.data)
-    unit_id = unit_id if unit_id is not None and unit_id <= MAX_ID else 0
+    unit_id = bounded_id(form.unit_id.data)
+    unit_id = 0 if unit_id is None else unit_id
     return services.EmployeeData(
         nip=form.nip.data or "",
         name=form.name.data or "",

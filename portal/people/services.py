@@ -51,6 +51,12 @@ class EmployeeData:
     active: bool = True
 
 
+NIP_OF_ANOTHER_INSTANSI = _l(
+    "NIP ini tidak dapat didaftarkan di instansi Anda. Pegawai yang pindah dari instansi "
+    "lain (mutasi) dipindahkan oleh superadmin, bukan didaftarkan ulang."
+)
+
+
 def check_fields(data: EmployeeData) -> dict[str, str]:
     """Normalise ``data`` in place and check every rule that needs no database: the NIP,
     lengths, required fields, email, golongan and jenis jabatan.
@@ -98,8 +104,14 @@ def _validate(data: EmployeeData, instansi: Instansi, employee: Employee | None)
     if errors:
         field, message = next(iter(errors.items()))
         raise InvalidInput(message, field=field)
-    duplicate = db.session.scalar(select(Employee.id).where(Employee.nip == data.nip))
-    if duplicate is not None and (employee is None or duplicate != employee.id):
+    duplicate = db.session.execute(
+        select(Employee.id, Employee.instansi_id).where(Employee.nip == data.nip)
+    ).first()
+    if duplicate is not None and (employee is None or duplicate.id != employee.id):
+        if duplicate.instansi_id != instansi.id:
+            # A NIP is one person for life, so it cannot be taken here; what is said names
+            # nothing of that person (not the name, the agency, or whether still active).
+            raise InvalidInput(str(NIP_OF_ANOTHER_INSTANSI), field="nip")
         raise InvalidInput(_("NIP ini sudah terdaftar."), field="nip")
     unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
     if unit is None or unit.instansi_id != instansi.id:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 
-from portal.forms import MAX_ID, PlainText, PortalForm, VersionField
+from portal.forms import PlainText, PortalForm, VersionField, bounded_id, search_text
 
 SEARCH_MAX = 100
 # What a ticked checkbox may post.
@@ -24,7 +24,7 @@ def _strip(value: str | None) -> str:
 
 
 def _search_text(value: str | None) -> str:
-    return (value or "").strip()[:SEARCH_MAX]
+    return search_text(value, SEARCH_MAX)
 
 
 def _picker_field(value: str | None) -> str:
@@ -39,9 +39,7 @@ class ChosenPersonField(IntegerField):
     widget = HiddenField.widget
 
     def process_formdata(self, valuelist) -> None:
-        raw = (valuelist[0] if valuelist else "").strip()
-        digits = raw.isascii() and raw.isdigit()
-        self.data = int(raw) if digits and int(raw) <= MAX_ID else None
+        self.data = bounded_id(valuelist[0] if valuelist else "")
 
 
 class TickedField(BooleanField):
@@ -117,11 +115,8 @@ class IdListField(StringField):
 
     def process_formdata(self, valuelist) -> None:
         raw = valuelist[0] if valuelist else ""
-        self.data = {
-            int(part)
-            for part in raw.split(",")
-            if part.isascii() and part.isdigit() and int(part) <= MAX_ID
-        }
+        ids = (bounded_id(part) for part in raw.split(",")[:200])
+        self.data = {i for i in ids if i is not None}
 
 
 class PickerSearchForm(_PickerForm):

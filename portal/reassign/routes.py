@@ -16,6 +16,7 @@ from flask_login import login_required
 from portal import policy
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
+from portal.forms import search_text
 from portal.models import Employee, Target
 from portal.models.plans import load_target
 from portal.policy import Action
@@ -82,7 +83,7 @@ def _confirm(form, act, page):
 def index():
     me = _me()
     policy.authorize(me, Action.MANAGE_EMPLOYEE, me.instansi)
-    query = (request.args.get("q") or "").strip()[:100]
+    query = search_text(request.args.get("q"), 100)
     page = queries.supervisors(me.instansi_id, query, request.args.get("page", 1, type=int))
     return render(
         "reassign/index.html",

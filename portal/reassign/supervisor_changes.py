@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal import audit, policy
-from portal.errors import InvalidInput
+from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import Employee, Evaluation, Target
 from portal.policy import Action
@@ -29,6 +29,10 @@ RECIPIENT = Recipient(
     _l("Pilih atasan langsung yang baru."),
     _l("Atasan langsung yang baru harus pegawai instansi yang sama."),
 )
+
+
+class NothingToChange(InvalidInput):
+    """The new atasan is already the employee's atasan (and evaluator of all their work)."""
 
 
 def preview_supervisor_change(
@@ -73,7 +77,7 @@ def preview_supervisor_change(
             result.left_behind.append(frozen_note(frozen))
     if result.is_empty:
         names = {"atasan": new_atasan.display_name, "employee": employee.display_name}
-        raise InvalidInput(
+        raise NothingToChange(
             _(
                 "%(atasan)s sudah menjadi atasan langsung %(employee)s dan pejabat penilai "
                 "semua targetnya.",
@@ -95,7 +99,14 @@ def change_supervisor(
     token: str | None,
     actor: Employee,
 ) -> Reassignment:
-    preview = preview_supervisor_change(employee, new_atasan, move_work=move_work, actor=actor)
+    try:
+        preview = preview_supervisor_change(employee, new_atasan, move_work=move_work, actor=actor)
+    except NothingToChange as exc:
+        if token:
+            # A confirmed preview listed changes; none are left: someone else made them
+            # meanwhile (the loser of a race), a 409 with the fresh state, not bad input.
+            raise Conflict(exc.message) from None
+        raise
     note = clean_note(note)
     confirm(preview, token)
     apply(preview, actor, note)

@@ -24,13 +24,13 @@ from portal import clock, policy
 from portal.errors import InvalidInput
 from portal.extensions import db
 from portal.forms import (
-    MAX_ID,
     IsoDateField,
     PlainText,
     PortalForm,
     VersionedIdsField,
     VersionField,
     WholeNumberField,
+    bounded_id,
 )
 from portal.models import Target, WorkEntry
 from portal.policy import Action
@@ -75,10 +75,7 @@ def _target_id(value) -> int | None:
     """The chosen target's id, or ``None`` for anything that names no target."""
     if isinstance(value, int):
         return value
-    raw = (value or "").strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
-        return None
-    return int(raw) if int(raw) <= MAX_ID else None
+    return bounded_id(value)
 
 
 def max_files() -> int:

@@ -50,8 +50,10 @@ def ensure_decidable(entry: WorkEntry, actor) -> None:
     decision and the evaluation has not closed the target (its realisation is final)."""
     policy.authorize(actor, Action.VERIFY_ENTRY, entry)
     refuse_if_closed(entry)
+    # Either decision on an entry decided already comes from a page shown before that
+    # decision (the page offers no button then): a lost race, 409 with the fresh entry.
     if entry.status == EntryStatus.REJECTED:
-        raise InvalidInput(str(ALREADY_REJECTED))
+        raise Conflict(str(ALREADY_REJECTED))
     if entry.status == EntryStatus.ACCEPTED:
         raise Conflict(str(ALREADY_ACCEPTED))
 

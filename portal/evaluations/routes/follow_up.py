@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import FollowUpItem
 from portal.policy import Action
 from portal.routing import load_or_404
-from portal.web import current_employee, is_fragment_request
+from portal.web import current_employee, is_fragment_request, same_site_path
 
 
 @bp.route("/evaluasi/<int:evaluation_id>/tindak-lanjut", methods=["POST"])
@@ -47,6 +47,5 @@ def close_item(item_id: int):
     services.close_follow_up(item, current_employee())
     db.session.commit()
     flash(_("Butir tindak lanjut ditandai selesai."), "success")
-    if is_fragment_request() or not request.referrer:
-        return back(item.evaluation)
-    return redirect(request.referrer, code=303)
+    target = None if is_fragment_request() else same_site_path(request.referrer)
+    return redirect(target, code=303) if target else back(item.evaluation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -16,20 +16,23 @@ from portal.evaluations.forms import TeamLettersForm
 from portal.evaluations.messages import (
     LETTER_AFTER_FINISH,
     NOTHING_TO_PRINT,
+    PRINT_FIRST,
     RECAP_NEEDS_SUBORDINATES,
 )
+from portal.evaluations.routes.screen import back
 from portal.extensions import db
+from portal.forms import PortalForm, validate_or_raise
 from portal.models import Evaluation, Job, Letter, Period
 from portal.policy import Action
 from portal.routing import current_period, load_or_404
-from portal.web import current_employee, render
+from portal.web import arg_id, current_employee, render
 
 CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
 
 
 def _chosen_period() -> Period:
     """The period in ``?periode=``, else the current one; 404 if none is visible."""
-    period_id = request.args.get("periode", type=int)
+    period_id = arg_id("periode")
     if period_id:
         return load_or_404(Period, period_id)
     period = current_period(current_employee().instansi_id)
@@ -38,14 +41,35 @@ def _chosen_period() -> Period:
     return period
 
 
-@bp.route("/evaluasi/<int:evaluation_id>/surat.pdf")
-@login_required
-def letter_pdf(evaluation_id: int):
+def _final_evaluation(evaluation_id: int) -> Evaluation:
     evaluation = load_or_404(Evaluation, evaluation_id, Action.VIEW_EVALUATION)
     if not evaluation.is_final:
         raise InvalidInput(str(LETTER_AFTER_FINISH))
-    pdf = letter.evaluation_letter(evaluation, current_employee())
+    return evaluation
+
+
+@bp.route("/evaluasi/<int:evaluation_id>/cetak", methods=["POST"])
+@login_required
+def print_letter(evaluation_id: int):
+    """Record the letter (its verification code) and audit the print, then download it:
+    the record is written here, by a POST, never by the download's GET."""
+    evaluation = _final_evaluation(evaluation_id)
+    validate_or_raise(PortalForm())
+    letter.print_letter(evaluation, current_employee())
     db.session.commit()
+    return redirect(url_for("evaluations.letter_pdf", evaluation_id=evaluation_id), code=303)
+
+
+@bp.route("/evaluasi/<int:evaluation_id>/surat.pdf")
+@login_required
+def letter_pdf(evaluation_id: int):
+    """The recorded letter as a PDF. A GET writes nothing: a letter not printed yet (or
+    whose evaluation changed since) sends the user to the screen's "cetak" button."""
+    evaluation = _final_evaluation(evaluation_id)
+    pdf = letter.recorded_letter_pdf(evaluation)
+    if pdf is None:
+        flash(str(PRINT_FIRST), "info")
+        return back(evaluation)
     return exports.download(
         pdf, f"evaluasi-{evaluation.employee.nip}-{evaluation.period_id}.pdf", exports.PDF
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -18,7 +18,7 @@ from portal.plans import bp, queries
 from portal.plans.forms import BulkForm, TransitionForm, fresh_comment_form
 from portal.plans.routes import loading
 from portal.plans.routes.plan import target_page
-from portal.web import badge_count, is_fragment_request, render
+from portal.web import badge_count, is_fragment_request, redirect_back, render
 from portal.web import current_employee as _me
 from workflows import engine
 from workflows.targets import TRIGGER_DONE
@@ -70,7 +70,7 @@ def fire(target_id: int, trigger: str):
         title = target.title
         db.session.commit()
         flash(_("%(done)s: “%(title)s”.", done=done, title=title), "success")
-        return redirect(request.referrer or url_for("plans.target", target_id=target_id), code=303)
+        return redirect_back(url_for("plans.target", target_id=target_id))
     # Rendered from the objects in hand, which hold what this request wrote; committing
     # first would expire them and load the whole target again.
     response = _fragment(target, view, message=f"{done}.")
