@@ -161,6 +161,17 @@ class VersionField(IdField):
     """The version the object was shown with, for the compare-and-swap."""
 
 
+class ConfirmField(HiddenField):
+    """The "yes" of a delete's confirmation panel. A delete posted without it (the first
+    step, a stale page, a forged request) deletes nothing: it shows what would be lost."""
+
+    YES = "1"
+
+    @property
+    def given(self) -> bool:
+        return self.data == self.YES
+
+
 def require_plain(value: str, *, multiline: bool = False) -> None:
     """The same check as :class:`PlainText`, for values that do not come from a form
     (imports, command line)."""

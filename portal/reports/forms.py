@@ -24,6 +24,7 @@ from portal.errors import InvalidInput
 from portal.extensions import db
 from portal.forms import (
     MAX_ID,
+    ConfirmField,
     IsoDateField,
     PlainText,
     PortalForm,
@@ -234,6 +235,7 @@ class EditEntryForm(EntryForm):
 
 class DeleteEntryForm(PortalForm):
     version = VersionField()
+    confirmed = ConfirmField()
 
 
 class VerificationForm(PortalForm):
