@@ -109,6 +109,23 @@ def test_accept_with_htmx_answers_with_the_entry_and_an_event(w, login_as):
     assert audit_actions("WorkEntry", e.id) == ["entry.accept"]
 
 
+def test_each_decision_brings_the_queue_count_along(w, login_as):
+    first, second = add(
+        entry(w.target, date(2026, 6, 10), quantity=2), entry(w.target, date(2026, 6, 11))
+    )
+    boss = login_as(w.boss)
+    page = boss.get("/verifikasi").get_data(as_text=True)
+    assert '<p id="queue-count" aria-live="polite">2 laporan bawahan' in page
+    for decided, reason, left in ((first, "", 1), (second, "Bukti belum ada.", 0)):
+        html = _decide(boss, decided, "reject" if reason else "accept", reason=reason).get_data(
+            as_text=True
+        )
+        assert (
+            f'<p id="queue-count" aria-live="polite" hx-swap-oob="innerHTML">{left} laporan '
+            "bawahan menunggu verifikasi." in html
+        )
+
+
 def test_reject_with_a_reason_goes_back_to_the_owner(w, login_as):
     (e,) = add(entry(w.target, date(2026, 6, 10)))
     response = _decide(
