@@ -124,6 +124,8 @@ def test_each_decision_brings_the_queue_count_along(w, login_as):
             f'<p id="queue-count" aria-live="polite" hx-swap-oob="innerHTML">{left} laporan '
             "bawahan menunggu verifikasi." in html
         )
+        # The page's earlier messages give way (none came with this answer).
+        assert '<div id="flashes" class="flashes" hx-swap-oob="innerHTML"></div>' in html
 
 
 def test_reject_with_a_reason_goes_back_to_the_owner(w, login_as):

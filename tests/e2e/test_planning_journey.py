@@ -158,6 +158,8 @@ def test_targets_are_drafted_discussed_revised_and_approved(new_context, live_se
         "Diajukan ke atasan."
     )
     expect(pns.page.locator("#target-main .alert--warning")).to_have_count(0)
+    # The save's message gave way to the submit's: one message, not two piled up.
+    expect(pns.page.locator("#flashes .alert")).to_have_count(0)
     open_menu(pns)
     pns.expect_badge(0)
     pns.expect_no_reload()
