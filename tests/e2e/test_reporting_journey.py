@@ -181,5 +181,25 @@ def test_daily_entries_are_verified_fixed_and_counted(new_context, live_server, 
     expect(june.locator("td")).to_have_text(["6", "5"])  # cumulative target, accepted
     expect(chart.locator("tbody tr").nth(6).locator("td")).to_have_text(["7", "—"])
 
+    # On a phone as narrow as 360 px: the chart's labels render at 12 px or more, and
+    # no calendar cell or heading spills over its box.
+    for width in (360, PHONE["width"], 1280):
+        pns.page.set_viewport_size({"width": width, "height": 800})
+        rendered = chart.locator("text.chart__label").evaluate_all(
+            "labels => labels.map(t => parseFloat(getComputedStyle(t).fontSize)"
+            " * t.ownerSVGElement.getScreenCTM().a)"
+        )
+        assert min(rendered) >= 12, (width, rendered)
+        spilled = pns.page.locator("table.calendar th, table.calendar td").evaluate_all(
+            "cells => cells.filter(c => c.scrollWidth > c.clientWidth).length"
+        )
+        assert spilled == 0, width
+        broken = pns.page.locator("table.calendar thead abbr").evaluate_all(
+            "names => names.filter(n => n.getClientRects().length > 1).length"
+        )
+        assert broken == 0, width  # "Sen", not "Se" over "n"
+        assert pns.page.evaluate("document.documentElement.scrollWidth") <= width
+    pns.page.set_viewport_size(PHONE)
+
     assert pns.csp_violations == []
     assert boss.csp_violations == []
