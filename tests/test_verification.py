@@ -68,8 +68,11 @@ def test_the_queue_groups_pending_entries_by_person_and_target(w, factory, login
         assert text in html
     assert "Sudah" not in html and "Ditolak</p>" not in html
     groups = re.findall(
-        r'<section class="card"(?: id="[^"]+")? aria-labelledby="q-(\d+)-(\d+)">', html
+        r'<section class="card"(?: id="[^"]+")? aria-labelledby="q-(\d+)-(\d+) q-\1-\2-target">',
+        html,
     )
+    # Named by the person and the target: two groups of one person differ (landmark-unique).
+    assert f'<span id="q-{w.owner.id}-{second.id}-target">Terlaksananya rapat</span>' in html
     # Each person's first group is the anchor the inbox links to.
     anchors = re.findall(r'<section class="card" id="pegawai-(\d+)"', html)
     assert sorted(anchors) == sorted([str(w.owner.id), str(w.colleague.id)])
