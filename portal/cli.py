@@ -101,6 +101,7 @@ def demo_summary() -> str:
 def seed_scale_command(employees: int, entries_per_employee: int, code: str) -> None:
     """Create an agency of N employees, with plans and a year of entries, for benchmarks."""
     from portal.seed.scale import seed_scale
+    from portal.seed.scale_rhythm import seed_rhythm
     from portal.seed.scale_work import seed_work
 
     started = time.perf_counter()
@@ -114,6 +115,12 @@ def seed_scale_command(employees: int, entries_per_employee: int, code: str) -> 
     entries = seed_work(instansi_id, entries_per_employee)
     click.echo(
         f"Rencana, target dan {entries} laporan harian dibuat dalam "
+        f"{time.perf_counter() - started:.1f} detik."
+    )
+    started = time.perf_counter()
+    rhythm = seed_rhythm(instansi_id)
+    click.echo(
+        f"{rhythm} laporan bulanan, riwayatnya dan evaluasi periodik dibuat dalam "
         f"{time.perf_counter() - started:.1f} detik."
     )
 

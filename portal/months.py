@@ -46,6 +46,14 @@ def elapsed_months(period: PeriodBounds, today: date) -> int:
     return max(0, min(period.month_count, month_index(period, today)))
 
 
+def ended_months(period: PeriodBounds, today: date) -> int:
+    """How many of the period's months are over by ``today`` (their monthly report may be
+    submitted): the months before today's."""
+    if today > period.end_date:
+        return period.month_count
+    return max(0, min(period.month_count, month_index(period, today) - 1))
+
+
 def month_start(period: PeriodBounds, month: int) -> date:
     index = period.start_date.month - 1 + month - 1
     return date(period.start_date.year + index // 12, index % 12 + 1, 1)

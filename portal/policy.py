@@ -28,6 +28,7 @@ from portal.models import (
     Evaluation,
     FollowUpItem,
     Instansi,
+    MonthlyReport,
     Period,
     PeriodicEvaluation,
     Plan,
@@ -73,6 +74,10 @@ class Action(StrEnum):
     # The audit trail of one's own data (the data subject's right of access); admins
     # read everyone's through the audit log viewer (MANAGE_INSTANSI).
     VIEW_AUDIT_TRAIL = "view_audit_trail"
+    # The monthly report (laporan bulanan) of an employee and month; obj: MonthRef.
+    VIEW_MONTHLY_REPORT = "view_monthly_report"
+    WRITE_MONTHLY_REPORT = "write_monthly_report"  # the employee: fill in and submit
+    REVIEW_MONTHLY_REPORT = "review_monthly_report"  # the evaluator of their targets
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,20 @@ class PlanRef:
     employee: Employee
     period: Period
     plan: Plan | None = None
+
+    @property
+    def instansi_id(self) -> int:
+        return self.employee.instansi_id
+
+
+@dataclass(frozen=True)
+class MonthRef:
+    """An employee's month of a period, with its monthly report once the row exists."""
+
+    employee: Employee
+    period: Period
+    month: int
+    report: MonthlyReport | None = None
 
     @property
     def instansi_id(self) -> int:
@@ -159,6 +178,8 @@ PERIOD_BOUND = frozenset(
         Action.RESPOND_EVALUATION,
         Action.DECIDE_OBJECTION,
         Action.PLAN_FOLLOW_UP,
+        Action.WRITE_MONTHLY_REPORT,
+        Action.REVIEW_MONTHLY_REPORT,
         Action.EVALUATE_PERIODIC,
         Action.ACKNOWLEDGE_PERIODIC,
     }
@@ -167,7 +188,7 @@ PERIOD_BOUND = frozenset(
 
 def period_of(obj) -> Period | None:
     """The period whose work ``obj`` is, for the period-bound actions."""
-    if isinstance(obj, PlanRef | Target | Evaluation | PeriodicEvaluation):
+    if isinstance(obj, PlanRef | Target | Evaluation | MonthRef | PeriodicEvaluation):
         return obj.period
     if isinstance(obj, WorkEntry):
         return obj.target.period
@@ -207,6 +228,8 @@ def _permitted(user: Employee, action: Action | str, obj=None) -> bool:
         )
     if isinstance(obj, PlanRef):
         return _can_plan(user, action, obj)
+    if isinstance(obj, MonthRef):
+        return _can_month(user, action, obj)
     if isinstance(obj, Target):
         return _can_target(user, action, obj)
     if isinstance(obj, WorkEntry):
@@ -308,6 +331,52 @@ def _can_plan(user: Employee, action: Action, ref: PlanRef) -> bool:
         return rel in ("subordinate", "subtree", "admin", "superadmin") or _evaluates_in_plan(
             user, ref.plan
         )
+    return False
+
+
+def reviews_employee(user: Employee, employee_id: int, period_id: int) -> bool:
+    """Whether ``user`` evaluates any of the employee's targets in the period (the one who
+    reviews their monthly reports), once per request."""
+    if user.id == employee_id:
+        return False
+    cache = g.setdefault("policy_cache", {}) if has_request_context() else {}
+    key = ("reviews", user.id, employee_id, period_id)
+    if key not in cache:
+        cache[key] = (
+            db.session.scalar(
+                select(Target.id)
+                .where(
+                    Target.owner_id == employee_id,
+                    Target.period_id == period_id,
+                    Target.evaluator_id == user.id,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+    return cache[key]
+
+
+def monthly_report_roles(user: Employee, ref: MonthRef) -> frozenset[str]:
+    """The workflow roles ``user`` holds on a monthly report: the employee (owner) or the
+    evaluator of their targets (evaluator)."""
+    if ref.employee.id == user.id:
+        return frozenset({OWNER})
+    if reviews_employee(user, ref.employee.id, ref.period.id):
+        return frozenset({EVALUATOR})
+    return frozenset()
+
+
+def _can_month(user: Employee, action: Action, ref: MonthRef) -> bool:
+    if not 1 <= ref.month <= ref.period.month_count:
+        return False
+    roles = monthly_report_roles(user, ref)
+    if action is Action.VIEW_MONTHLY_REPORT:
+        return bool(roles) or relation(user, ref.employee) is not None
+    if action is Action.WRITE_MONTHLY_REPORT:
+        return OWNER in roles and ref.employee.active
+    if action is Action.REVIEW_MONTHLY_REPORT:
+        return EVALUATOR in roles
     return False
 
 

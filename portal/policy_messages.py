@@ -70,6 +70,14 @@ FROZEN = {
         "diubah lagi (butir yang masih terbuka tetap dapat ditandai selesai). Hubungi admin "
         "kepegawaian bila periode perlu dibuka kembali."
     ),
+    "write_monthly_report": _l(
+        "Periode penilaian %(period)s sudah ditutup; laporan bulanan tidak dapat diisi atau "
+        "dikirim lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    "review_monthly_report": _l(
+        "Periode penilaian %(period)s sudah ditutup; laporan bulanan tidak dapat ditinjau "
+        "lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
     "evaluate_periodic": _l(
         "Periode penilaian %(period)s sudah ditutup; evaluasi periodik tidak dapat dibuat atau "
         "diubah lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."

@@ -32,7 +32,7 @@ from portal.models import (
     TargetHistory,
 )
 from portal.ranks import JenisJabatan
-from tests.reporting_helpers import add, entry, fix_today
+from tests.reporting_helpers import accept_monthly_reports, add, entry, fix_today
 from workflows import engine
 from workflows.targets import APPROVED
 
@@ -126,7 +126,8 @@ def approved_target(team: Team, owner=None, **values) -> Target:
 
 
 def report(target: Target, work: Work = STEADY, *, on: date = AFTER_THE_PERIOD) -> Target:
-    """Accepted entries and monthly ratings for ``target``, then ``submit_report`` fired by
+    """Accepted entries, monthly ratings and the rated months' accepted monthly reports for
+    ``target``, then ``submit_report`` fired by
     its owner through the engine (``on`` a day after the period by default).
 
     Entries and ratings are written straight to the database (their services are tested
@@ -146,6 +147,7 @@ def report(target: Target, work: Work = STEADY, *, on: date = AFTER_THE_PERIOD) 
         for month, rating in sorted(work.ratings.items())
     ]
     add(*entries, *ratings)
+    accept_monthly_reports(target.owner, target.period, sorted(work.ratings))
     engine.fire(target, "submit_report", target.owner, on=on)
     db.session.commit()
     return target

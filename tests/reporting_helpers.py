@@ -28,6 +28,7 @@ from portal.models import (
     EntryStatus,
     Evidence,
     MonthlyQuality,
+    MonthlyReport,
     Period,
     Target,
     WorkEntry,
@@ -36,6 +37,9 @@ from portal.months import month_index
 from workflows.targets import APPROVED
 
 TODAY = date(2026, 6, 15)  # a Monday in the seventh month of nothing special
+# A day of planning: no month of the period has ended, so no monthly report or periodic
+# evaluation is due yet (the planning tests count the inbox badge).
+PLANNING_DAY = date(2026, 1, 20)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -180,6 +184,13 @@ def snapshot(app) -> tuple:
         count(Evidence),
         count(EntryHistory),
         count(MonthlyQuality),
+        tuple(
+            db.session.execute(
+                select(MonthlyReport.id, MonthlyReport.state, MonthlyReport.version).order_by(
+                    MonthlyReport.id
+                )
+            ).all()
+        ),
         db.session.scalar(  # signing in is audited too, and is not what is measured
             select(func.count()).where(AuditEvent.action.not_like("auth.%"))
         ),
@@ -212,3 +223,67 @@ def history_actions(entry_id: int) -> list[str]:
             .order_by(EntryHistory.id)
         )
     )
+
+
+def accept_monthly_reports(owner: Employee, period: Period, months) -> None:
+    """The owner's monthly reports of ``months``, accepted, written straight to the
+    database (their workflow is tested in test_monthly_report)."""
+    have = set(
+        db.session.scalars(
+            select(MonthlyReport.month).where(
+                MonthlyReport.employee_id == owner.id, MonthlyReport.period_id == period.id
+            )
+        )
+    )
+    for month in months:
+        if month not in have:
+            db.session.add(
+                MonthlyReport(
+                    employee_id=owner.id,
+                    instansi_id=owner.instansi_id,
+                    period_id=period.id,
+                    month=month,
+                    state="accepted",
+                    reviewed_by_id=owner.atasan_id,
+                )
+            )
+    db.session.flush()
+
+
+def submitted_monthly_report(owner: Employee, period: Period, month: int) -> MonthlyReport:
+    """The owner's report of ``month``, submitted, written straight to the database."""
+    report = MonthlyReport(
+        employee_id=owner.id,
+        instansi_id=owner.instansi_id,
+        period_id=period.id,
+        month=month,
+        state="submitted",
+        submitted_on=TODAY,
+    )
+    db.session.add(report)
+    db.session.commit()
+    return report
+
+
+def review_form(owner: Employee, period: Period, month: int, ratings: dict, **changes) -> dict:
+    """The review screen as the browser posts it: ``ratings`` maps each target (in the
+    screen's order) to ``(rating, note)``; accepting by default."""
+    from portal.reports.monthly_reports import find_report, month_figures
+
+    report = find_report(owner.id, period.id, month)
+    data = {
+        "version": str(report.version if report else 1),
+        "fingerprint": month_figures(owner.id, period.id, month)[1],
+        "decision": "accept",
+        "reason": "",
+    }
+    for index, (target, (rating, note)) in enumerate(ratings.items()):
+        data[f"targets-{index}-target_id"] = str(target.id)
+        data[f"targets-{index}-rating"] = rating
+        data[f"targets-{index}-note"] = note
+    data.update(changes)
+    return data
+
+
+def review_url(owner: Employee, period: Period, month: int) -> str:
+    return f"/pegawai/{owner.id}/laporan-bulanan/{period.id}/{month}/review"

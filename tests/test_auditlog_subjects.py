@@ -27,6 +27,7 @@ from portal.models import (
     TargetHistory,
 )
 from tests.reporting_helpers import entry
+from workflows.monthly import TRANSITIONS as MONTHLY_TRANSITIONS
 from workflows.targets import APPROVED, TRANSITIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +158,7 @@ QUOTED = re.compile(r'(f?)"([a-z_]+\.[a-z_{}]+)"')
 # The keys behind each f-string the code records with.
 EXPANSIONS = {
     "target.{trigger}": {f"target.{t.trigger}" for t in TRANSITIONS},
+    "monthly_report.{trigger}": {f"monthly_report.{t.trigger}" for t in MONTHLY_TRANSITIONS},
     "entry.{action}": {"entry.accept", "entry.reject"},
     "evaluation.{choice}": {"evaluation.agree", "evaluation.object"},
 }

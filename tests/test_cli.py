@@ -7,9 +7,20 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.auth.passwords import PASSWORD_CONTAINS_NIP, PASSWORD_TOO_COMMON
 from portal.extensions import db as _db
-from portal.models import AuditEvent, Employee, Instansi, Period, Unit
+from portal.models import (
+    AuditEvent,
+    Employee,
+    Instansi,
+    MonthlyReport,
+    MonthlyReportHistory,
+    Period,
+    PeriodicEvaluation,
+    Target,
+    Unit,
+)
 from portal.models.periods import PeriodStatus
 from portal.nip import BIRTH_DATE_INVALID, format_nip, parse
 from portal.ranks import GOLONGAN, JenisJabatan
@@ -172,6 +183,46 @@ def test_seed_scale_builds_a_valid_tree_of_the_size_asked(cli):
     assert again.exit_code == 0
     assert "sudah ada" in again.output
     assert _db.session.scalar(select(func.count()).select_from(Employee)) == 300
+
+
+def test_seed_scale_builds_the_rhythm_in_every_state(cli, monkeypatch):
+    """Monthly reports and periodic evaluations at scale, as in the demo: accepted, late,
+    submitted, returned and not yet sent; evaluated, acknowledged and still due; nothing
+    dated after today."""
+    today = date(2026, 7, 20)  # June's report due on 5 July; Q2 ended on 30 June
+    monkeypatch.setattr(clock, "today", lambda: today)
+    result = cli("seed-scale", "--employees", "300", *NO_ENTRIES)
+    assert result.exit_code == 0, result.output
+    assert "laporan bulanan, riwayatnya dan evaluasi periodik dibuat" in result.output
+    states = dict(
+        _db.session.execute(
+            select(MonthlyReport.state, func.count()).group_by(MonthlyReport.state)
+        ).all()
+    )
+    assert set(states) == {"accepted", "submitted", "returned"}
+    months = _db.session.scalars(select(MonthlyReport.month).distinct()).all()
+    assert sorted(months) == [1, 2, 3, 4, 5, 6]  # the ended months only
+    assert _db.session.scalar(select(func.count()).where(MonthlyReport.late)) > 0
+    assert _db.session.scalar(select(func.max(MonthlyReport.submitted_on))) <= today
+    history = _db.session.scalar(select(func.count()).select_from(MonthlyReportHistory))
+    assert history == 2 * states["accepted"] + 2 * states["returned"] + states["submitted"]
+    periodic = dict(
+        _db.session.execute(
+            select(PeriodicEvaluation.sub_period, func.count()).group_by(
+                PeriodicEvaluation.sub_period
+            )
+        ).all()
+    )
+    supervised = _db.session.scalar(
+        select(func.count(func.distinct(Target.owner_id))).where(Target.state == "approved")
+    )
+    assert periodic[1] == supervised and 0 < periodic[2] < supervised  # Q2 still due for some
+    assert {s for (s,) in _db.session.execute(select(PeriodicEvaluation.status).distinct())} == {
+        "final",
+        "acknowledged",
+    }
+    latest = _db.session.scalar(select(func.max(PeriodicEvaluation.acknowledged_at)))
+    assert clock.local_date(latest) <= today
 
 
 def test_seed_scale_small_sizes(cli, subtests):

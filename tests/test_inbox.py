@@ -14,6 +14,7 @@ from portal import clock
 from portal.extensions import db
 from portal.inbox import admin as admin_inbox
 from portal.inbox import evaluations as evaluation_inbox
+from portal.inbox import monthly as monthly_inbox
 from portal.inbox import plans as plan_inbox
 from portal.inbox import queries
 from portal.inbox import reports as report_inbox
@@ -104,7 +105,14 @@ def test_the_employee_finds_drafts_revisions_rejections_and_targets_ready_to_rep
     # After the period every approved target is ready to report.
     monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 4))
     assert set(section(team.owner, plan_inbox.READY)) == {f"target-{t.id}" for t in (fixable, done)}
-    assert badge_of(team.owner) == inbox_of(team.owner).count == 5
+    # And the twelve monthly reports of the year, none of them submitted.
+    monthly = section(team.owner, monthly_inbox.DUE)
+    assert set(monthly) == {f"monthly-{team.period.id}-{m}" for m in range(1, 13)}
+    # December's report is due on 5 January, not yet overdue; the others are.
+    assert [m for m in range(1, 13) if monthly[f"monthly-{team.period.id}-{m}"].overdue] == list(
+        range(1, 12)
+    )
+    assert badge_of(team.owner) == inbox_of(team.owner).count == 5 + 12
 
 
 def test_the_supervisor_finds_targets_to_discuss_entries_to_verify_and_work_to_evaluate(team):

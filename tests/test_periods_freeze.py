@@ -37,6 +37,9 @@ from portal.models import (
     FollowUpItem,
     FollowUpKind,
     MonthlyQuality,
+    MonthlyReport,
+    MonthlyReportHistory,
+    MonthlyReportTarget,
     MonthlyTarget,
     Period,
     Plan,
@@ -54,7 +57,10 @@ from tests.reporting_helpers import (
     entry_form,
     fix_today,
     png_bytes,
+    review_form,
+    review_url,
     sign_in,
+    submitted_monthly_report,
     uploaded_files,
 )
 from workflows.targets import (
@@ -149,6 +155,7 @@ def world(factory, monkeypatch) -> World:
         entry(targets[APPROVED], date(2026, 5, 5)),
         entry(targets[APPROVED], date(2026, 4, 6), status=EntryStatus.ACCEPTED),
     )
+    submitted_monthly_report(owner, period, 4)
     own = _evaluation(targets[REPORTED].plan_id, owner, period, boss)
     for target in (targets[EVALUATED], targets[REPORTED]):
         db.session.add(EvaluationTarget(evaluation_id=own.id, target_id=target.id, score=100))
@@ -212,6 +219,9 @@ TABLES = (
     Evidence,
     EntryHistory,
     MonthlyQuality,
+    MonthlyReport,
+    MonthlyReportTarget,
+    MonthlyReportHistory,
     Evaluation,
     EvaluationTarget,
     FollowUpItem,
@@ -404,10 +414,29 @@ CASES = [
         bulk=True,
     ),
     Case(
-        "rate a month's quality",
+        "submit a monthly report",
+        "owner",
+        lambda c, w: c.post(
+            f"/pegawai/{w.owner.id}/laporan-bulanan/{w.period.id}/5",
+            {
+                "version": "0",
+                "action": "submit",
+                "targets-0-target_id": str(w.targets[APPROVED].id),
+                "targets-0-capaian": "Dua laporan selesai.",
+            },
+        ),
+    ),
+    Case(
+        "review a monthly report (rate the months' quality)",
         "boss",
         lambda c, w: c.post(
-            f"/target/{w.targets[APPROVED].id}/kualitas/5", {"rating": "90", "note": "Rapi."}
+            review_url(w.owner, w.period, 4),
+            review_form(
+                w.owner,
+                w.period,
+                4,
+                {w.targets[APPROVED]: ("90", "Rapi."), w.targets[REPORTED]: ("85", "")},
+            ),
         ),
     ),
     # evaluations
@@ -586,7 +615,8 @@ SWEPT = {
     "reports.delete_entry",
     "reports.verify",
     "reports.accept_selected",
-    "reports.rate_month",
+    "reports.monthly_report_form",
+    "reports.monthly_report_review",
     "evaluations.save",
     "evaluations.respond",
     "evaluations.decide",

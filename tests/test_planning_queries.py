@@ -17,7 +17,7 @@ from flask import current_app
 from portal.extensions import db
 from portal.models.periods import PeriodStatus
 from tests.factories import signed_in
-from tests.reporting_helpers import fix_today
+from tests.reporting_helpers import PLANNING_DAY, fix_today
 from workflows import engine
 
 SMALL, LARGE = 5, 50
@@ -30,7 +30,7 @@ def sign_in(make_client):
 
 @pytest.fixture
 def team(factory, monkeypatch):
-    fix_today(monkeypatch)  # 15 June: nothing of this year's period is due yet
+    fix_today(monkeypatch, PLANNING_DAY)  # no month has ended: no report is due yet
     head, boss, (owner,) = factory.team(1)
     last = factory.period(
         owner.instansi,

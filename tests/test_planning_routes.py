@@ -38,15 +38,15 @@ from portal.plans.forms import (
 )
 from portal.plans.services import COMMENT_MAX, QUANTITY_MAX, spread_evenly
 from tests.factories import signed_in
-from tests.reporting_helpers import fix_today
+from tests.reporting_helpers import PLANNING_DAY, fix_today
 from workflows import engine
 
 
 @pytest.fixture
 def w(factory, monkeypatch):
     """A team in one instansi, an admin, and last year's and this year's periods, on a
-    fixed day of this year's (15 June: nothing of it has ended, nothing is due)."""
-    fix_today(monkeypatch)
+    day of planning (20 January: no month has ended, no report or evaluation is due)."""
+    fix_today(monkeypatch, PLANNING_DAY)
     head, boss, (owner, colleague) = factory.team(2)
     admin = factory.employee(owner.unit, is_admin=True)
     last = factory.period(

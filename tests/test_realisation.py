@@ -15,8 +15,21 @@ from portal.models import EntryStatus, MonthlyQuality, Target, TargetHistory
 from portal.realisation import MonthFigures, Realisation, realisations
 from portal.reports import services, verification
 from portal.reports.verification import QualityRating
-from tests.reporting_helpers import add, audit_actions, build_world, entry, entry_form, sign_in
+from tests.reporting_helpers import (
+    accept_monthly_reports,
+    add,
+    audit_actions,
+    build_world,
+    entry,
+    entry_form,
+    fix_today,
+    review_form,
+    review_url,
+    sign_in,
+    submitted_monthly_report,
+)
 from workflows import engine
+from workflows.guards import MONTHLY_REPORTS_NOT_ACCEPTED
 from workflows.targets import APPROVED, REPORTED
 
 ACCEPTED, PENDING, REJECTED = EntryStatus.ACCEPTED, EntryStatus.PENDING, EntryStatus.REJECTED
@@ -175,6 +188,9 @@ def test_months_needing_rating_and_mean_quality(w):
 
 
 def _rate_months(w, months):
+    """Rate ``months`` and accept their monthly reports (written straight; the review that
+    does both is tested in test_monthly_report)."""
+    accept_monthly_reports(w.owner, w.period, months)
     for month in months:
         verification.rate_month(w.target, month, w.boss, QualityRating(90))
     db.session.commit()
@@ -215,7 +231,10 @@ def test_submit_report_refuses_while_entries_are_pending(w):
 def test_submit_report_refuses_while_a_month_lacks_its_rating(w):
     add(entry(w.target, date(2026, 1, 5), quantity=12, status=ACCEPTED))
     _rate_months(w, [1, 2, 4, 6])
-    assert _refusal(w) == "Nilai kualitas bulanan belum diberikan untuk bulan ke-3, 5."
+    assert _refusal(w) == (
+        "Nilai kualitas bulanan belum diberikan untuk bulan ke-3, 5. "
+        + str(MONTHLY_REPORTS_NOT_ACCEPTED) % {"months": "Mar 2026, Mei 2026"}
+    )
 
 
 def test_submit_report_lists_every_reason_at_once(w):
@@ -224,6 +243,7 @@ def test_submit_report_lists_every_reason_at_once(w):
     assert "setelah periode berakhir" in message
     assert "Masih ada 1 laporan" in message
     assert "bulan ke-1, 2, 3, 4, 5, 6" in message
+    assert "Laporan bulanan belum diterima atasan untuk bulan Jan 2026" in message
 
 
 def test_submit_report_once_the_annual_quantity_is_reached(w):
@@ -304,14 +324,17 @@ def test_submit_and_return_through_the_action_route(w, login_as):
     ]
 
 
-def test_a_reported_target_takes_no_new_entries_but_keeps_its_ratings(w, login_as):
+def test_a_reported_target_takes_no_new_entries_but_keeps_its_ratings(w, login_as, monkeypatch):
     add(entry(w.target, date(2026, 1, 5), quantity=12, status=ACCEPTED))
     _rate_months(w, range(1, 7))
     _fire(w, "submit_report", w.owner)
     db.session.commit()
     response = login_as(w.owner).post("/laporan", entry_form(w.target), htmx=True)
     assert response.status_code == 422
-    boss = login_as(w.boss)
-    rated = boss.post(f"/target/{w.target.id}/kualitas/7", {"rating": "88"}, htmx=True)
-    assert rated.status_code == 200
+    # July is over: its monthly report is reviewed, and the reported target rated.
+    fix_today(monkeypatch, date(2026, 8, 3))
+    submitted_monthly_report(w.owner, w.period, 7)
+    data = review_form(w.owner, w.period, 7, {w.target: ("88", "")})
+    rated = login_as(w.boss).post(review_url(w.owner, w.period, 7), data)
+    assert rated.status_code == 303
     assert db.session.scalar(select(MonthlyQuality.rating).where(MonthlyQuality.month == 7)) == 88

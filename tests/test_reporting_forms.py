@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from portal.errors import InvalidInput
@@ -23,17 +24,27 @@ from portal.forms import (
     VersionedIdsField,
     validate_or_raise,
 )
-from portal.models import EntryStatus
+from portal.models import EntryStatus, MonthlyQuality
 from portal.reports.forms import (
     DESCRIBE_WORK,
     FUTURE_DATE,
     NOT_YOUR_TARGET,
-    NOTE_TOO_LONG,
     REASON_REQUIRED,
     SELECT_SOME,
 )
+from portal.reports.monthly_forms import NOTE_TOO_LONG
 from portal.reports.verification import ALREADY_ACCEPTED
-from tests.reporting_helpers import add, build_world, entry, entry_form, sign_in, snapshot
+from tests.reporting_helpers import (
+    add,
+    build_world,
+    entry,
+    entry_form,
+    review_form,
+    review_url,
+    sign_in,
+    snapshot,
+    submitted_monthly_report,
+)
 
 
 @pytest.fixture
@@ -157,35 +168,39 @@ def test_a_selection_of_ids_beyond_the_id_range_is_no_selection(app, w, login_as
     assert snapshot(app) == before
 
 
-# -- the monthly quality rating ------------------------------------------------------------
+# -- the monthly quality rating (the monthly report's review) -------------------------------
 
 
-def _rate(client, target, rating, note=""):
-    return client.post(
-        f"/target/{target.id}/kualitas/5", {"rating": rating, "note": note}, htmx=True
-    )
+def _rate(client, w, rating, note=""):
+    """Rate the target in the review of May's report (submitted by the caller)."""
+    data = review_form(w.owner, w.period, 5, {w.target: (rating, note)})
+    return client.post(review_url(w.owner, w.period, 5), data)
 
 
 @pytest.mark.parametrize(
     ("note", "message"), [("Rapi\x00", CONTROL_CHARACTERS), ("x" * 2001, NOTE_TOO_LONG)]
 )
 def test_a_bad_note_is_refused_next_to_the_note(app, w, login_as, note, message):
+    boss = login_as(w.boss)
+    submitted_monthly_report(w.owner, w.period, 5)
     before = snapshot(app)
-    response = _rate(login_as(w.boss), w.target, "85", note)
+    response = _rate(boss, w, "85", note)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    error = re.search(rf'id="note-error-{w.target.id}-5">([^<]*)</p>', html)
+    error = re.search(r'id="targets-0-note-error">([^<]*)</p>', html)
     assert error and str(message) in error.group(1)
     assert 'value="85"' in html  # the rating comes back as typed
     assert snapshot(app) == before
+    assert db.session.scalar(select(func.count()).select_from(MonthlyQuality)) == 0
 
 
-def test_an_empty_post_is_a_rating_left_out(app, w, login_as):
+def test_an_empty_post_is_a_review_left_out(app, w, login_as):
     """htmx sends the CSRF token in a header: a body with no field at all is possible."""
+    submitted_monthly_report(w.owner, w.period, 5)
     before = snapshot(app)
-    response = login_as(w.boss).post(f"/target/{w.target.id}/kualitas/5", {}, htmx=True)
+    response = login_as(w.boss).post(review_url(w.owner, w.period, 5), {}, htmx=True)
     assert response.status_code == 422
-    assert "wajib diisi" in response.get_data(as_text=True)
+    assert "Formulir tidak lengkap" in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 
@@ -202,8 +217,10 @@ def test_an_empty_post_is_an_entry_left_out(app, w, login_as):
 
 @pytest.mark.parametrize("who", ["owner", "colleague", "head", "admin"])
 def test_who_may_not_rate_hears_that_before_a_bad_rating(app, w, login_as, who):
+    client = login_as(getattr(w, who))
+    submitted_monthly_report(w.owner, w.period, 5)
     before = snapshot(app)
-    assert _rate(login_as(getattr(w, who)), w.target, "abc").status_code == 403
+    assert _rate(client, w, "abc").status_code == 403
     assert snapshot(app) == before
 
 

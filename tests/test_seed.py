@@ -27,8 +27,9 @@ from portal.models import (
     WorkEntry,
     types,
 )
+from portal.models.monthly import MonthlyReport, MonthlyReportHistory
 from portal.models.reports import EntryHistory, MonthlyQuality
-from portal.seed.demo import seed_demo
+from portal.seed.demo import ASISTEN, demo_logins, seed_demo
 
 # Days of the year a demo is made on: the first days of a year and of a month, the middle
 # and the very end (the period's last day).
@@ -53,6 +54,9 @@ MOMENTS = [
     ("periodic evaluation begun", PeriodicEvaluation.created_at),
     ("periodic evaluation finished", PeriodicEvaluation.finished_at),
     ("periodic result acknowledged", PeriodicEvaluation.acknowledged_at),
+    ("monthly report begun", MonthlyReport.created_at),
+    ("monthly report changed", MonthlyReport.updated_at),
+    ("monthly report history", MonthlyReportHistory.occurred_at),
 ]
 
 
@@ -85,13 +89,16 @@ def test_the_demo_is_never_dated_after_today(app, on_day, today, subtests):
     created, _ = seed_demo()
     assert created > 0
     latest_entry = db.session.scalar(select(func.max(WorkEntry.entry_date)))
-    if latest_entry is not None:
-        assert latest_entry < today
+    assert latest_entry is None or latest_entry < today  # today's work is not written yet
+    # A month's report goes out once the month is over: at the latest, today.
+    latest_report = db.session.scalar(select(func.max(MonthlyReport.submitted_on)))
+    assert latest_report is None or latest_report <= today
     for what, column in MOMENTS:
         with subtests.test(what):
             moment = _latest(column)
             if moment is not None:
-                assert clock.local_date(moment) < today, (what, moment)
+                assert moment <= types.utcnow(), (what, moment)  # never in the future
+                assert clock.local_date(moment) <= today, (what, moment)
     # Last year's evaluation was finished early this year, not on the day of the seed.
     closed = db.session.scalar(
         select(func.min(Evaluation.evaluated_at))
@@ -117,6 +124,8 @@ def test_an_objection_waits_in_the_deciders_inbox(app, on_day, today):
     evaluation = db.session.scalar(select(Evaluation).where(Evaluation.objection_status == "open"))
     assert evaluation is not None
     decider = db.session.get(Employee, evaluation.evaluator.atasan_id)
+    assert decider.nip == ASISTEN.nip  # a printed demo login
+    assert ASISTEN.nip in [login.nip for login in demo_logins()]
     with current_app.test_request_context():
         waiting = inbox.inbox(decider)
     assert f"objection-{evaluation.id}" in waiting.item_keys(str(OBJECTIONS))

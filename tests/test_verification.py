@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import EntryHistory, EntryStatus, MonthlyQuality, WorkEntry
+from portal.models import EntryHistory, EntryStatus, MonthlyQuality, MonthlyReport, WorkEntry
 from portal.reports.forms import REASON_REQUIRED, REASON_TOO_LONG, SELECT_SOME
 from portal.reports.routes.verification import NOT_FOUND_OR_FORBIDDEN
 from portal.reports.verification import ALREADY_ACCEPTED, ALREADY_REJECTED, DECIDED_ELSEWHERE
@@ -21,9 +21,13 @@ from tests.reporting_helpers import (
     entry,
     entry_form,
     history_actions,
+    review_form,
+    review_url,
     sign_in,
     snapshot,
+    submitted_monthly_report,
 )
+from workflows import monthly as workflow
 from workflows.targets import APPROVED
 
 
@@ -305,22 +309,24 @@ def test_a_colleague_cannot_accept_by_selection(app, w, login_as):
     assert snapshot(app) == before
 
 
-# -- the monthly quality rating ------------------------------------------------------------
+# -- the monthly quality rating, given in the monthly report's review -------------------------
 
 
-def _rate(client, target, month, rating, note="", htmx=True):
-    return client.post(
-        f"/target/{target.id}/kualitas/{month}", {"rating": rating, "note": note}, htmx=htmx
-    )
+def _rate(client, w, month, rating, note="", target=None, **changes):
+    """Rate ``target`` (the world's by default) in the review of the owner's ``month``,
+    accepting the report."""
+    target = target or w.target
+    data = review_form(w.owner, w.period, month, {target: (rating, note)}, **changes)
+    return client.post(review_url(w.owner, w.period, month), data)
 
 
 def test_the_evaluator_rates_a_month_with_feedback(w, login_as):
+    submitted_monthly_report(w.owner, w.period, 5)
     boss = login_as(w.boss)
-    response = _rate(boss, w.target, 5, "85", "Notula rapi; lengkapi daftar hadir.")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert html.lstrip().startswith(f'<div class="rating" id="rating-{w.target.id}-5">')
-    assert "Nilai kualitas tersimpan" in html
+    response = _rate(
+        boss, w, 5, "85", "Notula rapi; lengkapi daftar hadir.", decision="return", reason="Bukti?"
+    )
+    assert response.status_code == 303  # returned: the rating given is kept
     row = db.session.scalars(select(MonthlyQuality)).one()
     assert (row.month, row.rating, row.note, row.rated_by_id) == (
         5,
@@ -328,8 +334,12 @@ def test_the_evaluator_rates_a_month_with_feedback(w, login_as):
         "Notula rapi; lengkapi daftar hadir.",
         w.boss.id,
     )
-    # Rating again replaces the month's rating; the audit keeps what it was.
-    assert _rate(boss, w.target, 5, "90", htmx=False).status_code == 303
+    # Submitted again and reviewed again: the month's rating is replaced; the audit keeps
+    # what it was.
+    report = db.session.scalar(select(MonthlyReport))
+    workflow.fire(report, "submit", w.owner)
+    db.session.commit()
+    assert _rate(boss, w, 5, "90").status_code == 303
     db.session.expire_all()
     row = db.session.scalars(select(MonthlyQuality)).one()
     assert (row.rating, row.note) == (90, "")
@@ -341,33 +351,24 @@ def test_the_evaluator_rates_a_month_with_feedback(w, login_as):
 
 
 @pytest.mark.parametrize(
-    ("month", "rating", "words"),
+    ("rating", "words"),
     [
-        (5, "101", "terlalu besar"),
-        (5, "-1", "tidak boleh negatif"),
-        (5, "abc", "bilangan bulat"),
-        (5, "85,5", "bilangan bulat"),
-        (5, "", "wajib diisi"),
+        ("101", "terlalu besar"),
+        ("-1", "tidak boleh negatif"),
+        ("abc", "bilangan bulat"),
+        ("85,5", "bilangan bulat"),
+        ("", "Beri nilai kualitas"),
     ],
 )
-def test_bad_ratings_are_refused(app, w, login_as, month, rating, words):
+def test_bad_ratings_are_refused(app, w, login_as, rating, words):
+    submitted_monthly_report(w.owner, w.period, 5)
     boss = login_as(w.boss)
     before = snapshot(app)
-    response = _rate(boss, w.target, month, rating)
+    response = _rate(boss, w, 5, rating)
     assert response.status_code == 422
-    assert words in response.get_data(as_text=True)
-    assert snapshot(app) == before
-
-
-def test_a_bad_rating_without_htmx_lands_back_on_the_report(app, w, login_as):
-    boss = login_as(w.boss)
-    before = snapshot(app)
-    response = _rate(boss, w.target, 5, "120", htmx=False)
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(
-        f"/laporan/pegawai/{w.owner.id}/periode/{w.period.id}?bulan=5"
-    )
-    assert "terlalu besar" in boss.get(response.headers["Location"]).get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert words in html
+    assert 'id="targets-0-rating-error"' in html  # beside the field it names
     assert snapshot(app) == before
 
 
@@ -375,16 +376,18 @@ def test_a_bad_rating_without_htmx_lands_back_on_the_report(app, w, login_as):
 def test_a_month_outside_the_period_is_not_found(app, w, login_as, month):
     boss = login_as(w.boss)
     before = snapshot(app)
-    assert _rate(boss, w.target, month, "80").status_code == 404
+    response = boss.post(review_url(w.owner, w.period, month), {"decision": "accept"})
+    assert response.status_code == 404
     assert snapshot(app) == before
 
 
 def test_a_target_not_yet_approved_takes_no_rating(app, w, factory, login_as):
     drafted = factory.target(w.owner, w.period)
     db.session.commit()
+    submitted_monthly_report(w.owner, w.period, 5)
     boss = login_as(w.boss)
     before = snapshot(app)
-    assert _rate(boss, drafted, 5, "80").status_code == 422
+    assert _rate(boss, w, 5, "80", target=drafted).status_code == 422
     assert snapshot(app) == before
 
 
@@ -393,7 +396,8 @@ def test_a_target_not_yet_approved_takes_no_rating(app, w, factory, login_as):
     [("owner", 403), ("colleague", 403), ("head", 403), ("admin", 403), ("stranger", 404)],
 )
 def test_only_the_evaluator_rates(app, w, login_as, who, status):
+    submitted_monthly_report(w.owner, w.period, 5)
     client = login_as(getattr(w, who))
     before = snapshot(app)
-    assert _rate(client, w.target, 5, "80").status_code == status
+    assert _rate(client, w, 5, "80").status_code == status
     assert snapshot(app) == before

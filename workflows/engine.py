@@ -34,9 +34,11 @@ from portal.models import (
     Evaluation,
     EvaluationTarget,
     FollowUpItem,
+    MonthlyReport,
     Target,
     TargetHistory,
 )
+from portal.models.monthly import MONTHLY_ACCEPTED
 from portal.models.types import utcnow
 from workflows import guards
 from workflows.signals import target_transitioned
@@ -121,9 +123,37 @@ def facts_for(target: Target, transitions: list[Transition], on: date | None) ->
     evaluation, kinds, scored, unreported = None, frozenset(), frozenset(), frozenset()
     if needed & guards.NEEDS_EVALUATION:
         evaluation, kinds, scored, unreported = evaluation_facts(target.plan_id)
+    accepted_months = frozenset()
+    if needed & guards.NEEDS_MONTHLY_REPORTS:
+        accepted_months = accepted_report_months(target.owner_id, target.period_id)
     return guards.Facts(
-        target, on or clock.today(), realisation, evaluation, kinds, scored, unreported
+        target,
+        on or clock.today(),
+        realisation,
+        evaluation,
+        kinds,
+        scored,
+        unreported,
+        accepted_months,
     )
+
+
+def accepted_report_months(employee_id: int, period_id: int) -> frozenset[int]:
+    """The months of the employee's accepted monthly reports in the period, once per
+    request (a plan page asks it for every approved card)."""
+    cache = g.setdefault("accepted_report_months", {}) if has_request_context() else {}
+    key = (employee_id, period_id)
+    if key not in cache:
+        cache[key] = frozenset(
+            db.session.scalars(
+                select(MonthlyReport.month).where(
+                    MonthlyReport.employee_id == employee_id,
+                    MonthlyReport.period_id == period_id,
+                    MonthlyReport.state == MONTHLY_ACCEPTED,
+                )
+            )
+        )
+    return cache[key]
 
 
 def evaluation_facts(

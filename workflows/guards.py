@@ -13,7 +13,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from portal.months import elapsed_months
+from portal.months import elapsed_months, ended_months, month_label
 
 PERIOD_CLOSED = _l("Periode penilaian sudah ditutup; tidak ada perubahan yang dapat dilakukan.")
 NO_TITLE = _l("Judul target belum diisi.")
@@ -35,6 +35,10 @@ REPORTING_NOT_FINISHED = _l(
 )
 ENTRIES_PENDING = _l("Masih ada %(pending)s laporan harian yang belum diverifikasi atasan.")
 MONTHS_UNRATED = _l("Nilai kualitas bulanan belum diberikan untuk bulan ke-%(months)s.")
+MONTHLY_REPORTS_NOT_ACCEPTED = _l(
+    "Laporan bulanan belum diterima atasan untuk bulan %(months)s. Kirim laporan bulanan "
+    "bulan itu dan minta atasan menerimanya."
+)
 EVALUATION_NOT_FINAL = _l(
     "Selesaikan evaluasi pegawai ini di layar evaluasi; target dievaluasi bersama."
 )
@@ -78,6 +82,9 @@ class Facts:
     scored_target_ids: frozenset[int] = frozenset()  # targets the evaluation gave a score
     # of those, the ones scored without a final report (``evaluate_unreported``)
     unreported_target_ids: frozenset[int] = frozenset()
+    # The months of the owner's accepted monthly reports in the target's period, loaded
+    # only for guards that need them
+    accepted_report_months: frozenset[int] = frozenset()
 
 
 def period_open(facts: Facts) -> str | None:
@@ -143,6 +150,26 @@ def months_rated(facts: Facts) -> str | None:
     return None
 
 
+def monthly_reports_accepted(facts: Facts) -> str | None:
+    """Every month that is over and had work planned or accepted on this target has the
+    owner's monthly report accepted by the supervisor."""
+    if facts.realisation is None:
+        return None
+    period = facts.target.period
+    ended = ended_months(period, facts.today)
+    missing = [
+        m.month
+        for m in facts.realisation.months
+        if m.month <= ended
+        and (m.planned or m.accepted)
+        and m.month not in facts.accepted_report_months
+    ]
+    if missing:
+        listed = ", ".join(month_label(period, m) for m in missing)
+        return _say(MONTHLY_REPORTS_NOT_ACCEPTED, months=listed)
+    return None
+
+
 def evaluation_final(facts: Facts) -> str | None:
     if facts.evaluation is None or facts.evaluation.status != "final":
         return _say(EVALUATION_NOT_FINAL)
@@ -200,6 +227,7 @@ GUARDS: dict[str, Callable[[Facts], str | None]] = {
     "reporting_finished": reporting_finished,
     "entries_verified": entries_verified,
     "months_rated": months_rated,
+    "monthly_reports_accepted": monthly_reports_accepted,
     "evaluation_final": evaluation_final,
     "follow_up_planned": follow_up_planned,
     "not_excluded": not_excluded,
@@ -207,7 +235,10 @@ GUARDS: dict[str, Callable[[Facts], str | None]] = {
     "came_unreported": came_unreported,
 }
 # Guards that look at the realisation; the engine loads it only for these.
-NEEDS_REALISATION = frozenset({"reporting_finished", "entries_verified", "months_rated"})
+NEEDS_REALISATION = frozenset(
+    {"reporting_finished", "entries_verified", "months_rated", "monthly_reports_accepted"}
+)
+NEEDS_MONTHLY_REPORTS = frozenset({"monthly_reports_accepted"})
 NEEDS_EVALUATION = frozenset(
     {"evaluation_final", "follow_up_planned", "came_reported", "came_unreported"}
 )

@@ -146,7 +146,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         APPROVED,
         REPORTED,
         {OWNER},
-        ("not_excluded", "reporting_finished", "entries_verified", "months_rated"),
+        (
+            "not_excluded",
+            "reporting_finished",
+            "entries_verified",
+            "months_rated",
+            "monthly_reports_accepted",
+        ),
         label=_l("Kirim realisasi untuk evaluasi"),
     ),
     _row(

@@ -95,6 +95,16 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
         },
     ),
     (
+        _l("Laporan bulanan"),
+        {
+            "monthly_report.create": _l("Laporan bulanan dibuat"),
+            "monthly_report.save": _l("Laporan bulanan disimpan"),
+            "monthly_report.submit": _l("Laporan bulanan dikirim ke atasan"),
+            "monthly_report.accept": _l("Laporan bulanan diterima atasan"),
+            "monthly_report.return_report": _l("Laporan bulanan dikembalikan ke pegawai"),
+        },
+    ),
+    (
         _l("Evaluasi dan tindak lanjut"),
         {
             "evaluation.save": _l("Evaluasi disimpan"),

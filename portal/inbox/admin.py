@@ -3,7 +3,7 @@ left waiting longer than ``PORTAL_INBOX_OVERDUE_DAYS`` anywhere in the instansi.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -12,12 +12,11 @@ from flask_babel import ngettext
 from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from portal import policy
+from portal import clock, policy
 from portal.extensions import db
 from portal.inbox.items import InboxItem
 from portal.models import Employee, Evaluation, Period, Target, WorkEntry
 from portal.models.periods import PeriodStatus
-from portal.models.types import utcnow
 from portal.policy import Action
 from workflows.states import APPROVED, DISCUSSED, DRAFTED, REPORTED
 
@@ -49,15 +48,17 @@ def _stuck(instansi_id: int):
     )
 
 
-def _cutoff() -> datetime:
+def _cutoff(today: date) -> datetime:
+    """The start of the day ``PORTAL_INBOX_OVERDUE_DAYS`` before today: what has waited
+    since before then is late (by days, so that the badge's statement holds all day)."""
     days = int(current_app.config.get("PORTAL_INBOX_OVERDUE_DAYS", 7))
-    return utcnow() - timedelta(days=days)
+    return datetime.combine(today - timedelta(days=days), time.min, clock.zone()).astimezone(UTC)
 
 
-def _late_counts(instansi_id: int):
+def _late_counts(instansi_id: int, today: date):
     """Entries unverified, targets undiscussed and objections undecided for longer than
     the threshold: three counts."""
-    cutoff = _cutoff()
+    cutoff = _cutoff(today)
     entries = (
         select(func.count())
         .select_from(WorkEntry)
@@ -97,7 +98,7 @@ def count(user: Employee, today: date):
     if not _is_admin(user):
         return literal(0)
     stuck = _stuck(user.instansi_id).subquery()
-    entries, targets, objections = _late_counts(user.instansi_id)
+    entries, targets, objections = _late_counts(user.instansi_id, today)
     return (
         select(func.coalesce(func.sum(stuck.c.n), 0)).scalar_subquery()
         + entries
@@ -115,7 +116,7 @@ def items(user: Employee, today: date) -> list[InboxItem]:
         .outerjoin(Employee, Employee.id == stuck.c.evaluator_id)
         .order_by(Employee.name.nulls_first())
     ).all()
-    late = db.session.execute(select(*_late_counts(user.instansi_id))).one()
+    late = db.session.execute(select(*_late_counts(user.instansi_id, today))).one()
     days = int(current_app.config.get("PORTAL_INBOX_OVERDUE_DAYS", 7))
     return [
         *(_stuck_item(n, first, evaluator) for n, first, evaluator in groups),

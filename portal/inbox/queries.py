@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date
 
-from sqlalchemy import literal, select
+from flask import current_app
+from sqlalchemy import Select, literal, select
 
 from portal import clock
 from portal.extensions import db
@@ -20,9 +22,36 @@ def inbox(user: Employee, today: date | None = None) -> Inbox:
 
 def count(user: Employee, today: date | None = None) -> int:
     """Everything the inbox would list, in one statement (the badge rides along with
-    many responses)."""
-    today = today or clock.today()
-    total = literal(0)
-    for source in SOURCES:
-        total = total + source.count(user, today)
-    return int(db.session.scalar(select(total)) or 0)
+    every whole page and many fragments)."""
+    return int(db.session.scalar(badge_statement(user, today or clock.today())) or 0)
+
+
+# Building the sources' expressions costs more than running them (about 4 ms against
+# 1 ms on the demo): a user's statement is built once a day per worker and reused, and
+# SQLAlchemy's compiled cache serves the SQL. The key holds everything the sources read
+# of the user and of the settings; the sources read nothing else that changes in a day.
+_STATEMENTS: OrderedDict[tuple, Select] = OrderedDict()
+STATEMENT_CACHE_SIZE = 2048
+_SETTINGS = (
+    "PORTAL_OBJECTION_DAYS",
+    "PORTAL_OBJECTION_DECISION_DAYS",
+    "PORTAL_INBOX_OVERDUE_DAYS",
+    "PORTAL_PERIODIC_DUE_DAYS",
+    "BABEL_DEFAULT_TIMEZONE",
+)
+
+
+def badge_statement(user: Employee, today: date) -> Select:
+    settings = tuple(current_app.config.get(name) for name in _SETTINGS)
+    key = (user.id, user.instansi_id, user.is_admin, user.is_superadmin, today, settings)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        total = literal(0)
+        for source in SOURCES:
+            total = total + source.count(user, today)
+        statement = _STATEMENTS[key] = select(total)
+        if len(_STATEMENTS) > STATEMENT_CACHE_SIZE:
+            _STATEMENTS.popitem(last=False)
+    else:
+        _STATEMENTS.move_to_end(key)
+    return statement

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -89,10 +89,9 @@ def items(user: Employee, today: date) -> list[InboxItem]:
             InboxItem(
                 section=str(REJECTED),
                 title=entry.description[:120],
-                detail=f"{entry.target.title}",
+                detail=f"{format_date(entry.entry_date, 'long')} · {entry.target.title}",
                 url=url_for("reports.edit_entry", entry_id=entry.id),
                 action=_("Perbaiki dan ajukan ulang"),
-                due=entry.entry_date,
                 key=f"entry-{entry.id}",
                 note=_("Alasan penolakan: %(reason)s", reason=entry.reject_reason),
             )

@@ -12,6 +12,7 @@ from portal.models.evaluations import (
 )
 from portal.models.imports import ImportBatch
 from portal.models.jobs import Job
+from portal.models.monthly import MonthlyReport, MonthlyReportHistory, MonthlyReportTarget
 from portal.models.org import Instansi, Unit
 from portal.models.people import AuthFailure, Employee
 from portal.models.periodic import PeriodicEvaluation, PeriodicStatus, PeriodicTarget
@@ -48,6 +49,9 @@ __all__ = [
     "Job",
     "Letter",
     "MonthlyQuality",
+    "MonthlyReport",
+    "MonthlyReportHistory",
+    "MonthlyReportTarget",
     "MonthlyTarget",
     "Period",
     "PeriodicEvaluation",

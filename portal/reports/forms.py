@@ -1,9 +1,10 @@
-"""The reporting forms: the daily entry (new and edited), deleting an entry, the
-supervisor's decision on one entry or a selection, and the monthly quality rating.
+"""The reporting forms: the daily entry (new and edited), deleting an entry, and the
+supervisor's decision on one entry or a selection (the monthly report's forms, with the
+quality rating, are in ``monthly_forms``).
 
 Each field carries its rules and their messages; a route validates the form and hands
-the service a typed value (``EntryInput``, ``QualityRating``). The entry form is built
-with what its rules need to know: the owner, the targets they may report on, and the
+the service a typed value (``EntryInput``). The entry form is built with what its rules
+need to know: the owner, the targets they may report on, and the
 entry being edited (its own minutes and files count for nothing against it).
 """
 
@@ -36,7 +37,7 @@ from portal.models import Target, WorkEntry
 from portal.policy import Action
 from portal.reports import evidence, queries
 from portal.reports.services import EntryInput
-from portal.reports.verification import REASON_MAX, QualityRating
+from portal.reports.verification import REASON_MAX
 
 DESCRIPTION_MAX = 2000
 ENTRY_QUANTITY_MAX = 10_000
@@ -59,7 +60,6 @@ TOO_MANY_FILES = _l("Paling banyak %(max)s berkas bukti per laporan.")
 CHOOSE_DECISION = _l("Pilih terima atau tolak.")
 REASON_REQUIRED = _l("Alasan penolakan wajib diisi.")
 REASON_TOO_LONG = _l("Alasan paling banyak %(max)s karakter.", max=REASON_MAX)
-NOTE_TOO_LONG = _l("Umpan balik paling banyak %(max)s karakter.", max=REASON_MAX)
 SELECT_SOME = _l("Pilih minimal satu laporan.")
 
 
@@ -262,17 +262,3 @@ class AcceptSelectedForm(PortalForm):
     """Accept every ticked entry at once; each is named as ``id:version``."""
 
     entry = VersionedIdsField(validators=[DataRequired(SELECT_SOME)])
-
-
-class QualityForm(PortalForm):
-    """The evaluator's quality rating (0–100) of one month of a target, and feedback."""
-
-    rating = WholeNumberField(_l("Nilai kualitas"), minimum=0, maximum=100, widget=TextInput())
-    note = TextAreaField(
-        _l("Umpan balik (opsional)"),
-        filters=[_stripped],
-        validators=[PlainText(multiline=True), Length(max=REASON_MAX, message=NOTE_TOO_LONG)],
-    )
-
-    def quality_rating(self) -> QualityRating:
-        return QualityRating(rating=self.rating.data, note=self.note.data or "")

@@ -1,5 +1,6 @@
-"""The monthly report (laporan bulanan) as its page shows it: per target the month's
-figures, the cumulative chart and whether the viewer may rate the month's quality.
+"""An employee's month as its page shows it: per target the month's figures, the
+cumulative chart and the quality rating (given in the monthly report's review, see
+``monthly_reports``).
 
 A read model like ``queries``, built on its calendar and late-month queries.
 """
@@ -9,43 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from portal import clock, policy
+from portal import clock
 from portal.models import Employee, Period, Target
-from portal.models.plans import load_target
 from portal.months import elapsed_months, month_label, month_start, report_deadline
-from portal.policy import Action
 from portal.realisation import MonthFigures, Realisation, realisations
 from portal.reports import charts
 from portal.reports.queries import CalendarDay, late_months, month_calendar, targets_for_report
-from workflows.targets import APPROVED, REPORTED
-
-
-@dataclass(frozen=True)
-class RatingView:
-    """One month of a target in the monthly report: its figures and whether the viewer
-    may set its quality rating."""
-
-    target: Target
-    month: int
-    figures: MonthFigures
-    may_rate: bool
-
-
-def rating_view(target: Target, month: int, figures: MonthFigures, viewer: Employee):
-    return RatingView(
-        target,
-        month,
-        figures,
-        may_rate=target.state in (APPROVED, REPORTED)
-        and policy.can(viewer, Action.RATE_TARGET, target),
-    )
-
-
-def month_rating(target_id: int, month: int, viewer: Employee) -> RatingView:
-    """A month's rating, freshly loaded (the fragment a rating answers with)."""
-    target = load_target(target_id)
-    figures = realisations([target])[target.id]
-    return rating_view(target, month, figures.months[month - 1], viewer)
 
 
 @dataclass
@@ -54,7 +24,6 @@ class ReportTarget:
     realisation: Realisation
     month: MonthFigures
     chart: charts.Chart
-    rating: RatingView
 
 
 @dataclass
@@ -95,7 +64,6 @@ def monthly_report(
                 figures[t.id],
                 figures[t.id].months[month - 1],
                 charts.cumulative_chart(figures[t.id].cumulative(), labels, elapsed),
-                rating_view(t, month, figures[t.id].months[month - 1], viewer),
             )
             for t in targets
         ],

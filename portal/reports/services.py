@@ -24,7 +24,7 @@ from portal.models.types import utcnow
 from portal.months import month_index
 from portal.policy import Action
 from portal.realisation import forget
-from portal.reports import evidence
+from portal.reports import evidence, month_lock
 from portal.reports.queries import closed_reason
 
 CHANGED_ELSEWHERE = _l("Laporan ini baru saja diubah atau diverifikasi. Muat ulang lalu periksa.")
@@ -98,13 +98,15 @@ def create_entry(data: EntryInput, owner, form_token: str, stored: list[str]) ->
     ``IntegrityError``, and the caller rolls back and answers with the twin."""
     token = _form_token(form_token)
     target = data.target
+    month = month_index(target.period, data.entry_date)
+    month_lock.hold(owner.id, target.period_id, {month})
     entry = WorkEntry(
         target_id=target.id,
         owner_id=owner.id,
         instansi_id=target.instansi_id,
         period_id=target.period_id,
         entry_date=data.entry_date,
-        month=month_index(target.period, data.entry_date),
+        month=month,
         description=data.description,
         quantity=data.quantity,
         minutes=data.minutes,
@@ -140,6 +142,10 @@ def update_entry(
     policy.authorize(actor, Action.EDIT_ENTRY, entry)
     refuse_if_closed(entry)
     resubmitted = entry.status == EntryStatus.REJECTED
+    new_month = month_index(data.target.period, data.entry_date)
+    months = {(entry.period_id, entry.month), (data.target.period_id, new_month)}
+    for period_id in sorted({p for p, _m in months}):
+        month_lock.hold(entry.owner_id, period_id, {m for p, m in months if p == period_id})
     compare_and_swap(
         update(WorkEntry)
         .where(
@@ -150,7 +156,7 @@ def update_entry(
         .values(
             target_id=data.target.id,
             entry_date=data.entry_date,
-            month=month_index(data.target.period, data.entry_date),
+            month=new_month,
             period_id=data.target.period_id,
             description=data.description,
             quantity=data.quantity,
@@ -182,6 +188,7 @@ def delete_entry(entry: WorkEntry, actor, version: int) -> list[str]:
     """Delete an unverified entry; return the stored files to remove after commit."""
     policy.authorize(actor, Action.EDIT_ENTRY, entry)
     refuse_if_closed(entry)
+    month_lock.hold(entry.owner_id, entry.period_id, {entry.month})
     # Compare-and-swap first: an acceptance that lands between reading and deleting wins.
     compare_and_swap(
         update(WorkEntry)

@@ -38,7 +38,7 @@ MONTH_OUTSIDE_PERIOD = _l("Bulan di luar periode.")
 
 @dataclass(frozen=True)
 class QualityRating:
-    """A month's quality rating (0–100), checked by ``forms.QualityForm``, and the
+    """A month's quality rating (0–100), checked by ``monthly_forms.ReviewForm``, and the
     evaluator's feedback (*umpan balik*)."""
 
     rating: int

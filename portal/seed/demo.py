@@ -20,6 +20,7 @@ from portal.models.periods import PeriodStatus
 from portal.models.types import utcnow
 from portal.ranks import JenisJabatan
 from portal.seed.history import backdate
+from portal.seed.monthly import seed_monthly_reports
 from portal.seed.people import Person, PersonFactory
 from portal.seed.periodic import seed_periodic
 from portal.seed.plans import seed_plans
@@ -47,6 +48,9 @@ KEPALA = Person("197003151996031001", "Bambang Sulistyo", "Drs.", "M.Si.")
 ATASAN = Person("198204102008012003", "Retno Wulandari", "", "S.Sos., M.A.P.")
 PEGAWAI = Person("199307252019031004", "Rizky Pratama", "", "S.Kom.")
 ADMIN = Person("198709182011012005", "Wulan Anggraini", "", "S.Psi.")
+# The Asisten Administrasi Umum: the atasan pejabat penilai who decides the demo's
+# objection (against the evaluation by the Kepala Bagian Organisasi).
+ASISTEN = Person("197508172000031002", "Hendra Kusuma", "Dr.", "M.Si.")
 
 # (code, name, parent, head jabatan, jenis, golongan, education)
 UNITS = [
@@ -207,7 +211,8 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
 
     heads: dict[str, Employee] = {}
     for code, name, parent, jabatan, jenis, golongan, education in UNITS:
-        person = KEPALA if code == "SETDA" else factory.person(education, 40, 58)
+        generated = None if code == "SETDA" else factory.person(education, 40, 58)
+        person = {"SETDA": KEPALA, "AS3": ASISTEN}.get(code, generated)
         heads[code] = employee(
             person,
             jabatan,
@@ -283,6 +288,7 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
     targets = seed_plans(instansi.id, people)
     if targets:
         created += len(targets) + seed_reports(people, targets)
+        created += seed_monthly_reports(people, targets)
     created += seed_periodic(instansi.id, keep_for_inbox=people["PEGAWAI"])
     if created:
         backdate(instansi.id, since=started)
@@ -296,5 +302,10 @@ def demo_logins() -> list[DemoLogin]:
         DemoLogin("Pegawai", PEGAWAI.nip, f"{PEGAWAI.name}, Analis Kebijakan Ahli Pertama"),
         DemoLogin("Atasan", ATASAN.nip, f"{ATASAN.name}, Kepala Subbagian Kelembagaan"),
         DemoLogin("Pimpinan", KEPALA.nip, f"{KEPALA.name}, Sekretaris Daerah"),
+        DemoLogin(
+            "Atasan pejabat penilai",
+            ASISTEN.nip,
+            f"{ASISTEN.name}, Asisten Administrasi Umum (memutuskan keberatan)",
+        ),
         DemoLogin("Admin instansi", ADMIN.nip, f"{ADMIN.name}, Analis SDM Aparatur"),
     ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
@@ -21,6 +21,7 @@ from portal.models import (
     TargetHistory,
     WorkEntry,
 )
+from portal.models.monthly import MonthlyReport, MonthlyReportHistory
 from portal.models.reports import EntryHistory, MonthlyQuality
 from portal.months import month_end
 
@@ -88,7 +89,32 @@ def backdate(instansi_id: int, since: datetime) -> None:
         period = periods[by_target[rating.target_id].period_id]
         rating.rated_at = cap(_at(month_end(period, rating.month) + timedelta(days=3), 10))
     _closed_evaluations(instansi_id, since, periods, cap)
+    _monthly_reports(instansi_id, since, periods, cap)
     db.session.flush()
+
+
+def _monthly_reports(instansi_id: int, since: datetime, periods, cap) -> None:
+    """A monthly report is begun the day after its month ends; it last changed with its
+    last move (whose dates the monthly seed chose)."""
+    reports = db.session.scalars(
+        select(MonthlyReport).where(
+            MonthlyReport.instansi_id == instansi_id, MonthlyReport.created_at >= since
+        )
+    ).all()
+    last_moves = dict(
+        db.session.execute(
+            select(MonthlyReportHistory.report_id, func.max(MonthlyReportHistory.occurred_at))
+            .where(MonthlyReportHistory.report_id.in_([r.id for r in reports]))
+            .group_by(MonthlyReportHistory.report_id)
+        ).all()
+    )
+    for report in reports:
+        period = periods[report.period_id]
+        begun = _at(month_end(period, report.month) + timedelta(days=1), 8)
+        report.created_at = min(begun, last_moves.get(report.id, begun))
+        report.updated_at = cap(
+            max(report.created_at, last_moves.get(report.id, report.created_at))
+        )
 
 
 def _entries(instansi_id: int, since: datetime, cap) -> None:

@@ -17,6 +17,7 @@ from portal.plans import services
 from portal.plans.services import TargetInput, spread_evenly
 from portal.policy import PlanRef
 from portal.seed.evaluations import evaluate_and_follow_up
+from portal.seed.monthly import accepted_months
 from portal.seed.reports import report_months
 from workflows import engine
 
@@ -98,6 +99,7 @@ def seed_plans(instansi_id: int, people: dict[str, Employee]) -> dict[str, Targe
         t = _target(pegawai, last, title, quantity, unit)
         _advance(t, ("submit", pegawai, ""), ("approve", atasan, ""))
         report_months(t, atasan, last.month_count, pending_last=False)
+        accepted_months(pegawai, last, atasan, range(1, last.month_count + 1))
         _advance(t, ("submit_report", pegawai, ""))
     evaluate_and_follow_up(pegawai, last, atasan)
     last.status = PeriodStatus.CLOSED

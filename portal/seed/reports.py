@@ -9,10 +9,11 @@ from datetime import date, datetime, time, timedelta
 from portal import clock
 from portal.extensions import db
 from portal.models import Employee, Target
-from portal.months import elapsed_months, month_end, month_start
+from portal.months import elapsed_months, ended_months, month_end, month_start
 from portal.reports import services, verification
 from portal.reports.services import EntryInput
 from portal.reports.verification import QualityRating
+from portal.seed.monthly import accepted_months
 from workflows import engine
 
 ACTIVITIES = [
@@ -151,6 +152,7 @@ def seed_reports(people: dict[str, Employee], targets: dict[str, Target]) -> int
     # Begun today, the month needs its rating too before the realisation can be sent.
     for month in range(upto + 1, elapsed_months(period, clock.today()) + 1):
         verification.rate_month(done, month, kabag, QualityRating(rating=90, note=""))
+    accepted_months(done.owner, period, kabag, range(1, ended_months(period, clock.today()) + 1))
     engine.fire(done, "submit_report", done.owner)
     db.session.flush()
     from portal.seed.evaluations import evaluate_with_objection

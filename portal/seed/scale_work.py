@@ -29,7 +29,7 @@ TARGETS = (
 )
 
 
-def _bulk(model, rows: list[dict], returning: bool = False) -> list[int]:
+def bulk_insert(model, rows: list[dict], returning: bool = False) -> list[int]:
     ids: list[int] = []
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
@@ -62,7 +62,7 @@ def seed_work(instansi_id: int, entries_per_employee: int, seed: int = 7) -> int
         select(Employee.id, Employee.atasan_id).where(Employee.instansi_id == instansi_id)
     ).all()
     now = utcnow()
-    plan_ids = _bulk(
+    plan_ids = bulk_insert(
         Plan,
         [
             {
@@ -101,8 +101,8 @@ def seed_work(instansi_id: int, entries_per_employee: int, seed: int = 7) -> int
                     "updated_at": now,
                 }
             )
-    target_ids = _bulk(Target, target_rows, returning=True)
-    _bulk(
+    target_ids = bulk_insert(Target, target_rows, returning=True)
+    bulk_insert(
         MonthlyTarget,
         [
             {"target_id": target_id, "month": month, "quantity": q}
@@ -239,7 +239,7 @@ def _evaluate_share(period: Period, target_ids, target_rows, rng: random.Random)
             }
         )
         evaluated_targets.extend(target_id for target_id, _ in by_owner[owner])
-    _bulk(Evaluation, evaluations)
+    bulk_insert(Evaluation, evaluations)
     for start in range(0, len(evaluated_targets), BATCH):
         db.session.execute(
             update(Target)

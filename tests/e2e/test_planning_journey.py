@@ -11,7 +11,7 @@ import time
 from playwright.sync_api import expect
 
 from tests.e2e.journeys import PHONE, Window, fresh_team, open_window
-from tests.reporting_helpers import fix_today
+from tests.reporting_helpers import PLANNING_DAY, fix_today
 
 FIRST = "Tersusunnya laporan evaluasi kelembagaan perangkat daerah"
 SECOND = "Terlaksananya analisis beban kerja unit kerja"
@@ -74,7 +74,7 @@ def open_menu(window: Window) -> None:
 
 
 def test_targets_are_drafted_discussed_revised_and_approved(new_context, live_server, monkeypatch):
-    fix_today(monkeypatch)  # 15 June: no periodic evaluation is due yet
+    fix_today(monkeypatch, PLANNING_DAY)  # planning in January: nothing else is due yet
     team = fresh_team(live_server)
     plan_url = live_server(f"/skp/{team.period_id}/pegawai/{team.owner.id}")
 
