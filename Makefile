@@ -3,22 +3,34 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
-STAMP := $(VENV)/.installed-stamp
+# Two stamps: the runtime packages (enough for `make run`), then the test tools on top.
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 # Two workers (the machines have two cores); a file's tests stay on one worker.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install constraints run test test-sqlite test-postgres lint translations messages benchmark clean
+.PHONY: install install-run constraints run test test-sqlite test-postgres lint translations messages benchmark clean
 
-# The exact versions come from constraints.txt, so every install gets the same packages.
-$(STAMP): pyproject.toml constraints.txt
+# The exact versions come from constraints.txt (one file for both: the runtime packages
+# are a subset of it), so every install gets the same packages.
+$(RUN_STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(RUN_STAMP)
 
-install: $(STAMP) translations
+$(TEST_STAMP): $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(TEST_STAMP)
+
+# What `make run` needs, without the test tools.
+install-run: $(RUN_STAMP) translations
+
+# Everything, test tools included: what `make test` and .ci/run use (.ci/run then checks
+# the venv against constraints.txt).
+install: $(TEST_STAMP) translations
 
 # After changing the dependencies in pyproject.toml: the newest versions they allow, installed
 # into a fresh venv and written to constraints.txt (review the diff, then commit it).
@@ -32,21 +44,22 @@ constraints:
 	mv constraints.txt.new constraints.txt
 	rm -rf .venv-constraints
 
-translations: $(STAMP)
+translations: $(RUN_STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -f >/dev/null
 
 # After adding or changing texts: extract them, merge into the catalogs, then translate
 # the new entries in portal/translations/en/LC_MESSAGES/messages.po.
-messages: $(STAMP)
+messages: $(RUN_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --sort-by-file \
 		--project "Portal Kinerja" -o portal/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i portal/translations/messages.pot -d portal/translations
 
-run: install
+# HOST and PORT choose the address: `make run HOST=0.0.0.0 PORT=8080`.
+run: install-run
 	$(FLASK) db upgrade
 	$(FLASK) demo-if-empty
 	$(FLASK) jobs-revive
-	@echo "Portal Kinerja: http://$(HOST):$(PORT)"
+	@echo "Portal Kinerja: http://$(HOST):$(PORT)  (alamat lain: make run HOST=0.0.0.0 PORT=8080)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install

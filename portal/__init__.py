@@ -9,7 +9,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import observability
+from portal import observability, system
 from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,7 @@ FEATURES = (
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides the settings read from the environment."""
+    system.require_pango()  # before the features import WeasyPrint and fail obscurely
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),

@@ -13,7 +13,7 @@ from portal import nip as nip_module
 from portal.auth.passwords import check_password_rules, hash_password
 from portal.errors import InvalidInput
 from portal.extensions import db
-from portal.models import Employee, Instansi, Unit
+from portal.models import Employee, Evaluation, Instansi, Period, Target, Unit, WorkEntry
 from portal.ranks import GOLONGAN, JenisJabatan
 
 
@@ -59,9 +59,33 @@ def demo_if_empty() -> None:
         click.echo("Basis data sudah berisi data; data demo tidak dimuat ulang.")
         print_logins(demo_logins())
         return
-    created, logins = seed_demo()
-    click.echo(f"Data demo dimuat: {created} data.")
-    print_logins(logins)
+    seed_demo()
+    click.echo(f"Data demo dimuat: {demo_summary()}.")
+    print_logins(demo_logins())
+
+
+# What the demo is made of, in the words its users know (counted after loading it into
+# an empty database, so every row counted is the demo's).
+DEMO_PARTS = (
+    (Instansi, "instansi"),
+    (Unit, "unit kerja"),
+    (Employee, "pegawai"),
+    (Period, "periode penilaian"),
+    (Target, "target SKP"),
+    (WorkEntry, "laporan harian"),
+    (Evaluation, "evaluasi kinerja"),
+)
+
+
+def demo_summary() -> str:
+    """E.g. "1 instansi, 6 unit kerja, 12 pegawai, …, dan 3 evaluasi kinerja"."""
+    counts = db.session.execute(
+        select(
+            *(select(func.count()).select_from(model).scalar_subquery() for model, _ in DEMO_PARTS)
+        )
+    ).one()
+    parts = [f"{count} {name}" for count, (_, name) in zip(counts, DEMO_PARTS, strict=True)]
+    return ", ".join(parts[:-1]) + ", dan " + parts[-1]
 
 
 @click.command("seed-scale")

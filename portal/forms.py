@@ -192,6 +192,17 @@ def search_text(value: str | None, limit: int) -> str:
     return _LINE_BREAK.sub(" ", _CONTROL.sub("", value or "")).strip()[:limit]
 
 
+class ConfirmField(HiddenField):
+    """The "yes" of a delete's confirmation panel. A delete posted without it (the first
+    step, a stale page, a forged request) deletes nothing: it shows what would be lost."""
+
+    YES = "1"
+
+    @property
+    def given(self) -> bool:
+        return self.data == self.YES
+
+
 def require_plain(value: str, *, multiline: bool = False) -> None:
     """The same check as :class:`PlainText`, for values that do not come from a form
     (imports, command line)."""

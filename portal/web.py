@@ -223,7 +223,11 @@ def render(template: str, partial: str | None = None, status: int = 200, **conte
     name = partial if fragment else template
     if not fragment and "badge_count" not in context and current_user.is_authenticated:
         context["badge_count"] = badge_count()
-    return htmx_response(render_template(name, **context), status)
+    body = render_template(name, **context)
+    if is_fragment_request() and request.method != "GET":
+        # An action answered in place: the page's earlier messages give way to its own.
+        body += render_template("partials/_flashes.html", oob=True)
+    return htmx_response(body, status)
 
 
 def render_error(status: int, message: str | None = None) -> Response:

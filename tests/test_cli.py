@@ -361,7 +361,11 @@ def test_demo_if_empty_loads_an_empty_database(cli, seed_calls):
     result = cli("demo-if-empty")
     assert result.exit_code == 0, result.output
     assert seed_calls == ["seed_demo"]
-    assert "Data demo dimuat: 58 data." in result.output
+    # Said in words (the recorder made nothing, so every count is 0).
+    assert (
+        "Data demo dimuat: 0 instansi, 0 unit kerja, 0 pegawai, 0 periode penilaian, "
+        "0 target SKP, 0 laporan harian, dan 0 evaluasi kinerja." in result.output
+    )
     assert format_nip(PEGAWAI.nip) in result.output and DEMO_PASSWORD in result.output
 
 
@@ -374,3 +378,12 @@ def test_demo_if_empty_leaves_a_database_with_data_alone(cli, factory, seed_call
     assert "Basis data sudah berisi data; data demo tidak dimuat ulang." in result.output
     assert row_counts() == before
     assert _db.session.scalar(select(Instansi.id).where(Instansi.code == INSTANSI["code"])) is None
+
+
+def test_the_demo_summary_counts_what_is_there(factory):
+    from portal.cli import demo_summary
+
+    factory.team(2)
+    employees = _db.session.scalar(select(func.count()).select_from(Employee))
+    assert f", {employees} pegawai, " in demo_summary()
+    assert demo_summary().endswith(" evaluasi kinerja")

@@ -437,7 +437,9 @@ def test_after_the_evaluation_the_daily_log_says_why_nothing_can_change(plan5, l
     assert str(REJECTED_CANNOT_BE_FIXED) in html.unescape(text_of(forged))
     assert 'name="description"' not in forged.get_data(as_text=True)
     for e, message in ((rejected, TARGET_EVALUATED), (pending, TARGET_EXCLUDED)):
-        deleted = owner.post(f"/laporan/{e.id}/hapus", {"version": str(e.version)})
+        deleted = owner.post(
+            f"/laporan/{e.id}/hapus", {"version": str(e.version), "confirmed": "1"}
+        )
         assert deleted.status_code == 409
         assert str(message) in html.unescape(text_of(deleted))
     assert entries() == before
@@ -511,7 +513,12 @@ def test_ids_beyond_the_integer_range_are_not_found(plan5, login_as):
     forged = boss.post(f"/target/{BEYOND_BIGINT}/aksi/evaluate_unreported", {"version": "1"})
     assert forged.status_code == 404
     assert owner.get(f"/laporan/{BEYOND_BIGINT}/ubah").status_code == 404
-    assert owner.post(f"/laporan/{BEYOND_BIGINT}/hapus", {"version": "1"}).status_code == 404
+    assert (
+        owner.post(
+            f"/laporan/{BEYOND_BIGINT}/hapus", {"version": "1", "confirmed": "1"}
+        ).status_code
+        == 404
+    )
     # A decision posted for a target id the plan does not have is ignored, not a 500.
     stray = {f"coverage_{BEYOND_BIGINT}": "exclude", f"exclusion_reason_{BEYOND_BIGINT}": "x"}
     response = boss.post(

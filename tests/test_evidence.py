@@ -307,10 +307,37 @@ def test_download_needs_sign_in_and_an_existing_row(app, w, stored, make_client,
     assert owner.get(f"/bukti/{stored[0].id}").status_code == 404
 
 
+@pytest.mark.parametrize("step", ["get", "post"])
+def test_a_delete_first_names_the_entry_and_its_files_and_deletes_nothing(
+    app, w, stored, login_as, step
+):
+    """The first step (the "Hapus" link, or a post without the confirmation's yes) only
+    says what will be lost."""
+    owner = login_as(w.owner)
+    entry = stored[0].entry
+    url = f"/laporan/{entry.id}/hapus"
+    shown = {"version": str(entry.version)}
+    response = owner.get(url) if step == "get" else owner.post(url, shown)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    count = len(stored)
+    assert f"dan {count} berkas bukti akan dihapus." in page
+    assert 'name="confirmed" value="1"' in page
+    assert f'name="version" value="{entry.version}"' in page
+    for item in stored:
+        assert item.original_name in page
+    assert len(uploaded_files(app)) == count
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Evidence)) == count
+    assert db.session.get(WorkEntry, entry.id) is not None
+
+
 def test_deleting_an_entry_removes_its_files(app, w, stored, login_as):
     owner = login_as(w.owner)
     entry = stored[0].entry
-    response = owner.post(f"/laporan/{entry.id}/hapus", {"version": str(entry.version)})
+    response = owner.post(
+        f"/laporan/{entry.id}/hapus", {"version": str(entry.version), "confirmed": "1"}
+    )
     assert response.status_code == 303
     assert uploaded_files(app) == []
     db.session.expire_all()

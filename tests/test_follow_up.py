@@ -152,6 +152,20 @@ def test_follow_up_is_refused_without_a_plan_and_done_with_one(baik, login_as):
     assert str(messages.NOTHING_TO_FOLLOW_UP) in text_of(again)
 
 
+def test_a_refused_follow_up_says_so_once_where_it_was_asked(baik, login_as):
+    """The htmx answer stays at the follow-up section (no jump to the top) and the
+    refusal is said once, under that section, not under the evaluation form's heading."""
+    team, evaluation = baik
+    refused = login_as(team.boss).post(f"/evaluasi/{evaluation.id}/tindaklanjuti", htmx=True)
+    assert refused.status_code == 422
+    assert refused.headers["HX-Reswap"] == "innerHTML show:#followup-title:top"
+    page = refused.get_data(as_text=True)
+    assert page.count(str(guards.NO_FOLLOW_UP)) == 1
+    assert "Evaluasi belum bisa disimpan." not in page
+    section = page[page.index('id="followup-title"') :]
+    assert str(guards.NO_FOLLOW_UP) in section
+
+
 def test_a_predikat_calling_for_improvement_needs_a_perbaikan_kinerja_item(
     factory, monkeypatch, login_as
 ):

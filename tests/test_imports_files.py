@@ -335,6 +335,10 @@ ROW_ERRORS = {
         lambda o, f: [new_row(o, f, **{"Kode Unit": "77"})],
         (2, "Nama Unit", "Unit 77 belum ada; nama unitnya wajib diisi."),
     ),
+    "new unit without a name, on a row with a bad NIP too": (
+        lambda o, f: [new_row(o, f, NIP="1", **{"Kode Unit": "78"})],
+        (2, "Nama Unit", "Unit 78 belum ada; nama unitnya wajib diisi."),
+    ),
     "one unit with two names": (
         lambda o, f: [
             new_row(o, f, **{"Kode Unit": "55", "Nama Unit": "Bidang A"}),

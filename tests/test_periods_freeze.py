@@ -322,7 +322,7 @@ CASES = [
         "owner",
         lambda c, w: c.post(
             f"/target/{w.targets[DRAFTED].id}/hapus",
-            {"version": str(w.targets[DRAFTED].version)},
+            {"version": str(w.targets[DRAFTED].version), "confirmed": "1"},
         ),
     ),
     Case(
@@ -385,7 +385,9 @@ CASES = [
     Case(
         "delete an entry",
         "owner",
-        lambda c, w: c.post(f"/laporan/{w.pending.id}/hapus", {"version": str(w.pending.version)}),
+        lambda c, w: c.post(
+            f"/laporan/{w.pending.id}/hapus", {"version": str(w.pending.version), "confirmed": "1"}
+        ),
     ),
     Case(
         "accept an entry",

@@ -181,7 +181,7 @@ def test_the_analysis_is_for_the_supervisors(w, sign_in):
     _target(w)
     for viewer, analysis in (("owner", False), ("boss", True), ("head", True), ("admin", True)):
         html = sign_in(getattr(w, viewer)).get(_plan_url(w)).get_data(as_text=True)
-        assert ('aria-label="Analisis target"' in html) is analysis, viewer
+        assert ('<div class="analysis">' in html) is analysis, viewer
         if analysis:
             assert "Belum selaras" in html and "Median rekan sejabatan" in html
 
@@ -679,18 +679,42 @@ def test_a_colleague_cannot_edit_or_delete(w, other, sign_in):
     target = _target(w)
     client = sign_in(w.colleague)
     assert client.post(f"/target/{target.id}/ubah", _form(version="1")).status_code == 403
-    assert client.post(f"/target/{target.id}/hapus", {"version": "1"}).status_code == 403
     assert (
-        sign_in(other.staff).post(f"/target/{target.id}/hapus", {"version": "1"}).status_code == 404
+        client.post(f"/target/{target.id}/hapus", {"version": "1", "confirmed": "1"}).status_code
+        == 403
+    )
+    assert (
+        sign_in(other.staff)
+        .post(f"/target/{target.id}/hapus", {"version": "1", "confirmed": "1"})
+        .status_code
+        == 404
     )
     assert _counts() == (1, 12)
 
 
 def test_the_owner_deletes_a_draft_never_submitted(w, sign_in):
     target = _target(w)
-    response = sign_in(w.owner).post(f"/target/{target.id}/hapus", {"version": "1"})
+    response = sign_in(w.owner).post(
+        f"/target/{target.id}/hapus", {"version": "1", "confirmed": "1"}
+    )
     assert response.status_code == 303
     assert _counts() == (0, 0)
+
+
+def test_deleting_a_draft_asks_first(w, sign_in):
+    target = _target(w, title="Menyusun laporan kas")
+    owner = sign_in(w.owner)
+    editor = owner.get(f"/target/{target.id}/ubah").get_data(as_text=True)
+    assert f'href="/target/{target.id}/hapus"' in editor  # a link to the question, no form
+    for response in (
+        owner.get(f"/target/{target.id}/hapus"),
+        owner.post(f"/target/{target.id}/hapus", {"version": "1"}),
+    ):
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "Draf target “Menyusun laporan kas” akan dihapus." in page
+        assert 'name="confirmed" value="1"' in page
+    assert _counts() == (1, 12)
 
 
 def test_a_draft_with_history_cannot_be_deleted(w, sign_in):
@@ -698,7 +722,9 @@ def test_a_draft_with_history_cannot_be_deleted(w, sign_in):
     engine.fire(target, "submit", w.owner)
     engine.fire(target, "request_revision", w.boss, reason="Perbaiki")
     db.session.commit()
-    response = sign_in(w.owner).post(f"/target/{target.id}/hapus", {"version": "3"})
+    response = sign_in(w.owner).post(
+        f"/target/{target.id}/hapus", {"version": "3", "confirmed": "1"}
+    )
     assert response.status_code == 422
     assert "riwayatnya harus tetap ada" in response.get_data(as_text=True)
     assert _counts() == (1, 12)

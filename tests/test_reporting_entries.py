@@ -384,7 +384,7 @@ def test_a_rejected_entry_edited_goes_back_to_the_queue(w, login_as):
 
 def test_the_owner_deletes_a_pending_entry(w, login_as):
     (e,) = add(entry(w.target, date(2026, 6, 10)))
-    response = login_as(w.owner).post(f"/laporan/{e.id}/hapus", {"version": "1"})
+    response = login_as(w.owner).post(f"/laporan/{e.id}/hapus", {"version": "1", "confirmed": "1"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/laporan?tanggal=2026-06-10")
     assert _entries() == []
@@ -396,7 +396,12 @@ def test_a_stale_delete_is_a_conflict(app, w, login_as):
     e.version = 2
     db.session.commit()
     before = snapshot(app)
-    assert login_as(w.owner).post(f"/laporan/{e.id}/hapus", {"version": "1"}).status_code == 409
+    assert (
+        login_as(w.owner)
+        .post(f"/laporan/{e.id}/hapus", {"version": "1", "confirmed": "1"})
+        .status_code
+        == 409
+    )
     assert snapshot(app) == before
 
 
@@ -422,7 +427,12 @@ def test_after_acceptance_the_owner_may_not_edit_or_delete(app, w, login_as):
     before = snapshot(app)
     assert owner.get(f"/laporan/{e.id}/ubah").status_code == 403
     assert _edit(owner, e, quantity="9").status_code == 403
-    assert owner.post(f"/laporan/{e.id}/hapus", {"version": str(e.version)}).status_code == 403
+    assert (
+        owner.post(
+            f"/laporan/{e.id}/hapus", {"version": str(e.version), "confirmed": "1"}
+        ).status_code
+        == 403
+    )
     assert snapshot(app) == before
     # And the list offers no buttons for it.
     html = owner.get("/laporan?tanggal=2026-06-10").get_data(as_text=True)
@@ -442,14 +452,19 @@ def test_only_the_owner_reaches_the_edit_and_delete_routes(app, w, login_as, who
     before = snapshot(app)
     assert client.get(f"/laporan/{e.id}/ubah").status_code == status
     assert _edit(client, e, quantity="7").status_code == status
-    assert client.post(f"/laporan/{e.id}/hapus", {"version": "1"}).status_code == status
+    assert (
+        client.post(f"/laporan/{e.id}/hapus", {"version": "1", "confirmed": "1"}).status_code
+        == status
+    )
     assert snapshot(app) == before
 
 
 def test_unknown_entries_are_404(w, login_as):
     owner = login_as(w.owner)
     assert owner.get("/laporan/999999/ubah").status_code == 404
-    assert owner.post("/laporan/999999/hapus", {"version": "1"}).status_code == 404
+    assert (
+        owner.post("/laporan/999999/hapus", {"version": "1", "confirmed": "1"}).status_code == 404
+    )
 
 
 @pytest.mark.parametrize(

@@ -208,8 +208,9 @@ def test_an_empty_post_is_an_entry_left_out(app, w, login_as):
     (e,) = add(entry(w.target, date(2026, 6, 10)))
     before = snapshot(app)
     owner = login_as(w.owner)
-    for url in ("/laporan", f"/laporan/{e.id}/ubah", f"/laporan/{e.id}/hapus"):
+    for url in ("/laporan", f"/laporan/{e.id}/ubah"):
         assert owner.post(url, {}, htmx=True).status_code == 422, url
+    assert owner.post(f"/laporan/{e.id}/hapus", {"confirmed": "1"}, htmx=True).status_code == 422
     assert owner.post(f"/verifikasi/{e.id}", {}, htmx=True).status_code == 422
     assert snapshot(app) == before
 

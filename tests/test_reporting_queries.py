@@ -57,7 +57,7 @@ def test_the_calendar_marks_weekends_holidays_and_days_with_entries(w, login_as)
     assert "is-holiday" in cells["1"]  # Hari Lahir Pancasila
     assert "Hari Lahir Pancasila" in html
     assert "is-weekend" in cells["6"] and "is-weekend" in cells["7"]
-    assert "has-entries" in cells["2"] and "2 laporan" in html
+    assert "has-entries" in cells["2"] and '2<span class="calendar__unit"> laporan</span>' in html
     assert "has-entries" not in cells["3"]
     assert "is-weekend" not in cells["15"] and "is-holiday" not in cells["15"]
     # Monday first, the 1st of June 2026 being a Monday: no blank cell before it.

@@ -72,8 +72,11 @@ def test_the_queue_groups_pending_entries_by_person_and_target(w, factory, login
         assert text in html
     assert "Sudah" not in html and "Ditolak</p>" not in html
     groups = re.findall(
-        r'<section class="card"(?: id="[^"]+")? aria-labelledby="q-(\d+)-(\d+)">', html
+        r'<section class="card"(?: id="[^"]+")? aria-labelledby="q-(\d+)-(\d+) q-\1-\2-target">',
+        html,
     )
+    # Named by the person and the target: two groups of one person differ (landmark-unique).
+    assert f'<span id="q-{w.owner.id}-{second.id}-target">Terlaksananya rapat</span>' in html
     # Each person's first group is the anchor the inbox links to.
     anchors = re.findall(r'<section class="card" id="pegawai-(\d+)"', html)
     assert sorted(anchors) == sorted([str(w.owner.id), str(w.colleague.id)])
@@ -111,6 +114,25 @@ def test_accept_with_htmx_answers_with_the_entry_and_an_event(w, login_as):
     assert saved.version == 2
     assert history_actions(e.id) == ["accept"]
     assert audit_actions("WorkEntry", e.id) == ["entry.accept"]
+
+
+def test_each_decision_brings_the_queue_count_along(w, login_as):
+    first, second = add(
+        entry(w.target, date(2026, 6, 10), quantity=2), entry(w.target, date(2026, 6, 11))
+    )
+    boss = login_as(w.boss)
+    page = boss.get("/verifikasi").get_data(as_text=True)
+    assert '<p id="queue-count" aria-live="polite">2 laporan bawahan' in page
+    for decided, reason, left in ((first, "", 1), (second, "Bukti belum ada.", 0)):
+        html = _decide(boss, decided, "reject" if reason else "accept", reason=reason).get_data(
+            as_text=True
+        )
+        assert (
+            f'<p id="queue-count" aria-live="polite" hx-swap-oob="innerHTML">{left} laporan '
+            "bawahan menunggu verifikasi." in html
+        )
+        # The page's earlier messages give way (none came with this answer).
+        assert '<div id="flashes" class="flashes" hx-swap-oob="innerHTML"></div>' in html
 
 
 def test_reject_with_a_reason_goes_back_to_the_owner(w, login_as):

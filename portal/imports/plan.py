@@ -35,6 +35,9 @@ class EmployeePlan:
     unit_name: str
     parent_code: str
     atasan_nip: str | None
+    # False when the row's NIP is unusable: no person is planned from it, but its unit
+    # columns are still checked (their errors are reported with the row's others).
+    identified: bool = True
     employee: Employee | None = None  # None: to be created
     changes: dict[str, list] = field(default_factory=dict)
 

@@ -80,13 +80,13 @@ def build_plan(
         e.nip: e
         for e in db.session.scalars(select(Employee).where(Employee.instansi_id == instansi.id))
     }
-    rows = [parse_row(row, plan) for row in sheet.rows]
-    rows = [r for r in rows if r is not None]
+    parsed = [parse_row(row, plan) for row in sheet.rows]
+    rows = [r for r in parsed if r.identified]
     elsewhere = _nips_elsewhere(
         {r.data.nip for r in rows} | {r.atasan_nip for r in rows if r.atasan_nip},
         plan.people_by_nip,
     )
-    _plan_units(rows, plan)
+    _plan_units(parsed, plan)
     _plan_people(rows, plan, elsewhere)
     _check_supervisor_cycles(plan)
     _plan_leavers(plan, actor)

@@ -27,7 +27,7 @@ def too_long(limit: int) -> str:
     return _("Paling banyak %(max)s karakter.", max=limit)
 
 
-def parse_row(row: SheetRow, plan: ImportPlan) -> EmployeePlan | None:
+def parse_row(row: SheetRow, plan: ImportPlan) -> EmployeePlan:
     """Check one row on its own; None when its NIP is unusable (nothing can refer to it)."""
     plan.errors.extend(row.issues)
     flagged = {issue.column for issue in row.issues}
@@ -75,8 +75,6 @@ def parse_row(row: SheetRow, plan: ImportPlan) -> EmployeePlan | None:
             atasan_nip = nip_module.parse(cells["atasan_nip"]).digits
         except nip_module.InvalidNIP as exc:
             add_error(plan, row, "NIP Atasan", str(exc))
-    if "nip" in field_errors or "NIP" in flagged:
-        return None
     return EmployeePlan(
         row=row.number,
         data=data,
@@ -84,4 +82,5 @@ def parse_row(row: SheetRow, plan: ImportPlan) -> EmployeePlan | None:
         unit_name=" ".join(cells["unit_name"].split()),
         parent_code=" ".join(cells["parent_code"].split()),
         atasan_nip=atasan_nip,
+        identified="nip" not in field_errors and "NIP" not in flagged,
     )

@@ -16,7 +16,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
-from portal.forms import PlainText, PortalForm, VersionedIdsField, VersionField, WholeNumberField
+from portal.forms import (
+    ConfirmField,
+    PlainText,
+    PortalForm,
+    VersionedIdsField,
+    VersionField,
+    WholeNumberField,
+)
 from portal.models import Period, Target, TargetKind
 from portal.plans.services import (
     COMMENT_MAX,
@@ -324,6 +331,12 @@ class VersionForm(PortalForm):
 
     def first_error(self) -> str:
         return next((str(m[0]) for m in self.errors.values() if m), "")
+
+
+class DeleteTargetForm(VersionForm):
+    """A draft's delete, confirmed on its own page first."""
+
+    confirmed = ConfirmField()
 
 
 class TransitionForm(VersionForm):

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 36
+# The SVG scales with its box, its text too. It is drawn for the narrowest box it gets
+# (a 360 px phone leaves about 296 px) and never grows past MAX_RENDERED_WIDTH (the
+# stylesheet's max-width), so that a label of LABEL_SIZE user units renders at
+# LABEL_SIZE * rendered width / WIDTH: 12.3 px on that phone, 18.7 px at most.
+WIDTH, HEIGHT = 360, 220
+LEFT, RIGHT, TOP, BOTTOM = 40, 10, 12, 30
+LABEL_SIZE = 15
+MIN_RENDERED_WIDTH, MAX_RENDERED_WIDTH = 296, 448
+# More months than this and only every other one is named under the axis (the table
+# below the chart names them all): at LABEL_SIZE three letters need about two slots.
+ALL_LABELS_UP_TO = 6
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,8 @@ class Chart:
     planned: list[Point]
     accepted: list[Point]
     x_labels: list[tuple[float, str]]
+    axis_every: int  # name every n-th month under the axis
+    label_size: int
     y_ticks: list[tuple[float, int]]
     baseline: float
     left: float
@@ -70,6 +81,8 @@ def cumulative_chart(rows: list[tuple[int, int, int]], labels: list[str], elapse
         planned=planned,
         accepted=accepted,
         x_labels=[(x(i), labels[i]) for i in range(len(rows))],
+        axis_every=1 if len(rows) <= ALL_LABELS_UP_TO else 2,
+        label_size=LABEL_SIZE,
         y_ticks=[(y(t), t) for t in ticks],
         baseline=TOP + plot_h,
         left=LEFT,

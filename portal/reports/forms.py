@@ -24,6 +24,7 @@ from portal import clock, policy
 from portal.errors import InvalidInput
 from portal.extensions import db
 from portal.forms import (
+    ConfirmField,
     IsoDateField,
     PlainText,
     PortalForm,
@@ -231,6 +232,7 @@ class EditEntryForm(EntryForm):
 
 class DeleteEntryForm(PortalForm):
     version = VersionField()
+    confirmed = ConfirmField()
 
 
 class VerificationForm(PortalForm):

@@ -369,16 +369,27 @@ class QueueGroup:
     entries: list[EntryCard] = field(default_factory=list)
 
 
-def verification_queue(evaluator_id: int) -> tuple[list[QueueGroup], int]:
-    """Pending entries on targets this user evaluates, grouped by person and target."""
-    evaluator = db.session.get(Employee, evaluator_id)
-    base = (
+def _pending_for(evaluator_id: int):
+    return (
         select(WorkEntry)
         .join(Target, Target.id == WorkEntry.target_id)
         .join(Employee, Employee.id == WorkEntry.owner_id)
         .where(Target.evaluator_id == evaluator_id, WorkEntry.is_pending())
     )
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+
+
+def pending_count(evaluator_id: int) -> int:
+    """How many entries wait for this user's verification (the queue's heading)."""
+    return db.session.scalar(
+        select(func.count()).select_from(_pending_for(evaluator_id).subquery())
+    )
+
+
+def verification_queue(evaluator_id: int) -> tuple[list[QueueGroup], int]:
+    """Pending entries on targets this user evaluates, grouped by person and target."""
+    evaluator = db.session.get(Employee, evaluator_id)
+    base = _pending_for(evaluator_id)
+    total = pending_count(evaluator_id)
     # The target, its period (which the policy asks of each entry) and the owner ride
     # along as the joins already made; only the evidence takes a statement of its own.
     entries = db.session.scalars(

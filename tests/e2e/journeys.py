@@ -141,4 +141,9 @@ def in_menu(window: Window, link: str) -> None:
     narrow = (page.viewport_size or {"width": 1280})["width"] < MENU_BREAKPOINT_PX
     if narrow and page.locator("details.menu").get_attribute("open") is None:
         page.locator("summary.menu__toggle").click()
-    page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name=link).click()
+    nav = page.get_by_role("navigation", name="Navigasi utama")
+    group = nav.locator("details.nav-group__details")
+    grouped = group.count() and link in (group.locator("ul").text_content() or "")
+    if grouped and group.get_attribute("open") is None:
+        group.locator("summary").click()  # the admin's areas sit under "Kelola"
+    nav.get_by_role("link", name=link).click()

@@ -15,6 +15,7 @@ from tests.reporting_helpers import PLANNING_DAY, fix_today
 
 FIRST = "Tersusunnya laporan evaluasi kelembagaan perangkat daerah"
 SECOND = "Terlaksananya analisis beban kerja unit kerja"
+MISTAKE = "Target yang terketik dua kali"
 COMMENT = "Apakah 12 laporan realistis dengan jadwal rapat koordinasi?"
 REASON = "Kuantitas terlalu rendah; unit kerja menargetkan 24 analisis tahun ini."
 
@@ -83,6 +84,16 @@ def test_targets_are_drafted_discussed_revised_and_approved(new_context, live_se
     pns.expect_badge(0)
     draft_target(pns, live_server, team, FIRST, 12)
     draft_target(pns, live_server, team, SECOND, 30)
+
+    # A draft made by mistake: "Hapus draf ini" asks first, then deletes only on "yes".
+    draft_target(pns, live_server, team, MISTAKE, 12)
+    card(pns, MISTAKE).get_by_role("link", name=f"Ubah {MISTAKE}").click()
+    pns.page.get_by_role("link", name="Hapus draf ini").click()
+    question = pns.page.locator("form.confirm")
+    expect(question).to_contain_text(f"Draf target “{MISTAKE}” akan dihapus.")
+    question.get_by_role("button", name="Ya, hapus").click()
+    expect(pns.page.get_by_role("status").filter(has_text="dihapus")).to_contain_text(MISTAKE)
+    expect(card(pns, MISTAKE)).to_have_count(0)
     open_menu(pns)
     pns.expect_badge(2)  # two drafts await their owner
 
@@ -147,6 +158,8 @@ def test_targets_are_drafted_discussed_revised_and_approved(new_context, live_se
         "Diajukan ke atasan."
     )
     expect(pns.page.locator("#target-main .alert--warning")).to_have_count(0)
+    # The save's message gave way to the submit's: one message, not two piled up.
+    expect(pns.page.locator("#flashes .alert")).to_have_count(0)
     open_menu(pns)
     pns.expect_badge(0)
     pns.expect_no_reload()

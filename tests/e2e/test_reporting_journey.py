@@ -29,6 +29,7 @@ class Work:
 MEETING = Work("Menyusun notulen rapat evaluasi kelembagaan", 2, 120, evidence=True)
 DRAFT = Work("Mengoreksi draf laporan bagian organisasi", 1, 60)
 ANALYSIS = Work("Menganalisis jabatan pada tiga subbagian", 3, 90)
+MISTAKE = Work("Entri yang tercatat dua kali", 1, 30, evidence=True)
 
 
 def approved_target(factory, owner, period) -> None:
@@ -85,6 +86,20 @@ def test_daily_entries_are_verified_fixed_and_counted(new_context, live_server, 
     meeting = pns.page.locator("#daily-log li.entry", has_text=MEETING.description)
     expect(meeting.get_by_role("link", name="notulen-rapat.pdf")).to_be_visible()
     assert pns.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # -- an entry logged by mistake: "Hapus" asks first, naming the entry and its file ------
+    log(pns, MISTAKE, 3)
+    mistake = pns.page.locator("#daily-log li.entry", has_text=MISTAKE.description)
+    mistake.get_by_role("link", name="Hapus").click()
+    question = pns.page.locator("form.confirm")
+    expect(question).to_contain_text("Laporan 15 Juni 2026 dan 1 berkas bukti akan dihapus.")
+    expect(question).to_contain_text("notulen-rapat.pdf")
+    question.get_by_role("link", name="Batal").click()
+    expect(pns.page.locator("#daily-log ul.entries > li.entry")).to_have_count(4)
+    mistake.get_by_role("link", name="Hapus").click()
+    pns.page.locator("form.confirm").get_by_role("button", name="Ya, hapus").click()
+    expect(pns.page.get_by_role("status").filter(has_text="Laporan dihapus.")).to_be_visible()
+    expect(pns.page.locator("#daily-log ul.entries > li.entry")).to_have_count(3)
 
     # -- the supervisor accepts two and rejects one, in place ------------------------------
     boss = open_window(new_context, live_server, team.boss)
@@ -165,6 +180,26 @@ def test_daily_entries_are_verified_fixed_and_counted(new_context, live_server, 
     expect(june.locator("th")).to_have_text(re.compile(r"^Jun"))
     expect(june.locator("td")).to_have_text(["6", "5"])  # cumulative target, accepted
     expect(chart.locator("tbody tr").nth(6).locator("td")).to_have_text(["7", "—"])
+
+    # On a phone as narrow as 360 px: the chart's labels render at 12 px or more, and
+    # no calendar cell or heading spills over its box.
+    for width in (360, PHONE["width"], 1280):
+        pns.page.set_viewport_size({"width": width, "height": 800})
+        rendered = chart.locator("text.chart__label").evaluate_all(
+            "labels => labels.map(t => parseFloat(getComputedStyle(t).fontSize)"
+            " * t.ownerSVGElement.getScreenCTM().a)"
+        )
+        assert min(rendered) >= 12, (width, rendered)
+        spilled = pns.page.locator("table.calendar th, table.calendar td").evaluate_all(
+            "cells => cells.filter(c => c.scrollWidth > c.clientWidth).length"
+        )
+        assert spilled == 0, width
+        broken = pns.page.locator("table.calendar thead abbr").evaluate_all(
+            "names => names.filter(n => n.getClientRects().length > 1).length"
+        )
+        assert broken == 0, width  # "Sen", not "Se" over "n"
+        assert pns.page.evaluate("document.documentElement.scrollWidth") <= width
+    pns.page.set_viewport_size(PHONE)
 
     assert pns.csp_violations == []
     assert boss.csp_violations == []

@@ -26,6 +26,7 @@ def add_follow_up(evaluation_id: int):
         lambda e, form: services.add_follow_up(e, current_employee(), form.typed()),
         _l("Butir tindak lanjut ditambahkan."),
         FollowUpForm,
+        section="followup",
     )
 
 
@@ -37,6 +38,7 @@ def complete_follow_up(evaluation_id: int):
         Action.VIEW_EVALUATION,  # the service asks for PLAN_FOLLOW_UP once it is final
         lambda e, _form: services.complete_follow_up(queries.context(e.plan), current_employee()),
         _l("Semua target ditindaklanjuti."),
+        section="followup",
     )
 
 

@@ -21,6 +21,7 @@ def respond(evaluation_id: int):
         lambda e, form: services.respond(e, current_employee(), form.typed()),
         _l("Tanggapan Anda tercatat."),
         ResponseForm,
+        section="response",
     )
 
 
@@ -33,4 +34,5 @@ def decide(evaluation_id: int):
         lambda e, form: services.decide_objection(e, current_employee(), form.typed()),
         _l("Keputusan atas keberatan tercatat."),
         DecisionForm,
+        section="response",
     )

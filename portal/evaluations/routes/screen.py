@@ -4,6 +4,7 @@ shown again (with the errors next to the fields) when an operation refuses."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from flask import flash, redirect, url_for
 from flask_wtf import FlaskForm
@@ -40,6 +41,7 @@ def render_screen(
     refused: bool = False,
     status: int = 200,
     message: str | None = None,
+    refusal: Refusal | None = None,
 ):
     """The evaluation screen: the posted ``form`` (the saved inputs by default), with
     ``errors``, or, when the form was ``refused``, every error its inputs come to."""
@@ -62,7 +64,7 @@ def render_screen(
         errors = outcome.errors if outcome else form.errors_by_field()
     if editable and message is None and not errors:
         message = queries.split_evaluators(ctx, me)
-    return render(
+    response = render(
         "evaluations/screen.html",
         plan=plan,
         ctx=ctx,
@@ -76,8 +78,14 @@ def render_screen(
         ratings=queries.RATINGS,
         kreativitas_choices=queries.KREATIVITAS_CHOICES,
         organisation_ratings=scoring.ORGANISATION_RATINGS,
+        refusal=refusal,
         status=status,
     )
+    if refusal is not None:
+        # A boosted form scrolls to the top of the page; a refusal stays where the person
+        # acted, with its message shown there once.
+        response.headers["HX-Reswap"] = f"innerHTML show:#{refusal.section}-title:top"
+    return response
 
 
 def back(evaluation: Evaluation):
@@ -89,15 +97,26 @@ def back(evaluation: Evaluation):
     )
 
 
+class Refusal(NamedTuple):
+    """Why an action on the screen was refused, shown in its own ``section`` (the id of
+    the section's heading without ``-title``: ``response`` or ``followup``)."""
+
+    section: str
+    message: str
+
+
 def act(
     evaluation_id: int,
     action: Action,
     operation: Callable[[Evaluation, FlaskForm | None], object],
     done,
     form_class: type[FlaskForm] | None = None,
+    *,
+    section: str,
 ):
     """Run ``operation`` on the evaluation (``action`` authorised) with the posted form;
-    on success flash ``done`` (lazily translated), else show the screen with the refusal."""
+    on success flash ``done`` (lazily translated), else show the screen with the refusal
+    in ``section``."""
     evaluation = load_or_404(Evaluation, evaluation_id, action)
     form = form_class() if form_class is not None else None
     try:
@@ -109,9 +128,9 @@ def act(
         evaluation = db.session.get(Evaluation, evaluation_id)
         return render_screen(
             evaluation.plan,
-            errors=getattr(exc, "errors", {}) or {"_": exc.message},
+            errors=getattr(exc, "errors", {}),
             status=exc.status,
-            message=exc.message,
+            refusal=Refusal(section, exc.message),
         )
     db.session.commit()
     flash(str(done), "success")

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import Period, Target
 from portal.models.plans import load_target
 from portal.plans import bp, queries, services
-from portal.plans.forms import TargetForm, VersionForm, running_sum, target_form
+from portal.plans.forms import DeleteTargetForm, TargetForm, running_sum, target_form
 from portal.plans.routes import loading
 from portal.policy import Action, PlanRef
 from portal.routing import load_or_404
@@ -86,11 +86,23 @@ def edit_target(target_id: int):
     return redirect(url_for("plans.target", target_id=target_id), code=303)
 
 
-@bp.route("/target/<int:target_id>/hapus", methods=["POST"])
+@bp.route("/target/<int:target_id>/hapus", methods=["GET", "POST"])
 @login_required
 def delete_target(target_id: int):
+    """Two steps: without the confirmation's "yes" this only names the draft that will be
+    lost; with it, the draft is deleted."""
     target = loading.target(target_id, Action.EDIT_TARGET)
-    form = VersionForm()
+    form = DeleteTargetForm()
+    if not (form.is_submitted() and form.confirmed.given):
+        return render(
+            "confirm_delete.html",
+            heading=_("Hapus draf target?"),
+            lost=_("Draf target “%(title)s” akan dihapus.", title=target.title),
+            details=[],
+            action=url_for("plans.delete_target", target_id=target.id),
+            version=form.version.data or target.version,
+            back=url_for("plans.target", target_id=target.id),
+        )
     if not form.validate():
         raise InvalidInput(form.first_error())
     period_id, owner_id, title = target.period_id, target.owner_id, target.title

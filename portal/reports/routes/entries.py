@@ -7,6 +7,7 @@ import secrets
 from datetime import date
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
@@ -180,18 +181,47 @@ def edit_entry(entry_id: int):
     return redirect(url_for("reports.daily_log", tanggal=data.entry_date.isoformat()), code=303)
 
 
-@bp.route("/laporan/<int:entry_id>/hapus", methods=["POST"])
+@bp.route("/laporan/<int:entry_id>/hapus", methods=["GET", "POST"])
 @login_required
 def delete_entry(entry_id: int):
+    """Two steps: without the confirmation's "yes" this only says what will be lost (the
+    entry and its evidence files); with it, the entry is deleted."""
     entry = load_or_404(WorkEntry, entry_id, Action.EDIT_ENTRY)
     day = entry.entry_date
     form = DeleteEntryForm()
+    services.refuse_if_closed(entry)
+    if not (form.is_submitted() and form.confirmed.given):
+        return _confirm_delete(entry, form.version.data or entry.version)
     validate_or_raise(form)
     files = services.delete_entry(entry, current_employee(), form.version.data)
     db.session.commit()
     evidence.discard(files)
     flash(_("Laporan dihapus."), "success")
     return redirect(url_for("reports.daily_log", tanggal=day.isoformat()), code=303)
+
+
+def _confirm_delete(entry: WorkEntry, version: int):
+    files = len(entry.evidence)
+    when = format_date(entry.entry_date, "d MMMM y")
+    if files:
+        lost = ngettext(
+            "Laporan %(date)s dan %(num)d berkas bukti akan dihapus.",
+            "Laporan %(date)s dan %(num)d berkas bukti akan dihapus.",
+            files,
+            date=when,
+        )
+    else:
+        lost = _("Laporan %(date)s akan dihapus.", date=when)
+    return render(
+        "confirm_delete.html",
+        heading=_("Hapus laporan harian?"),
+        lost=lost,
+        details=[entry.target.title, entry.description]
+        + [item.original_name for item in entry.evidence],
+        action=url_for("reports.delete_entry", entry_id=entry.id),
+        version=version,
+        back=url_for("reports.daily_log", tanggal=entry.entry_date.isoformat()),
+    )
 
 
 @bp.route("/bukti/<int:evidence_id>")

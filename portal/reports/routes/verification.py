@@ -32,11 +32,16 @@ def queue():
 
 
 def _entry_fragment(entry_id: int, *, status: int = 200, message=None, message_level=None):
-    card = queries.entry_card(queries.load_entry(entry_id), current_employee())
+    """The decided entry, and the queue's count out of band (it moved, or it is shown
+    fresh after a refusal)."""
+    me = current_employee()
+    card = queries.entry_card(queries.load_entry(entry_id), me)
     return render(
-        "reports/_queue_entry.html",
-        partial="reports/_queue_entry.html",
+        "reports/_verified.html",
+        partial="reports/_verified.html",
         card=card,
+        total=queries.pending_count(me.id),
+        limit=queries.QUEUE_LIMIT,
         message=message,
         message_level=message_level,
         status=status,
