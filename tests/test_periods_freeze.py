@@ -629,6 +629,7 @@ EXEMPT = {
     "evaluations.close_item": "open follow-up items carry into the next period",
     "evaluations.preview": "computes the outcome shown while typing; saves nothing",
     "evaluations.start_team_letters": "prints letters of final evaluations; changes none",
+    "evaluations.print_letter": "records and prints the letter of a final evaluation; changes none",
     "auth.login": "not the work of a period",
     "auth.logout": "not the work of a period",
     "auth.change_password": "not the work of a period",

@@ -38,7 +38,7 @@ MODELS = {
     "target_id": Target,
     "unit_id": Unit,
 }
-FIXED = {"extension": ["csv", "xlsx"], "sub_period": [1, 2, 3]}
+FIXED = {"extension": ["csv", "xlsx"], "sub_period": [1, 2, 3], "month": [1, 2, 3]}
 PER_ARGUMENT = 2  # the ids tried per argument (the first, the last)
 
 

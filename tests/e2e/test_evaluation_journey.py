@@ -108,7 +108,7 @@ def test_the_supervisor_evaluates_and_prints_the_letter(new_context, live_server
 
     # -- the letter ------------------------------------------------------------------------
     with page.expect_download() as download:
-        page.get_by_role("link", name="Cetak surat evaluasi (PDF)").click()
+        page.get_by_role("button", name="Cetak surat evaluasi (PDF)").click()
     letter = download.value
     assert letter.suggested_filename == f"evaluasi-{owner.nip}-{period_id}.pdf"
     data = letter.path().read_bytes()
