@@ -212,19 +212,27 @@ def badge_count() -> int:
     return g.badge_count
 
 
-def render(template: str, partial: str | None = None, status: int = 200, **context) -> Response:
+def render(
+    template: str,
+    partial: str | None = None,
+    status: int = 200,
+    replace_messages: bool = True,
+    **context,
+) -> Response:
     """Render the page, or only its partial when htmx asked for a fragment.
 
     The page template includes the partial, so page and fragment never drift apart. A
     whole page gets the navigation's inbox badge count here, before rendering (the
-    templates never query).
+    templates never query). An action answered in place replaces the page's messages;
+    a live preview (``replace_messages=False``) changes nothing and leaves them, so a
+    late preview cannot wipe the message of the action that overtook it.
     """
     fragment = partial and is_fragment_request()
     name = partial if fragment else template
     if not fragment and "badge_count" not in context and current_user.is_authenticated:
         context["badge_count"] = badge_count()
     body = render_template(name, **context)
-    if is_fragment_request() and request.method != "GET":
+    if replace_messages and is_fragment_request() and request.method != "GET":
         # An action answered in place: the page's earlier messages give way to its own.
         body += render_template("partials/_flashes.html", oob=True)
     return htmx_response(body, status)

@@ -377,6 +377,9 @@ def test_the_live_preview_returns_the_outcome_fragment_and_changes_nothing(team_
     fragment = response.get_data(as_text=True)
     assert fragment.lstrip().startswith('<section class="card outcome" id="outcome"')
     assert "<html" not in fragment and "<form" not in fragment and "<nav" not in fragment
+    # A preview changes nothing, so it leaves the page's messages alone: one arriving
+    # after "Selesaikan" must not wipe the message that the evaluation is finished.
+    assert 'id="flashes"' not in fragment
     assert "Sangat Baik" in text_of(response)
     # The fragment stays live and keeps its choices, like the card it replaces.
     assert 'hx-post="' + url in fragment

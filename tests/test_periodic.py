@@ -213,6 +213,7 @@ def test_the_live_preview_shows_the_outcome_and_saves_nothing(team, signed_in):
     response = boss.post(preview, form(team, rating_hasil_kerja=DI_ATAS), htmx=True)
     assert response.status_code == 200
     assert 'id="outcome"' in response.text and "<html" not in response.text
+    assert 'id="flashes"' not in response.text  # a late preview keeps the page's messages
     assert str(messages.DEPARTURE_NEEDS_REASON) in response.text
     assert '<strong class="predikat">Baik</strong>' in response.text  # di atas × sesuai
     assert periodic_of(team) is None

@@ -133,6 +133,7 @@ def preview(period_id: int, employee_id: int, sub_period: int):
     return render(
         "periodic/_outcome.html",
         partial="periodic/_outcome.html",
+        replace_messages=False,
         ctx=ctx,
         plan=ctx.plan,
         form=form,

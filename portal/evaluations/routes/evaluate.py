@@ -36,6 +36,7 @@ def preview(period_id: int, employee_id: int):
     return render(
         "evaluations/_outcome.html",
         partial="evaluations/_outcome.html",
+        replace_messages=False,
         outcome=services.compute(ctx, form.typed(), form.errors_by_field()),
         plan=plan,
         editable=queries.editable(ctx, True),
