@@ -19,6 +19,7 @@ FEATURES = (
     "auth",
     "home",
     "inbox",
+    "notify",
     "people",
     "plans",
     "reports",

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from blinker import Namespace
 from flask import has_request_context, request
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import AuditEvent, Employee, Evaluation, Plan, Target, WorkEntry
+
+recorded = Namespace().signal(
+    "audit-recorded",
+    doc="""An audit row was added to the session (not flushed yet).
+
+    Sent with the ``AuditEvent`` as the sender and the keyword ``obj`` (the object the
+    event is about). A receiver runs inside the change's transaction: what it adds
+    commits or rolls back with the change (the notifications, portal.notify.events).
+    """,
+)
 
 
 def record(
@@ -40,6 +51,7 @@ def record(
         event.ip = request.remote_addr
         event.user_agent = (request.user_agent.string or "")[:300]
     db.session.add(event)
+    recorded.send(event, obj=obj)
     return event
 
 

@@ -29,6 +29,7 @@ from portal.models import (
     FollowUpItem,
     Instansi,
     MonthlyReport,
+    Notification,
     Period,
     PeriodicEvaluation,
     Plan,
@@ -78,6 +79,9 @@ class Action(StrEnum):
     VIEW_MONTHLY_REPORT = "view_monthly_report"
     WRITE_MONTHLY_REPORT = "write_monthly_report"  # the employee: fill in and submit
     REVIEW_MONTHLY_REPORT = "review_monthly_report"  # the evaluator of their targets
+    # A notification: read, open and mark it read, by its recipient only (anyone else,
+    # admins included, is told it does not exist).
+    READ_NOTIFICATION = "read_notification"
 
 
 @dataclass(frozen=True)
@@ -238,6 +242,8 @@ def _permitted(user: Employee, action: Action | str, obj=None) -> bool:
         return _can_evaluation(user, action, obj)
     if isinstance(obj, PeriodicEvaluation):
         return _can_periodic(user, action, obj)
+    if isinstance(obj, Notification):
+        return action is Action.READ_NOTIFICATION and obj.recipient_id == user.id
     if isinstance(obj, FollowUpItem):
         # Whether the item is still open is the service's question (a second close is a
         # conflict, not a refusal).
@@ -409,7 +415,10 @@ def _can_entry(user: Employee, action: Action, entry: WorkEntry) -> bool:
 
 
 def visible(user: Employee, obj) -> bool:
-    """Whether ``obj`` may be known to exist by ``user``: same instansi, or superadmin."""
+    """Whether ``obj`` may be known to exist by ``user``: same instansi, or superadmin;
+    a notification, only by its recipient."""
+    if isinstance(obj, Notification):
+        return obj.recipient_id == user.id
     return user.is_superadmin or _instansi_of(obj) == user.instansi_id
 
 

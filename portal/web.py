@@ -190,26 +190,37 @@ def is_fragment_request() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-BadgeCounter = Callable[[Employee], int]
+# A user's two counts: the inbox's items and the unread notifications (one statement).
+BadgeCounter = Callable[[Employee], tuple[int, int]]
 _badge_counter: BadgeCounter | None = None
 
 
 def provide_badge_count(counter: BadgeCounter) -> BadgeCounter:
-    """Name the function that counts a user's inbox (the inbox feature registers it when
-    it is imported: the features below it ask :func:`badge_count` without importing it).
-    Returns the function, so that it can be used as a decorator."""
+    """Name the function that counts a user's inbox and unread notifications (the inbox
+    feature registers it when it is imported: the features below it ask
+    :func:`badge_count` without importing it). Returns the function, so that it can be
+    used as a decorator."""
     global _badge_counter
     _badge_counter = counter
     return counter
 
 
-def badge_count() -> int:
-    """The signed-in user's inbox count, once per request."""
-    if "badge_count" not in g:
+def _badges() -> tuple[int, int]:
+    if "badges" not in g:
         if _badge_counter is None:
             raise RuntimeError("No inbox badge counter: portal.inbox not registered")
-        g.badge_count = _badge_counter(current_employee())
-    return g.badge_count
+        g.badges = _badge_counter(current_employee())
+    return g.badges
+
+
+def badge_count() -> int:
+    """The signed-in user's inbox count, once per request."""
+    return _badges()[0]
+
+
+def unread_count() -> int:
+    """The signed-in user's unread notifications, counted with the inbox (one statement)."""
+    return _badges()[1]
 
 
 def render(
@@ -229,8 +240,11 @@ def render(
     """
     fragment = partial and is_fragment_request()
     name = partial if fragment else template
-    if not fragment and "badge_count" not in context and current_user.is_authenticated:
-        context["badge_count"] = badge_count()
+    if not fragment and current_user.is_authenticated:
+        if "badge_count" not in context:
+            context["badge_count"] = badge_count()
+        if "unread_count" not in context:
+            context["unread_count"] = unread_count()
     body = render_template(name, **context)
     if replace_messages and is_fragment_request() and request.method != "GET":
         # An action answered in place: the page's earlier messages give way to its own.

@@ -296,7 +296,8 @@ def test_the_roles_are_worked_out_once_per_request(app, factory, team, monkeypat
 
 def test_firing_on_a_loaded_target_only_writes(app, factory, team, count_statements):
     """The caller loaded the target (with its period and months): the engine reads nothing
-    again. It writes the compare-and-swap, the history row and the audit event."""
+    again. It writes the compare-and-swap, the history row, the audit event and the
+    owner's notification ("Target Anda disetujui"), in the transition's transaction."""
     target_id = _target(factory, team, "discussed").id
     boss = team["boss"]
     db.session.expire_all()
@@ -308,6 +309,7 @@ def test_firing_on_a_loaded_target_only_writes(app, factory, team, count_stateme
     kinds = sorted(" ".join(s.split()[:3]) for s in counter.statements)
     assert kinds == [
         "INSERT INTO audit_event",
+        "INSERT INTO notification",
         "INSERT INTO target_history",
         "UPDATE target SET",
     ], counter.statements

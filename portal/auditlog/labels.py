@@ -124,6 +124,13 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
         },
     ),
     (
+        _l("Pemberitahuan dan email"),
+        {
+            "notification.read": _l("Pemberitahuan ditandai dibaca"),
+            "notification.read_all": _l("Semua pemberitahuan ditandai dibaca"),
+        },
+    ),
+    (
         _l("Sistem"),
         {
             "auditlog.export": _l("Log audit diekspor"),
@@ -151,6 +158,7 @@ OBJECT_LABELS: dict[str, str] = {
     "Unit": _l("Unit kerja"),
     "Instansi": _l("Instansi"),
     "ImportBatch": _l("Impor data"),
+    "Notification": _l("Pemberitahuan"),
 }
 
 

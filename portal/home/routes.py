@@ -8,6 +8,7 @@ from portal import audit, clock, policy
 from portal.extensions import db
 from portal.home import bp, queries
 from portal.inbox import queries as inbox_queries
+from portal.notify import queries as notify_queries
 from portal.policy import Action
 from portal.routing import current_period
 from portal.web import redirect_back, render
@@ -30,6 +31,7 @@ def index():
         subordinates=queries.subordinates(user.id),
         inbox=inbox,
         badge_count=inbox.count,
+        unread_count=notify_queries.unread_count(user.id),
         follow_ups=queries.open_follow_ups(user.id),
         today=clock.today(),
         overview=overview,

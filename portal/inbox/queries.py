@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.inbox.items import Inbox, grouped
 from portal.inbox.sources import SOURCES
 from portal.models import Employee
+from portal.notify import queries as notify_queries
 
 
 def inbox(user: Employee, today: date | None = None) -> Inbox:
@@ -21,9 +22,15 @@ def inbox(user: Employee, today: date | None = None) -> Inbox:
 
 
 def count(user: Employee, today: date | None = None) -> int:
-    """Everything the inbox would list, in one statement (the badge rides along with
-    every whole page and many fragments)."""
-    return int(db.session.scalar(badge_statement(user, today or clock.today())) or 0)
+    """Everything the inbox would list (the badge)."""
+    return badges(user, today)[0]
+
+
+def badges(user: Employee, today: date | None = None) -> tuple[int, int]:
+    """The inbox's count and the unread notifications, in one statement (both badges ride
+    along with every whole page and many fragments)."""
+    inbox, unread = db.session.execute(badge_statement(user, today or clock.today())).one()
+    return int(inbox or 0), int(unread or 0)
 
 
 # Building the sources' expressions costs more than running them (about 4 ms against
@@ -49,7 +56,7 @@ def badge_statement(user: Employee, today: date) -> Select:
         total = literal(0)
         for source in SOURCES:
             total = total + source.count(user, today)
-        statement = _STATEMENTS[key] = select(total)
+        statement = _STATEMENTS[key] = select(total, notify_queries.unread(user.id))
         if len(_STATEMENTS) > STATEMENT_CACHE_SIZE:
             _STATEMENTS.popitem(last=False)
     else:

@@ -6,14 +6,21 @@ from flask_login import login_required
 
 from portal import web
 from portal.inbox import bp, queries
+from portal.notify import queries as notify_queries
 from portal.web import current_employee, render
 
 
 @bp.route("/perlu-tindakan")
 @login_required
 def index():
-    inbox = queries.inbox(current_employee())
-    return render("inbox/index.html", inbox=inbox, badge_count=inbox.count)
+    user = current_employee()
+    inbox = queries.inbox(user)
+    return render(
+        "inbox/index.html",
+        inbox=inbox,
+        badge_count=inbox.count,
+        unread_count=notify_queries.unread_count(user.id),
+    )
 
 
 @bp.route("/perlu-tindakan/jumlah")
@@ -23,5 +30,5 @@ def badge():
 
 
 @web.provide_badge_count
-def _count(user) -> int:
-    return queries.count(user)
+def _count(user) -> tuple[int, int]:
+    return queries.badges(user)

@@ -13,6 +13,13 @@ from portal.models.evaluations import (
 from portal.models.imports import ImportBatch
 from portal.models.jobs import Job
 from portal.models.monthly import MonthlyReport, MonthlyReportHistory, MonthlyReportTarget
+from portal.models.notifications import (
+    EvaluatorReport,
+    MailMessage,
+    Notification,
+    NotificationPreference,
+    NotifySettings,
+)
 from portal.models.org import Instansi, Unit
 from portal.models.people import AuthFailure, Employee
 from portal.models.periodic import PeriodicEvaluation, PeriodicStatus, PeriodicTarget
@@ -45,14 +52,19 @@ __all__ = [
     "FollowUpKind",
     "ImportBatch",
     "EvaluatorAssignment",
+    "EvaluatorReport",
     "Instansi",
     "Job",
     "Letter",
+    "MailMessage",
     "MonthlyQuality",
     "MonthlyReport",
     "MonthlyReportHistory",
     "MonthlyReportTarget",
     "MonthlyTarget",
+    "Notification",
+    "NotificationPreference",
+    "NotifySettings",
     "Period",
     "PeriodicEvaluation",
     "PeriodicStatus",

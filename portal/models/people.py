@@ -42,6 +42,12 @@ class Employee(UserMixin, db.Model):
     atasan_acting: Mapped[str] = mapped_column(String(3), default="", server_default=text("''"))
     atasan_acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     email: Mapped[str] = mapped_column(String(200), default="")
+    # A mail to the address bounced (the admin sees it; a new address clears it).
+    email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Quiet hours for mail, in the instansi's time zone: from this hour to that one
+    # (both 0-23; start > end spans midnight); none when either is empty.
+    quiet_start: Mapped[int | None]
+    quiet_end: Mapped[int | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_superadmin: Mapped[bool] = mapped_column(Boolean, default=False)

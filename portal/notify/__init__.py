@@ -1,0 +1,9 @@
+"""Notifications ("Pemberitahuan"): what was decided about one's work or handed to one,
+written with the change (:mod:`portal.notify.events`), listed with an unread count, and
+later delivered by mail (the ``notify`` command)."""
+
+from flask import Blueprint
+
+bp = Blueprint("notify", __name__)
+
+from portal.notify import events, routes  # noqa: E402,F401
