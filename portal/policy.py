@@ -82,6 +82,8 @@ class Action(StrEnum):
     # A notification: read, open and mark it read, by its recipient only (anyone else,
     # admins included, is told it does not exist).
     READ_NOTIFICATION = "read_notification"
+    # "My pejabat penilai is wrong": an active employee about themself (obj: Employee).
+    REPORT_WRONG_EVALUATOR = "report_wrong_evaluator"
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,8 @@ def _permitted(user: Employee, action: Action | str, obj=None) -> bool:
     action = Action(action)
     if action is Action.VIEW_PROFILE:
         return isinstance(obj, Employee) and relation(user, obj) is not None
+    if action is Action.REPORT_WRONG_EVALUATOR:
+        return isinstance(obj, Employee) and obj.id == user.id
     if action in (Action.EDIT_OWN_SETTINGS, Action.VIEW_AUDIT_TRAIL):
         return isinstance(obj, Employee) and obj.id == user.id
     if action is Action.MANAGE_EMPLOYEE:

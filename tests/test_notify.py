@@ -12,8 +12,8 @@ from sqlalchemy import insert, select
 
 from portal import audit
 from portal.extensions import db
-from portal.models import AuditEvent, Employee, Notification, Target
-from portal.notify import queries
+from portal.models import AuditEvent, Employee, EvaluatorReport, Notification, Target
+from portal.notify import evaluator_reports, queries
 from portal.notify.outbox import notify
 from portal.reports import verification
 from tests.reporting_helpers import add, build_world, entry, sign_in
@@ -302,3 +302,93 @@ def test_a_missing_parameter_reads_as_a_dash_never_an_error(w, app):
     with app.test_request_context():
         assert queries.view(mine).detail == "“—”. Alasan: —"
     db.session.rollback()
+
+
+# -- "my pejabat penilai is wrong" ---------------------------------------------------------
+
+
+def _reports_of(person) -> list[EvaluatorReport]:
+    return list(
+        db.session.scalars(select(EvaluatorReport).where(EvaluatorReport.employee_id == person.id))
+    )
+
+
+def test_a_wrong_evaluator_reported_from_the_plan_reaches_the_admins_once(w, login_as):
+    owner = login_as(w.owner)
+    page = owner.get("/skp", follow_redirects=True).get_data(as_text=True)
+    assert "Pejabat penilai Anda belum ada atau salah?" in page
+    note = "Atasan saya kini Kepala Bidang Mutasi sejak 1 Maret."
+    response = owner.post("/pejabat-penilai-salah", {"note": note})
+    assert response.status_code == 303
+    again = owner.post("/pejabat-penilai-salah", {"note": "dua kali"})  # a double submit
+    assert again.status_code == 303
+    (row,) = _reports_of(w.owner)
+    assert (row.status, row.note) == ("open", note)
+    assert kinds_of(w.admin) == ["evaluator_reported"]
+    assert kinds_of(w.boss) == []  # the supervisor on record is not the one who fixes it
+    page = owner.get("/skp", follow_redirects=True).get_data(as_text=True)
+    assert "sedang diproses" in page and "Pejabat penilai Anda belum ada atau salah?" not in page
+    inbox = login_as(w.admin).get("/perlu-tindakan").get_data(as_text=True)
+    assert "Laporan pegawai: pejabat penilai salah" in inbox and note in inbox
+    assert f"/admin/pengalihan/pegawai/{w.owner.id}/atasan" in inbox
+    screen = login_as(w.admin).get(f"/admin/pengalihan/pegawai/{w.owner.id}/atasan")
+    assert note in screen.get_data(as_text=True)
+
+
+def test_fixing_the_supervisor_resolves_the_report_and_tells_the_employee(w, app):
+    from portal.reassign import supervisor_changes
+
+    with app.test_request_context():
+        evaluator_reports.report(db.session.get(Employee, w.owner.id), "")
+        db.session.commit()
+        owner, head = db.session.get(Employee, w.owner.id), db.session.get(Employee, w.head.id)
+        admin = db.session.get(Employee, w.admin.id)
+        preview = supervisor_changes.preview_supervisor_change(
+            owner, head, move_work=False, actor=admin
+        )
+        supervisor_changes.change_supervisor(
+            owner, head, move_work=False, note="", token=preview.token, actor=admin
+        )
+        db.session.commit()
+    (row,) = _reports_of(w.owner)
+    assert (row.status, row.resolved_by_id) == ("resolved", w.admin.id)
+    assert kinds_of(w.owner) == ["evaluator_fixed"]
+    assert kinds_of(w.head) == ["new_subordinates"]
+
+
+def test_the_admin_may_close_a_report_with_a_reason_the_employee_reads(w, login_as, app):
+    with app.test_request_context():
+        row, _ = evaluator_reports.report(db.session.get(Employee, w.owner.id), "")
+        db.session.commit()
+    url = f"/admin/laporan-pejabat-penilai/{row.id}/tutup"
+    form = {"version": str(row.version), "reason": "Kepala Bidang memang penilai Anda."}
+    assert login_as(w.boss).post(url, form).status_code == 403
+    assert login_as(w.owner).post(url, form).status_code == 403
+    assert login_as(w.stranger).post(url, form).status_code == 404
+    assert (
+        login_as(w.admin)
+        .post("/admin/laporan-pejabat-penilai/99999999999999999999/tutup", form)
+        .status_code
+        == 404
+    )
+    refused = login_as(w.admin).post(url, {"version": str(row.version), "reason": " "})
+    assert refused.status_code == 303
+    db.session.expire_all()
+    assert _reports_of(w.owner)[0].status == "open"
+    assert login_as(w.admin).post(url, form).status_code == 303
+    stale = login_as(w.admin).post(url, form)
+    assert stale.status_code == 409
+    db.session.expire_all()
+    (closed,) = _reports_of(w.owner)
+    assert (closed.status, closed.resolution) == ("closed", form["reason"])
+    assert kinds_of(w.owner) == ["evaluator_report_closed"]
+    # A new report may be made once the old one is closed.
+    login_as(w.owner).post("/pejabat-penilai-salah", {"note": ""})
+    assert [r.status for r in _reports_of(w.owner)] == ["closed", "open"]
+
+
+@pytest.mark.parametrize("note", ["x" * 1001, "baris\x00nul"])
+def test_a_bad_note_is_refused_and_nothing_is_reported(w, login_as, note):
+    response = login_as(w.owner).post("/pejabat-penilai-salah", {"note": note})
+    assert response.status_code == 303
+    assert _reports_of(w.owner) == [] and kinds_of(w.admin) == []

@@ -656,6 +656,8 @@ EXEMPT = {
     "notify.open_one": "marks one's own notification read: not the work of a period",
     "notify.mark_read": "marks one's own notification read: not the work of a period",
     "notify.mark_all_read": "marks one's own notifications read: not the work of a period",
+    "notify.report_wrong_evaluator": "about the person's supervisor, not the work of a period",
+    "notify.close_evaluator_report": "about the person's supervisor, not the work of a period",
 }
 
 

@@ -43,8 +43,9 @@ def upgrade():
     sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('resolved_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('resolution', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.CheckConstraint("status IN ('open', 'resolved')", name=op.f('ck_evaluator_report_status_known')),
+    sa.CheckConstraint("status IN ('open', 'resolved', 'closed')", name=op.f('ck_evaluator_report_status_known')),
     sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], name=op.f('fk_evaluator_report_employee_id_employee')),
     sa.ForeignKeyConstraint(['instansi_id'], ['instansi.id'], name=op.f('fk_evaluator_report_instansi_id_instansi')),
     sa.ForeignKeyConstraint(['resolved_by_id'], ['employee.id'], name=op.f('fk_evaluator_report_resolved_by_id_employee')),
@@ -53,6 +54,13 @@ def upgrade():
     with op.batch_alter_table('evaluator_report', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evaluator_report_employee_id'), ['employee_id'], unique=False)
         batch_op.create_index('ix_evaluator_report_open', ['instansi_id', 'status'], unique=False)
+        batch_op.create_index(
+            'uq_evaluator_report_one_open',
+            ['employee_id'],
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
 
     op.create_table('mail_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -156,6 +164,7 @@ def downgrade():
 
     op.drop_table('mail_message')
     with op.batch_alter_table('evaluator_report', schema=None) as batch_op:
+        batch_op.drop_index('uq_evaluator_report_one_open')
         batch_op.drop_index('ix_evaluator_report_open')
         batch_op.drop_index(batch_op.f('ix_evaluator_report_employee_id'))
 

@@ -128,6 +128,8 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
         {
             "notification.read": _l("Pemberitahuan ditandai dibaca"),
             "notification.read_all": _l("Semua pemberitahuan ditandai dibaca"),
+            "evaluator_report.create": _l("Pegawai melaporkan pejabat penilai salah"),
+            "evaluator_report.close": _l("Laporan pejabat penilai ditutup tanpa perubahan"),
         },
     ),
     (
@@ -159,6 +161,7 @@ OBJECT_LABELS: dict[str, str] = {
     "Instansi": _l("Instansi"),
     "ImportBatch": _l("Impor data"),
     "Notification": _l("Pemberitahuan"),
+    "EvaluatorReport": _l("Laporan pejabat penilai"),
 }
 
 

@@ -6,22 +6,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import clock, policy
 from portal.extensions import db
 from portal.inbox.items import InboxItem
-from portal.models import Employee, Evaluation, Period, Target, WorkEntry
+from portal.models import Employee, Evaluation, EvaluatorReport, Period, Target, WorkEntry
 from portal.models.periods import PeriodStatus
 from portal.policy import Action
 from workflows.states import APPROVED, DISCUSSED, DRAFTED, REPORTED
 
 STUCK = _l("Pekerjaan yang tertahan karena tidak ada penilai aktif")
 OVERDUE = _l("Pekerjaan yang menunggu terlalu lama")
+WRONG_EVALUATOR = _l("Laporan pegawai: pejabat penilai salah")
 # The states in which a target still needs its evaluator.
 OPEN_STATES = (DRAFTED, DISCUSSED, APPROVED, REPORTED)
 
@@ -94,16 +95,25 @@ def _late_counts(instansi_id: int, today: date):
     return entries, targets, objections
 
 
+def _reports(instansi_id: int):
+    """Open "pejabat penilai salah" reports of the instansi's people."""
+    return select(EvaluatorReport).where(
+        EvaluatorReport.instansi_id == instansi_id, EvaluatorReport.status == "open"
+    )
+
+
 def count(user: Employee, today: date):
     if not _is_admin(user):
         return literal(0)
     stuck = _stuck(user.instansi_id).subquery()
     entries, targets, objections = _late_counts(user.instansi_id, today)
+    reports = _reports(user.instansi_id).subquery()
     return (
         select(func.coalesce(func.sum(stuck.c.n), 0)).scalar_subquery()
         + entries
         + targets
         + objections
+        + select(func.count()).select_from(reports).scalar_subquery()
     )
 
 
@@ -117,11 +127,29 @@ def items(user: Employee, today: date) -> list[InboxItem]:
         .order_by(Employee.name.nulls_first())
     ).all()
     late = db.session.execute(select(*_late_counts(user.instansi_id, today))).one()
+    reports = db.session.scalars(
+        _reports(user.instansi_id)
+        .options(joinedload(EvaluatorReport.employee))
+        .order_by(EvaluatorReport.created_at)
+    ).all()
     days = int(current_app.config.get("PORTAL_INBOX_OVERDUE_DAYS", 7))
     return [
+        *(_report_item(r) for r in reports),
         *(_stuck_item(n, first, evaluator) for n, first, evaluator in groups),
         *_late_items(late, days),
     ]
+
+
+def _report_item(report: EvaluatorReport) -> InboxItem:
+    return InboxItem(
+        section=str(WRONG_EVALUATOR),
+        title=report.employee.display_name,
+        detail=_("Dilaporkan %(day)s", day=format_date(clock.local_date(report.created_at))),
+        url=url_for("reassign.supervisor", employee_id=report.employee_id),
+        action=_("Periksa atasannya"),
+        key=f"evaluator-report-{report.id}",
+        note=report.note,
+    )
 
 
 def _stuck_item(n: int, first_target_id: int, evaluator: Employee | None) -> InboxItem:

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -137,12 +147,21 @@ class NotifySettings(db.Model):
 
 
 class EvaluatorReport(db.Model):
-    """An employee's "my pejabat penilai is wrong", until an admin fixes it."""
+    """An employee's "my pejabat penilai is wrong": open until an admin changes the
+    supervisor (resolved) or explains why it is right (closed, with the reason)."""
 
     __tablename__ = "evaluator_report"
     __table_args__ = (
         Index("ix_evaluator_report_open", "instansi_id", "status"),
-        _known("status", ("open", "resolved"), "status_known"),
+        # One open report per person: a double submit (or two tabs) makes one.
+        Index(
+            "uq_evaluator_report_one_open",
+            "employee_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        _known("status", ("open", "resolved", "closed"), "status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,6 +172,16 @@ class EvaluatorReport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    resolution: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
 
     employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+
+
+def open_evaluator_report(employee_id: int) -> EvaluatorReport | None:
+    """The employee's open "pejabat penilai salah" report (at most one, by the index)."""
+    return db.session.scalar(
+        select(EvaluatorReport).where(
+            EvaluatorReport.employee_id == employee_id, EvaluatorReport.status == "open"
+        )
+    )

@@ -29,6 +29,7 @@ from portal.models import (
     Target,
     WorkEntry,
 )
+from portal.notify import evaluator_reports
 from portal.notify.kinds import a_date, a_month
 from portal.notify.outbox import notify
 
@@ -315,9 +316,11 @@ def _supervisor_changed(event: AuditEvent, employee: Employee) -> None:
         actor_id=event.actor_id,
         coalesce=True,
     )
+    # Someone who had reported their pejabat penilai wrong hears that it is fixed.
+    fixed = evaluator_reports.resolve_for(employee, event.actor_id)
     notify(
         employee.id,
-        "new_supervisor",
+        "evaluator_fixed" if fixed else "new_supervisor",
         endpoint="people.profile",
         args={"employee_id": employee.id},
         params={"supervisor": new_supervisor.display_name},

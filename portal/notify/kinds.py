@@ -175,6 +175,24 @@ _KINDS = (
     Kind("new_supervisor", "handover", _l("Atasan langsung Anda kini %(supervisor)s")),
     # accounts
     Kind(
+        "evaluator_reported",
+        "accounts",
+        _l("%(owner)s melaporkan pejabat penilainya salah"),
+        _l("Tercatat sekarang: %(supervisor)s. Catatan: %(note)s"),
+    ),
+    Kind(
+        "evaluator_fixed",
+        "accounts",
+        _l("Pejabat penilai Anda sudah diperbaiki"),
+        _l("Atasan langsung Anda kini %(supervisor)s."),
+    ),
+    Kind(
+        "evaluator_report_closed",
+        "accounts",
+        _l("Laporan pejabat penilai Anda ditutup tanpa perubahan"),
+        _l("Alasan admin: %(reason)s"),
+    ),
+    Kind(
         "account_created",
         "accounts",
         _l("Akun Portal Kinerja Anda telah dibuat"),

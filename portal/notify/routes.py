@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 
-from portal import web
+from portal import policy, web
 from portal.extensions import db
 from portal.forms import validate_or_raise
-from portal.models import Notification
-from portal.notify import bp, forms, queries, services
+from portal.models import EvaluatorReport, Notification
+from portal.notify import bp, evaluator_reports, forms, queries, services
 from portal.policy import Action
 from portal.routing import load_or_404
 from portal.web import arg_id, current_employee, redirect_back, render
@@ -86,6 +86,41 @@ def mark_all_read():
         "success" if changed else "info",
     )
     return redirect(url_for("notify.index"), code=303)
+
+
+@bp.route("/pejabat-penilai-salah", methods=["POST"])
+@login_required
+def report_wrong_evaluator():
+    user = current_employee()
+    form = forms.WrongEvaluatorForm()
+    if not form.validate():
+        flash(next(iter(form.errors_by_field().values())), "error")
+        return redirect_back(url_for("plans.my_plan"))
+    made = evaluator_reports.report(user, (form.note.data or "").strip())[1]
+    db.session.commit()
+    flash(
+        _("Laporan terkirim ke admin kepegawaian. Anda akan diberi tahu setelah diperbaiki.")
+        if made
+        else _("Laporan Anda sudah diterima admin dan sedang diproses."),
+        "success" if made else "info",
+    )
+    return redirect_back(url_for("plans.my_plan"))
+
+
+@bp.route("/admin/laporan-pejabat-penilai/<int:report_id>/tutup", methods=["POST"])
+@login_required
+def close_evaluator_report(report_id: int):
+    row = load_or_404(EvaluatorReport, report_id)
+    policy.authorize(current_employee(), Action.MANAGE_EMPLOYEE, row.employee)
+    form = forms.CloseReportForm()
+    back = url_for("reassign.supervisor", employee_id=row.employee_id)
+    if not form.validate():
+        flash(next(iter(form.errors_by_field().values())), "error")
+        return redirect(back, code=303)
+    evaluator_reports.close(row, current_employee(), form.version.data, form.reason.data.strip())
+    db.session.commit()
+    flash(_("Laporan ditutup; pegawai diberi tahu alasannya."), "success")
+    return redirect(back, code=303)
 
 
 @bp.route("/pemberitahuan/jumlah")

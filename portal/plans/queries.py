@@ -18,11 +18,13 @@ from portal.extensions import db
 from portal.models import (
     Employee,
     EvaluatorAssignment,
+    EvaluatorReport,
     Period,
     Target,
     TargetComment,
     TargetHistory,
 )
+from portal.models.notifications import open_evaluator_report
 from portal.models.periods import PeriodStatus
 from portal.models.plans import target_card_options
 from portal.plans import analysis
@@ -230,6 +232,13 @@ class PlanPage:
     previous: Period | None  # last period, to copy targets from
     may_edit: bool
     own: bool
+    # The owner's open "pejabat penilai salah" report (only on their own plan).
+    evaluator_report: EvaluatorReport | None = None
+
+    @property
+    def may_report_evaluator(self) -> bool:
+        """The owner may tell the admin their pejabat penilai is missing or wrong."""
+        return self.own and self.ref.employee.active and self.evaluator_report is None
 
     @property
     def targets(self) -> list[Target]:
@@ -284,6 +293,7 @@ def plan_page(user: Employee, ref: PlanRef, previous: Period | None) -> PlanPage
         previous=previous,
         may_edit=policy.can(user, Action.EDIT_PLAN, ref),
         own=ref.employee.id == user.id,
+        evaluator_report=open_evaluator_report(user.id) if ref.employee.id == user.id else None,
     )
 
 

@@ -15,6 +15,7 @@ from portal import policy
 from portal.errors import InvalidInput
 from portal.extensions import db
 from portal.models import Employee, Target
+from portal.models.notifications import open_evaluator_report
 from portal.reassign import handovers, notes, queries, supervisor_changes
 from portal.reassign.forms import (
     HandoverForm,
@@ -136,6 +137,9 @@ def supervisor(
         "candidates": _candidates(viewer, form, {employee.id}),
         "preview": preview,
         "errors": errors,
+        # The employee's own "pejabat penilai salah" report, when open: what they wrote,
+        # and the admin's way to close it when the evaluator on record is right.
+        "evaluator_report": open_evaluator_report(employee.id),
     }
     return Screen(context, status)
 
