@@ -296,8 +296,11 @@ class _ChunkReader(io.RawIOBase):
         super().close()
 
 
-def download(content: bytes | Path | Iterator[str | bytes], name: str, mimetype: str) -> Response:
-    """The response that hands out a file as an attachment named ``name``.
+def download(
+    content: bytes | Path | Iterator[str | bytes], name: str, mimetype: str, *, inline=False
+) -> Response:
+    """The response that hands out a file as an attachment named ``name`` (``inline``:
+    shown in the browser, a PDF in its viewer, still named ``name`` when saved).
 
     ``content`` is the file's bytes, a stored file's path (sent with its ETag and range
     support), or an iterator of chunks, sent as they are produced, with the request
@@ -307,7 +310,7 @@ def download(content: bytes | Path | Iterator[str | bytes], name: str, mimetype:
     if isinstance(content, bytes):
         response = send_file(io.BytesIO(content), mimetype, as_attachment=True, download_name=name)
     elif isinstance(content, Path):
-        response = send_file(content, mimetype, as_attachment=True, download_name=name)
+        response = send_file(content, mimetype, as_attachment=not inline, download_name=name)
     else:
         response = send_file(
             _ChunkReader(stream_with_context(content)),

@@ -25,6 +25,19 @@ from portal.forms import CONTROL_CHARACTERS, bounded_id, has_control_characters
 from portal.models import Employee
 from portal.numbers import decimal, rupiah, thousands
 
+# A stored file shown in the browser (a PDF in its viewer, a photo): it may run nothing,
+# load nothing, and submit nothing; the viewer itself is the browser's own.
+FILE_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "img-src 'self'",
+        "object-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ]
+)
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -322,7 +335,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers
-        headers["Content-Security-Policy"] = CSP
+        # A response may bring a stricter policy of its own (a file shown inline).
+        headers.setdefault("Content-Security-Policy", CSP)
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "same-origin"
         headers["X-Frame-Options"] = "DENY"

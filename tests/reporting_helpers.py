@@ -172,8 +172,15 @@ def count(model) -> int:
 
 
 def uploaded_files(app) -> list[Path]:
+    """The stored originals (a photo's thumbnail beside it: :func:`thumbnails`)."""
     root = Path(app.config["UPLOAD_FOLDER"])
-    return sorted(root.iterdir()) if root.exists() else []
+    files = sorted(root.iterdir()) if root.exists() else []
+    return [path for path in files if not path.name.endswith(".thumb.jpg")]
+
+
+def thumbnails(app) -> list[Path]:
+    root = Path(app.config["UPLOAD_FOLDER"])
+    return sorted(root.glob("*.thumb.jpg")) if root.exists() else []
 
 
 def snapshot(app) -> tuple:

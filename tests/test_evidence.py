@@ -4,6 +4,7 @@ generated names, downloaded only by those who may see the entry."""
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import zlib
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.reporting_helpers import (
     png_bytes,
     sign_in,
     snapshot,
+    thumbnails,
     upload,
     uploaded_files,
 )
@@ -74,6 +76,9 @@ def test_valid_pdf_png_and_jpeg_are_stored_under_generated_names(app, w, login_a
         assert item.size == len(data)
         assert item.sha256 == hashlib.sha256(data).hexdigest()
     assert {p.name for p in uploaded_files(app)} == {i.stored_name for i in items}
+    # Each photo (not the PDF) has a small upright JPEG beside it.
+    photos = [i.stored_name.split(".")[0] for i in items[1:]]
+    assert sorted(p.name for p in thumbnails(app)) == sorted(f"{s}.thumb.jpg" for s in photos)
     # The day's list under the form links to the downloads by id, never by stored name.
     html = response.get_data(as_text=True)
     assert f"/bukti/{items[0].id}" in html
@@ -233,7 +238,7 @@ def test_files_written_before_a_failure_are_removed(app, w, login_as, monkeypatc
     monkeypatch.setattr(audit, "record", broken)
     response = _post_files(owner, w, (PDF, "a.pdf"), (png_bytes(), "b.png"))
     assert response.status_code == 500
-    assert uploaded_files(app) == []
+    assert uploaded_files(app) == [] and thumbnails(app) == []
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(WorkEntry)) == 0
 
@@ -279,6 +284,58 @@ def test_download_permissions(w, stored, login_as, who, status):
     client = login_as(getattr(w, who))
     for item in stored:
         assert client.get(f"/bukti/{item.id}").status_code == status
+        assert client.get(f"/bukti/{item.id}/lihat").status_code == status
+    # The thumbnail asks the same question (and a PDF has none).
+    pdf, png = stored
+    assert client.get(f"/bukti/{png.id}/gambar-kecil").status_code == status
+    assert client.get(f"/bukti/{pdf.id}/gambar-kecil").status_code == (
+        404 if status == 200 else status
+    )
+
+
+def test_a_pdf_opens_in_the_browser_under_a_policy_that_runs_nothing(w, stored, login_as):
+    client = login_as(w.boss)
+    pdf, png = stored
+    for item, data, kind in ((pdf, PDF, "application/pdf"), (png, None, "image/png")):
+        response = client.get(f"/bukti/{item.id}/lihat")
+        assert response.headers["Content-Type"] == kind
+        assert response.headers["Content-Disposition"].startswith("inline;")
+        assert item.original_name.split(".")[0] in response.headers["Content-Disposition"]
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert "script-src" not in policy  # nothing may run, the default says so
+        assert "no-store" in response.headers["Cache-Control"]
+        if data is not None:
+            assert response.data == data
+    # Every other page keeps the portal's own policy.
+    page = client.get("/verifikasi").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in page
+
+
+def test_a_photo_has_an_upright_thumbnail_the_queue_shows(app, w, login_as):
+    from PIL import Image
+
+    wide = Image.new("RGB", (1200, 400), (10, 120, 200))
+    exif = wide.getexif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to view": a phone's portrait photo
+    buffer = io.BytesIO()
+    wide.save(buffer, "JPEG", exif=exif)
+    owner = login_as(w.owner)
+    assert _post_files(owner, w, (buffer.getvalue(), "foto tegak.jpg")).status_code == 200
+    (item,) = db.session.scalars(db.select(Evidence)).all()
+    response = login_as(w.boss).get(f"/bukti/{item.id}/gambar-kecil")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "image/jpeg"
+    with Image.open(io.BytesIO(response.data)) as thumb:
+        assert thumb.format == "JPEG"
+        assert thumb.size == (107, 320)  # upright, at most 320 px a side
+    queue = login_as(w.boss).get("/verifikasi").get_data(as_text=True)
+    assert f'src="/bukti/{item.id}/gambar-kecil"' in queue
+    assert 'alt="Foto bukti: foto tegak.jpg"' in queue
+    # A thumbnail lost from disk is made again the next time it is shown.
+    for thumb in thumbnails(app):
+        thumb.unlink()
+    assert login_as(w.boss).get(f"/bukti/{item.id}/gambar-kecil").status_code == 200
+    assert len(thumbnails(app)) == 1
 
 
 def test_download_headers(w, stored, login_as):
@@ -339,6 +396,6 @@ def test_deleting_an_entry_removes_its_files(app, w, stored, login_as):
         f"/laporan/{entry.id}/hapus", {"version": str(entry.version), "confirmed": "1"}
     )
     assert response.status_code == 303
-    assert uploaded_files(app) == []
+    assert uploaded_files(app) == [] and thumbnails(app) == []
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(Evidence)) == 0

@@ -3,6 +3,12 @@
 Accepted: PDF (without JavaScript, launch actions or embedded files), JPEG and PNG
 (decoded by Pillow, so an SVG or HTML page renamed ``.png`` is refused). Files are
 stored under generated names; the original name is kept only for display.
+
+A photo gets a small JPEG thumbnail beside it (``<name>.thumb.jpg``, at most
+``THUMB_SIZE`` pixels a side, turned upright by its EXIF orientation), made on upload so
+that the verification queue can show it on a phone without downloading the original.
+An older photo without one gets it the first time it is shown (a cache of the stored
+file, not a change of any record).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
 from portal.errors import InvalidInput
@@ -168,14 +174,21 @@ def storage_root() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"])
 
 
+THUMB_SIZE = (320, 320)
+IMAGE_TYPES = ("image/png", "image/jpeg")
+
+
 def store(checked: CheckedFile) -> str:
-    """Write the file under a fresh random name; return that name."""
+    """Write the file under a fresh random name (and a photo's thumbnail beside it);
+    return that name."""
     stored = f"{secrets.token_hex(16)}.{checked.extension}"
     root = storage_root()
     root.mkdir(parents=True, exist_ok=True)
     path = root / stored
     with open(path, "xb") as handle:
         handle.write(checked.data)
+    if checked.content_type in IMAGE_TYPES:
+        make_thumbnail(checked.data, thumbnail_path_of(stored))
     return stored
 
 
@@ -185,7 +198,42 @@ def path_of(stored_name: str) -> Path:
     return storage_root() / stored_name
 
 
+def thumbnail_path_of(stored_name: str) -> Path:
+    path = path_of(stored_name)
+    return path.with_name(f"{path.stem}.thumb.jpg")
+
+
+def make_thumbnail(data: bytes, destination: Path) -> bool:
+    """Write a photo's thumbnail; False (and nothing written) when it cannot be read."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            small = ImageOps.exif_transpose(image)
+            small.thumbnail(THUMB_SIZE)
+            if small.mode not in ("RGB", "L"):
+                small = small.convert("RGB")
+            buffer = io.BytesIO()
+            small.save(buffer, "JPEG", quality=80, optimize=True)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False
+    partial = destination.with_suffix(".part")
+    partial.write_bytes(buffer.getvalue())
+    partial.replace(destination)  # whole or not at all, even with two requests at once
+    return True
+
+
+def thumbnail_of(stored_name: str) -> Path | None:
+    """The photo's thumbnail, made now if it is missing; None when there is no photo."""
+    original = path_of(stored_name)
+    thumb = thumbnail_path_of(stored_name)
+    if thumb.exists():
+        return thumb
+    if not original.exists() or not make_thumbnail(original.read_bytes(), thumb):
+        return None
+    return thumb
+
+
 def discard(stored_names: list[str]) -> None:
-    """Remove files whose database rows were rolled back."""
+    """Remove files whose database rows were rolled back (and their thumbnails)."""
     for name in stored_names:
         path_of(name).unlink(missing_ok=True)
+        thumbnail_path_of(name).unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from portal.policy import Action
 from portal.reports import bp, evidence, queries, services
 from portal.reports.forms import DeleteEntryForm, EditEntryForm, EntryForm, NewEntryForm
 from portal.routing import load_or_404
-from portal.web import current_employee, is_fragment_request, render
+from portal.web import FILE_CSP, current_employee, is_fragment_request, render
 
 
 def _day_from_args() -> date:
@@ -224,12 +224,45 @@ def _confirm_delete(entry: WorkEntry, version: int):
     )
 
 
+def _evidence(evidence_id: int) -> Evidence:
+    """The evidence row, once its entry may be seen by the user (404/403 otherwise)."""
+    load_or_404(queries.entry_of_evidence, evidence_id, Action.VIEW_ENTRY)
+    return db.session.get(Evidence, evidence_id)
+
+
 @bp.route("/bukti/<int:evidence_id>")
 @login_required
 def download(evidence_id: int):
-    load_or_404(queries.entry_of_evidence, evidence_id, Action.VIEW_ENTRY)
-    item = db.session.get(Evidence, evidence_id)
+    item = _evidence(evidence_id)
     path = evidence.path_of(item.stored_name)
     if not path.exists():
         abort(404)
     return exports.download(path, item.original_name, item.content_type)
+
+
+@bp.route("/bukti/<int:evidence_id>/lihat")
+@login_required
+def view_evidence(evidence_id: int):
+    """The file in the browser (a PDF in its own viewer), under a policy that lets it
+    run and load nothing."""
+    item = _evidence(evidence_id)
+    path = evidence.path_of(item.stored_name)
+    if not path.exists():
+        abort(404)
+    response = exports.download(path, item.original_name, item.content_type, inline=True)
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    return response
+
+
+@bp.route("/bukti/<int:evidence_id>/gambar-kecil")
+@login_required
+def evidence_thumbnail(evidence_id: int):
+    item = _evidence(evidence_id)
+    if item.content_type not in evidence.IMAGE_TYPES:
+        abort(404)
+    thumb = evidence.thumbnail_of(item.stored_name)
+    if thumb is None:
+        abort(404)
+    response = exports.download(thumb, f"kecil-{item.original_name}", "image/jpeg", inline=True)
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    return response
