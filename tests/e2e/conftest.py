@@ -101,3 +101,63 @@ def live_server(_schema, database_url, tmp_path_factory) -> Iterator[LiveServer]
             db.session.remove()
             empty_all_tables()
             db.engine.dispose()
+
+
+# axe-core (the npm package axe-core, vendored: the intranet and CI have no CDN) checks
+# every page state a journey reaches: each page load and each htmx swap, at every level
+# (moderate and minor included). The script is added by the browser itself before the
+# page's own scripts (outside the page's CSP), and reports through the console; a test
+# fails at its end on any violation, naming the page, the rule and the elements.
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
+AXE_PREFIX = "AXE-VIOLATIONS "
+AXE_RUNNER = """
+(() => {
+  if (window.top !== window) return;
+  let busy = false, again = false;
+  const run = () => {
+    if (!window.axe || !document.body) return;
+    if (busy) { again = true; return; }
+    busy = true;
+    window.axe.run(document, { resultTypes: ['violations'] })
+      .then(result => {
+        if (result.violations.length) {
+          console.log(%(prefix)s + location.pathname + location.search + ' ' + JSON.stringify(
+            result.violations.map(v => ({
+              id: v.id, impact: v.impact,
+              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
+            }))));
+        }
+      })
+      .catch(() => {})
+      .finally(() => { busy = false; if (again) { again = false; run(); } });
+  };
+  window.addEventListener('load', () => setTimeout(run, 30));
+  document.addEventListener('htmx:afterSettle', () => setTimeout(run, 30));
+})();
+"""
+
+
+@pytest.fixture
+def axe_violations() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def new_context(new_context, axe_violations):
+    """pytest-playwright's contexts, each checked by axe on every page state."""
+    source = AXE.read_text(encoding="utf-8")
+    runner = AXE_RUNNER % {"prefix": repr(AXE_PREFIX)}
+
+    def _collect(message) -> None:
+        if message.text.startswith(AXE_PREFIX):
+            axe_violations.append(message.text.removeprefix(AXE_PREFIX))
+
+    def _new_context(**options):
+        context = new_context(**options)
+        context.add_init_script(source)
+        context.add_init_script(runner)
+        context.on("console", _collect)
+        return context
+
+    yield _new_context
+    assert not axe_violations, "axe found violations:\n" + "\n".join(axe_violations)

@@ -84,7 +84,9 @@ def test_daily_entries_are_verified_fixed_and_counted(new_context, live_server, 
         log(pns, work, index)
     pns.expect_no_reload()
     meeting = pns.page.locator("#daily-log li.entry", has_text=MEETING.description)
-    expect(meeting.get_by_role("link", name="notulen-rapat.pdf")).to_be_visible()
+    opens = meeting.get_by_role("link", name="notulen-rapat.pdf", exact=True)
+    expect(opens).to_have_attribute("href", re.compile(r"/bukti/\d+/lihat$"))
+    expect(meeting.get_by_role("link", name="Unduh notulen-rapat.pdf")).to_be_visible()
     assert pns.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     # -- an entry logged by mistake: "Hapus" asks first, naming the entry and its file ------
@@ -107,7 +109,7 @@ def test_daily_entries_are_verified_fixed_and_counted(new_context, live_server, 
     boss.page.goto(live_server("/verifikasi"))
     expect(boss.page.locator("li.entry")).to_have_count(3)
     with boss.page.expect_download() as download:
-        queued(boss, MEETING).get_by_role("link", name="notulen-rapat.pdf").click()
+        queued(boss, MEETING).get_by_role("link", name="Unduh notulen-rapat.pdf").click()
     assert download.value.suggested_filename == "notulen-rapat.pdf"
     assert download.value.path().read_bytes() == PDF
 
