@@ -26,8 +26,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(jobs_revive_command)
     from portal.imports.cli import import_employees
+    from portal.notify.cli import notify_command
 
     app.cli.add_command(import_employees)
+    app.cli.add_command(notify_command)
 
 
 def print_logins(logins) -> None:

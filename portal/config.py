@@ -98,6 +98,18 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_EVIDENCE_MAX_FILES": _env_int("PORTAL_EVIDENCE_MAX_FILES", 5),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "PORTAL_REDIS_URL": os.environ.get("PORTAL_REDIS_URL"),
+        # Mail (README "Email dan pengingat"): off without an SMTP host, unless the
+        # messages are written as .eml files into PORTAL_MAIL_DIR (a demo without a server).
+        "PORTAL_SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
+        "PORTAL_SMTP_PORT": _env_int("PORTAL_SMTP_PORT", 25),
+        "PORTAL_SMTP_USER": os.environ.get("PORTAL_SMTP_USER", ""),
+        "PORTAL_SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD", ""),
+        "PORTAL_SMTP_STARTTLS": _env_bool("PORTAL_SMTP_STARTTLS", False),
+        "PORTAL_SMTP_TIMEOUT": _env_int("PORTAL_SMTP_TIMEOUT", 20),
+        "PORTAL_MAIL_FROM": os.environ.get(
+            "PORTAL_MAIL_FROM", "Portal Kinerja <noreply@kinerja.example>"
+        ),
+        "PORTAL_MAIL_DIR": os.environ.get("PORTAL_MAIL_DIR", ""),
         # Error reports to Sentry (needs the optional extra: pip install '.[sentry]').
         "PORTAL_SENTRY_DSN": os.environ.get("PORTAL_SENTRY_DSN"),
         "PORTAL_SENTRY_ENVIRONMENT": os.environ.get("PORTAL_SENTRY_ENVIRONMENT"),

@@ -41,6 +41,9 @@ JOB_TIMEOUT = 3600  # seconds; RQ stops a run that takes longer
 QUEUE = "portal"  # the default of PORTAL_JOB_QUEUE
 GAVE_UP = "Pekerjaan berhenti berulang kali."
 HANDLERS: dict[str, Callable] = {}
+# Work the RQ worker does at each maintenance round besides reviving jobs (the mail
+# delivery round registers itself here).
+ROUNDS: list[Callable[[], object]] = []
 
 
 class LostClaim(Exception):
@@ -235,6 +238,12 @@ def work(*, burst: bool = False) -> None:
         def run_maintenance_tasks(self) -> None:
             super().run_maintenance_tasks()
             revive_stale()
+            for round_ in ROUNDS:
+                try:
+                    round_()
+                except Exception:  # one failing round must not stop the worker
+                    db.session.rollback()
+                    current_app.logger.exception("maintenance round %s failed", round_)
             db.session.remove()  # no connection of this process goes into a fork
 
         def main_work_horse(self, job, queue) -> None:

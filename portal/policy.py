@@ -28,6 +28,7 @@ from portal.models import (
     Evaluation,
     FollowUpItem,
     Instansi,
+    MailMessage,
     MonthlyReport,
     Notification,
     Period,
@@ -231,7 +232,7 @@ def _permitted(user: Employee, action: Action | str, obj=None) -> bool:
     if action in (Action.VIEW_INSTANSI, Action.VIEW_PERIOD):
         return user.is_superadmin or user.instansi_id == _instansi_of(obj)
     if action is Action.MANAGE_INSTANSI:
-        return isinstance(obj, Instansi | Unit | Period) and _is_instansi_admin(
+        return isinstance(obj, Instansi | Unit | Period | MailMessage) and _is_instansi_admin(
             user, _instansi_of(obj)
         )
     if isinstance(obj, PlanRef):

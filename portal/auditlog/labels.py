@@ -130,6 +130,9 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
             "notification.read_all": _l("Semua pemberitahuan ditandai dibaca"),
             "evaluator_report.create": _l("Pegawai melaporkan pejabat penilai salah"),
             "evaluator_report.close": _l("Laporan pejabat penilai ditutup tanpa perubahan"),
+            "mail.retry": _l("Email gagal dikirim ulang"),
+            "mail.test": _l("Email uji dikirim"),
+            "notification.preferences": _l("Pengaturan pemberitahuan diubah"),
         },
     ),
     (
@@ -162,6 +165,7 @@ OBJECT_LABELS: dict[str, str] = {
     "ImportBatch": _l("Impor data"),
     "Notification": _l("Pemberitahuan"),
     "EvaluatorReport": _l("Laporan pejabat penilai"),
+    "MailMessage": _l("Email"),
 }
 
 

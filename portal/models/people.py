@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.extensions import db
 from portal.models.org import Instansi, Unit
@@ -68,6 +68,12 @@ class Employee(UserMixin, db.Model):
     subordinates: Mapped[list[Employee]] = relationship(
         back_populates="atasan", order_by="Employee.name", foreign_keys=[atasan_id]
     )
+
+    @validates("email")
+    def _new_address_clears_bounce(self, _key: str, address: str) -> str:
+        if address != self.email:
+            self.email_bounced_at = None
+        return address
 
     def set_atasan(self, atasan_id: int | None) -> None:
         """A definitive change of the atasan (the admin's form, an import). Setting the

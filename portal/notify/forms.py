@@ -1,12 +1,14 @@
-"""The notification list's buttons."""
+"""The notification list's buttons, the mail preferences and the admin's mail buttons."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
 
 from portal.forms import IdField, PlainText, PortalForm, VersionField
+from portal.models.notifications import MODE_DIGEST, MODE_IMMEDIATE, MODE_OFF, MODES
+from portal.notify.kinds import GROUPS
 
 
 class MarkAllForm(PortalForm):
@@ -47,3 +49,57 @@ class CloseReportForm(PortalForm):
             ),
         ]
     )
+
+
+# -- the mail preferences (``/pengaturan/pemberitahuan``) --------------------------------
+
+UNKNOWN_MODE = _l("Pilihan pengiriman tidak dikenal.")
+UNKNOWN_HOUR = _l("Pilih jam 00 sampai 23, atau kosongkan.")
+HALF_QUIET = _l("Isi jam mulai dan jam selesai, atau kosongkan keduanya.")
+HOURS = [SelectChoice("", "—")] + [SelectChoice(str(h), f"{h:02d}.00") for h in range(24)]
+
+
+def _hour(value):
+    return int(value) if value not in (None, "") and str(value).isdigit() else value or None
+
+
+class _QuietHour(SelectField):
+    def pre_validate(self, form) -> None:
+        if self.data is not None and (not isinstance(self.data, int) or not 0 <= self.data < 24):
+            raise StopValidation(str(UNKNOWN_HOUR))
+
+
+def preferences_form(**kwargs) -> PortalForm:
+    """A radio group per notification group a person may choose for (the groups that are
+    always mailed are shown, not asked), and the quiet hours."""
+
+    class PreferencesForm(PortalForm):
+        quiet_start = _QuietHour(_l("Mulai"), choices=HOURS, coerce=_hour)
+        quiet_end = _QuietHour(_l("Sampai"), choices=HOURS, coerce=_hour)
+
+        def validate_quiet_end(self, field) -> None:
+            if (self.quiet_start.data is None) != (field.data is None):
+                raise ValidationError(str(HALF_QUIET))
+
+    for group in GROUPS.values():
+        if not group.always:
+            setattr(
+                PreferencesForm,
+                f"mode_{group.key}",
+                RadioField(
+                    group.label,
+                    choices=[
+                        SelectChoice(MODE_IMMEDIATE, _l("Segera")),
+                        SelectChoice(MODE_DIGEST, _l("Ringkasan harian")),
+                        SelectChoice(MODE_OFF, _l("Tidak lewat email")),
+                    ],
+                    default=MODE_IMMEDIATE,
+                    validators=[AnyOf(MODES, message=UNKNOWN_MODE)],
+                    validate_choice=False,
+                ),
+            )
+    return PreferencesForm(**kwargs)
+
+
+class RetryMailForm(PortalForm):
+    version = VersionField()

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, emails
 from portal import nip as nip_module
 from portal.auth.passwords import hash_password
 from portal.errors import InvalidInput
@@ -78,8 +78,12 @@ def check_fields(data: EmployeeData) -> dict[str, str]:
         errors["name"] = _("Nama wajib diisi.")
     if not data.jabatan:
         errors["jabatan"] = _("Jabatan wajib diisi.")
-    if "email" not in errors and data.email and ("@" not in data.email or " " in data.email):
-        errors["email"] = _("Alamat email tidak valid.")
+    if "email" not in errors and data.email:
+        address = emails.normalise(data.email)
+        if address is None:
+            errors["email"] = _("Alamat email tidak valid.")
+        else:
+            data.email = address
     if data.golongan not in GOLONGAN:
         errors["golongan"] = str(UNKNOWN_GOLONGAN)
     if data.jenis_jabatan not in {j.value for j in JenisJabatan}:

@@ -7,6 +7,8 @@ here, for demo accounts; real accounts get one-time passwords.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -155,12 +157,26 @@ def _upsert_employee(person: Person, **values) -> tuple[Employee, bool]:
         name=person.name,
         gelar_depan=person.gelar_depan,
         gelar_belakang=person.gelar_belakang,
+        email=_demo_address(person.name),
         must_change_password=False,
         **values,
     )
     db.session.add(employee)
     db.session.flush()
     return employee, True
+
+
+DEMO_MAIL_DOMAIN = "kinerja.example"  # reserved (RFC 2606): no mail ever leaves for it
+
+
+def _demo_address(name: str) -> str:
+    """``budi.santoso@kinerja.example``; a second Budi Santoso gets ``budi.santoso2@…``."""
+    local = ".".join(re.sub(r"[^a-z]+", " ", name.lower()).split()) or "pegawai"
+    for number in itertools.count(1):
+        address = f"{local}{number if number > 1 else ''}@{DEMO_MAIL_DOMAIN}"
+        if not db.session.scalar(select(Employee.id).where(Employee.email == address)):
+            return address
+    raise AssertionError("unreachable")
 
 
 def seed_demo() -> tuple[int, list[DemoLogin]]:
