@@ -130,6 +130,7 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
             "notification.read_all": _l("Semua pemberitahuan ditandai dibaca"),
             "evaluator_report.create": _l("Pegawai melaporkan pejabat penilai salah"),
             "evaluator_report.close": _l("Laporan pejabat penilai ditutup tanpa perubahan"),
+            "notify_settings.update": _l("Ambang pengingat diubah"),
         },
     ),
     (

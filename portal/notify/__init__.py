@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("notify", __name__)
 
-from portal.notify import events, routes  # noqa: E402,F401
+from portal.notify import events, reminders, routes, thresholds_routes  # noqa: E402,F401
