@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.widgets import TextInput
 
 from portal.forms import IdField, PlainText, PortalForm, VersionField, WholeNumberField
 from portal.notify.thresholds import ZONES, Saved, Thresholds
@@ -57,7 +58,7 @@ class ZoneField(SelectField):
     (WTForms' own "Not a valid choice" is English)."""
 
     def pre_validate(self, form) -> None:
-        if self.data not in {value for value, _ in self.choices}:
+        if self.data not in {choice.value for choice in self.choices}:
             raise StopValidation(str(UNKNOWN_ZONE))
 
 
@@ -65,8 +66,14 @@ UNKNOWN_ZONE = _l("Pilih salah satu zona waktu dari daftar.")
 DAYS_LIMIT = 60
 
 
-def _days(label) -> WholeNumberField:
-    return WholeNumberField(
+class DaysField(WholeNumberField):
+    """A whole number typed in a text box (the Indonesian way, by ``parse_whole``)."""
+
+    widget = TextInput()
+
+
+def _days(label) -> DaysField:
+    return DaysField(
         label,
         minimum=1,
         maximum=DAYS_LIMIT,
@@ -79,7 +86,9 @@ class ThresholdsForm(PortalForm):
     counted), and the hour of the daily digest."""
 
     version = VersionField()
-    timezone = ZoneField(_l("Zona waktu instansi"), choices=ZONES)
+    timezone = ZoneField(
+        _l("Zona waktu instansi"), choices=[SelectChoice(value, label) for value, label in ZONES]
+    )
     planning_notice_days = _days(_l("Pengingat sebelum batas penyusunan SKP"))
     monthly_notice_days = _days(_l("Pengingat sebelum batas laporan bulanan"))
     verify_remind_days = _days(_l("Laporan harian belum diverifikasi: ingatkan atasan setelah"))
@@ -88,7 +97,7 @@ class ThresholdsForm(PortalForm):
     )
     objection_notice_days = _days(_l("Pengingat sebelum batas keputusan keberatan"))
     follow_up_notice_days = _days(_l("Pengingat sebelum tindak lanjut jatuh tempo"))
-    digest_hour = WholeNumberField(
+    digest_hour = DaysField(
         _l("Jam pengiriman ringkasan harian"),
         minimum=0,
         maximum=23,
