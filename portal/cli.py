@@ -267,6 +267,5 @@ def reminders_command():
     15 minutes; a second run the same day writes nothing again)."""
     from portal.notify import reminders
 
-    written = reminders.run(clock.today())
-    db.session.commit()
+    written = reminders.run_and_commit(clock.today())
     click.echo(f"{written} pengingat baru ditulis.")

@@ -5,6 +5,9 @@ grow with the number of employees; and the admin sets the thresholds per instans
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import pytest
@@ -420,3 +423,43 @@ def test_a_cadence_of_quarters_reminds_after_each_quarter(w, factory):
     assert run(date(2026, 4, 14)) == 0
     run(date(2026, 4, 15))
     assert sent("periodic_overdue") == [(w.boss.id, "periodic_overdue")]
+
+
+@pytest.mark.commits
+def test_two_runs_at_the_same_moment_write_each_reminder_once(w, app, monkeypatch):
+    """Each run on a connection of its own: the first writes and holds its transaction
+    open a moment; the second writes meanwhile, and must neither fail nor write twice."""
+    add(entry(w.target, date(2026, 6, 1)))
+    day = date(2026, 6, 15)
+    first_wrote = threading.Event()
+    write = reminders.write
+
+    def slow_write(rows):
+        written = write(rows)
+        if threading.current_thread().name.startswith("first"):
+            first_wrote.set()
+            time.sleep(0.3)
+        return written
+
+    monkeypatch.setattr(reminders, "write", slow_write)
+
+    def attempt(goes_second: bool) -> int:
+        with app.app_context():
+            try:
+                if goes_second:
+                    assert first_wrote.wait(timeout=10), "the first run never wrote"
+                return reminders.run_and_commit(day)
+            finally:
+                db.session.remove()
+
+    db.session.rollback()
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="first") as first,
+        ThreadPoolExecutor(1, thread_name_prefix="second") as second,
+    ):
+        one, other = first.submit(attempt, False), second.submit(attempt, True)
+        counts = (one.result(timeout=60), other.result(timeout=60))
+    total = db.session.scalar(select(func.count()).select_from(Notification))
+    assert counts == (total, 0) and total > 0
+    keys = db.session.scalars(select(Notification.dedup_key)).all()
+    assert len(keys) == len(set(keys))
