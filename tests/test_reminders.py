@@ -27,7 +27,7 @@ from portal.models import (
 )
 from portal.models.monthly import MONTHLY_SUBMITTED
 from portal.models.periods import Cadence
-from portal.notify import reminders, thresholds
+from portal.notify import queries, reminders, thresholds
 from portal.notify.forms import UNKNOWN_ZONE
 from portal.notify.kinds import KINDS, text
 from tests.reporting_helpers import add, build_world, entry, fix_today, sign_in
@@ -103,7 +103,7 @@ def test_the_planning_deadline_reminds_those_without_an_approved_plan(w):
     assert w.owner.id not in told  # their target is approved
     assert w.stranger.id not in told  # another instansi, no period
     note = of_kind("planning_due")[0]
-    assert note.endpoint == "plans.my_plan" and note.params["period"] == w.period.name
+    assert note.endpoint == "plans.plan" and note.params["period"] == w.period.name
     assert run(date(2026, 1, 27)) == 0  # once per deadline
     assert run(date(2026, 2, 2)) == 0  # and none after it
 
@@ -222,18 +222,7 @@ def test_an_objection_near_its_decision_deadline_reminds_the_atasan_who_decides(
 def test_a_follow_up_item_coming_due_reminds_the_person_responsible(w):
     submitted(w.owner, w.period, 1, 2, 3, 4, 5)
     evaluation = _evaluation(w, status=EvaluationStatus.FINAL)
-    db.session.add(
-        FollowUpItem(
-            evaluation_id=evaluation.id,
-            employee_id=w.owner.id,
-            instansi_id=w.owner.instansi_id,
-            kind=FollowUpKind.PENGEMBANGAN,
-            description="Pelatihan analisis kebijakan",
-            responsible_id=w.owner.id,
-            due_date=date(2026, 6, 19),
-            created_by_id=w.boss.id,
-        )
-    )
+    db.session.add(_follow_up(w, evaluation, date(2026, 6, 19)))
     db.session.commit()
     # Three working days before Friday the 19th, without the holiday: Monday the 15th.
     assert run(date(2026, 6, 12)) == 0
@@ -243,12 +232,56 @@ def test_a_follow_up_item_coming_due_reminds_the_person_responsible(w):
     assert run(date(2026, 6, 17)) == 0
 
 
-def test_every_reminder_kind_has_a_text_in_the_reminders_group(app):
-    with app.test_request_context():
-        for key in ("planning_due", "monthly_due", "monthly_overdue", "verify_remind"):
-            kind = KINDS[key]
-            assert kind.group == "reminders"
-            assert "%(" not in text(kind.title, {})
+REMINDER_KINDS = {key for key, kind in KINDS.items() if kind.group == "reminders"}
+
+
+def test_every_reminder_reads_whole_and_opens_a_page_for_its_recipient(w, app, make_client):
+    run(date(2026, 1, 26))  # planning
+    w.period.evaluation_deadline = date(2026, 6, 12)
+    add(entry(w.target, date(2026, 6, 1)))
+    run(date(2026, 6, 3))  # May's report due, April's overdue
+    run(date(2026, 6, 15))  # entries waiting and escalated, the annual evaluation overdue
+    evaluation = _evaluation(
+        w,
+        status=EvaluationStatus.FINAL,
+        employee_response="object",
+        objection_status="open",
+        responded_at=datetime(2026, 6, 1, 3, tzinfo=UTC),
+    )
+    db.session.add(_follow_up(w, evaluation, date(2026, 6, 19)))
+    db.session.commit()
+    run(date(2026, 6, 10))  # the objection's deadline near
+    run(date(2026, 6, 15))  # the follow-up item coming due
+    run(date(2026, 7, 15))  # semester I's periodic evaluations overdue
+    notes = list(db.session.scalars(select(Notification).order_by(Notification.id)))
+    assert {n.kind for n in notes} == REMINDER_KINDS
+    clients = {}
+    for note in notes:
+        if note.recipient_id not in clients:
+            person = db.session.get(type(w.owner), note.recipient_id)
+            clients[note.recipient_id] = sign_in(make_client, person)
+        client = clients[note.recipient_id]
+        with app.test_request_context():
+            title = text(KINDS[note.kind].title, note.params)
+            detail = text(KINDS[note.kind].detail, note.params)
+            link = queries.link(note)
+        assert "—" not in title + detail, (note.kind, title, detail)
+        assert client.get(link).status_code == 200, (note.kind, link)
+    owner_page = clients[w.owner.id].get("/pemberitahuan").get_data(as_text=True)
+    assert "Laporan bulanan Mei 2026 jatuh tempo 5 Juni 2026" in owner_page
+
+
+def _follow_up(w, evaluation, due_date: date) -> FollowUpItem:
+    return FollowUpItem(
+        evaluation_id=evaluation.id,
+        employee_id=w.owner.id,
+        instansi_id=w.owner.instansi_id,
+        kind=FollowUpKind.PENGEMBANGAN,
+        description="Pelatihan analisis kebijakan",
+        responsible_id=w.owner.id,
+        due_date=due_date,
+        created_by_id=w.boss.id,
+    )
 
 
 # -- once a day, and the command -----------------------------------------------------------
