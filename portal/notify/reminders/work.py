@@ -30,6 +30,8 @@ from workflows.states import APPROVED_OR_LATER
 
 
 def _approved_plan(employee_id, period_id):
+    """An approved plan, as the monitoring counts it: a target of the period in
+    ``approved`` or a later state."""
     return exists().where(
         Target.owner_id == employee_id,
         Target.period_id == period_id,
@@ -38,6 +40,8 @@ def _approved_plan(employee_id, period_id):
 
 
 def planning(periods: list[Period], settings: dict[int, Thresholds], today: date):
+    """Every active employee of the instansi without an approved plan, once per period
+    and deadline, from ``planning_notice_days`` working days before it."""
     near = {
         p.id: p
         for p in periods
@@ -96,6 +100,8 @@ def _number(value: int):
 
 
 def monthly(periods: list[Period], settings: dict[int, Thresholds], today: date):
+    """The employees with approved targets whose report of a month is not handed in
+    (a draft, a returned one or none): once when it is due, once when it is overdue."""
     wanted = {
         p.id: (p, ms)
         for p in periods
