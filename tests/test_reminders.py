@@ -307,10 +307,10 @@ def test_the_command_run_twice_in_a_day_writes_each_reminder_once(w, app, monkey
     assert again == {"verify_remind", "verify_escalate"}
 
 
-def test_a_key_written_by_a_concurrent_run_is_skipped_not_an_error(w):
+def test_reminders_written_before_are_skipped_not_an_error(w):
     add(entry(w.target, date(2026, 6, 1)))
     due = reminders.due(date(2026, 6, 15))
-    assert reminders.write(due[:1]) == 1  # the other run got there first with one of them
+    assert reminders.write(due[:1]) == 1  # an earlier run wrote one of them
     assert reminders.write(due) == len(due) - 1
     db.session.commit()
     assert reminders.write(reminders.due(date(2026, 6, 15))) == 0
@@ -331,11 +331,14 @@ def test_a_run_costs_the_same_statements_for_5_and_50_waiting_employees(
     # Each waiting employee's May report is overdue; the boss is reminded and escalated.
     assert written == waiting + 3
     assert counter.count == EXPECTED_RUN_STATEMENTS, counter.statements
+    with count_statements() as counter:
+        assert run(date(2026, 6, 19)) == 0
+    assert counter.count == EXPECTED_RUN_STATEMENTS - 1, counter.statements  # no insert
 
 
 # Thresholds, open periods, monthly reports, entries waiting, the late evaluators, the
-# admins, objections, follow-up items, and the insert.
-EXPECTED_RUN_STATEMENTS = 9
+# admins, objections, follow-up items, the keys already written, and the insert.
+EXPECTED_RUN_STATEMENTS = 10
 
 
 # -- the admin's thresholds page -----------------------------------------------------------

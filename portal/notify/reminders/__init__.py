@@ -159,40 +159,53 @@ def due(today: date) -> list[Reminder]:
 # -- writing -------------------------------------------------------------------------------
 
 
-def _chunks(rows: list[dict]) -> Iterator[list[dict]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
+def _chunks(items: list) -> Iterator[list]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _row(reminder: Reminder, now) -> dict:
+    if reminder.kind not in KINDS:
+        raise ValueError(f"unknown notification kind {reminder.kind!r}")
+    return {
+        "recipient_id": reminder.recipient_id,
+        "instansi_id": reminder.instansi_id,
+        "kind": reminder.kind,
+        "object_type": reminder.object_type,
+        "object_id": reminder.object_id,
+        "params": reminder.params,
+        "endpoint": reminder.endpoint,
+        "endpoint_args": reminder.args,
+        "dedup_key": reminder.dedup_key,
+        "created_at": now,
+        "mail_decision": MAIL_UNDECIDED,
+    }
 
 
 def write(reminders: Iterable[Reminder]) -> int:
-    """Insert the reminders not written before; how many were new. A key already in the
-    table (an earlier run, or one running now) is skipped by the database itself."""
+    """Insert the reminders not written before; how many were new.
+
+    The keys already in the table are looked up first (one statement per :data:`CHUNK`):
+    most runs of a day find every reminder written, and an insert that conflicts would
+    still draw an id from PostgreSQL's sequence each time. A key written meanwhile by a
+    run at the same moment is skipped by the database itself (``ON CONFLICT DO NOTHING``).
+    """
     now = utcnow()
-    rows = []
-    for r in {r.dedup_key: r for r in reminders}.values():
-        if r.kind not in KINDS:
-            raise ValueError(f"unknown notification kind {r.kind!r}")
-        rows.append(
-            {
-                "recipient_id": r.recipient_id,
-                "instansi_id": r.instansi_id,
-                "kind": r.kind,
-                "object_type": r.object_type,
-                "object_id": r.object_id,
-                "params": r.params,
-                "endpoint": r.endpoint,
-                "endpoint_args": r.args,
-                "dedup_key": r.dedup_key,
-                "created_at": now,
-                "mail_decision": MAIL_UNDECIDED,
-            }
-        )
+    by_key = {r.dedup_key: r for r in reminders}
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     written = 0
-    for chunk in _chunks(rows):
+    for keys in _chunks(list(by_key)):
+        known = set(
+            db.session.scalars(
+                select(Notification.dedup_key).where(Notification.dedup_key.in_(keys))
+            )
+        )
+        fresh = [_row(by_key[key], now) for key in keys if key not in known]
+        if not fresh:
+            continue
         statement = (
             dialect.insert(Notification)
-            .values(chunk)
+            .values(fresh)
             .on_conflict_do_nothing(index_elements=["dedup_key"])
             .returning(Notification.id)
         )
