@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from portal import audit, jobs
+from portal import audit, clock, jobs
 from portal import nip as nip_module
 from portal.auth.passwords import check_password_rules, hash_password
 from portal.errors import InvalidInput
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(letter_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(jobs_revive_command)
+    app.cli.add_command(reminders_command)
     from portal.imports.cli import import_employees
     from portal.notify.cli import notify_command
 
@@ -260,3 +261,13 @@ def jobs_revive_command():
     """Run again the background jobs whose runner stopped (a killed worker or web process)."""
     revived = jobs.revive_stale()
     click.echo(f"{len(revived)} pekerjaan dijalankan lagi.")
+
+
+@click.command("reminders")
+def reminders_command():
+    """Write the reminders and escalations due today (cron or a systemd timer runs it every
+    15 minutes; a second run the same day writes nothing again)."""
+    from portal.notify import reminders
+
+    written = reminders.run_and_commit(clock.today())
+    click.echo(f"{written} pengingat baru ditulis.")

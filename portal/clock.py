@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,3 +44,30 @@ def holidays() -> dict[date, str]:
     if has_app_context():
         path = current_app.config.get("PORTAL_HOLIDAYS_FILE") or DEFAULT_HOLIDAYS
     return _load_holidays(str(path))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a public holiday or collective leave (:func:`holidays`)."""
+    return day.weekday() < 5 and day not in holidays()
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The working day ``count`` working days after ``day`` (before it when negative);
+    ``day`` itself is not counted, so ``add_working_days(friday, 1)`` is the Monday."""
+    step = 1 if count >= 0 else -1
+    left = abs(count)
+    while left:
+        day += timedelta(days=step)
+        if is_working_day(day):
+            left -= 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """How many working days come after ``start`` up to and including ``end`` (0 when
+    ``end`` is not after ``start``): how long something done on ``start`` has waited."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_working_day(day)
+    return count

@@ -85,6 +85,8 @@ class Action(StrEnum):
     READ_NOTIFICATION = "read_notification"
     # "My pejabat penilai is wrong": an active employee about themself (obj: Employee).
     REPORT_WRONG_EVALUATOR = "report_wrong_evaluator"
+    # The instansi's reminder thresholds (obj: Instansi): its admins.
+    MANAGE_REMINDERS = "manage_reminders"
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,8 @@ def _permitted(user: Employee, action: Action | str, obj=None) -> bool:
         return isinstance(obj, Employee | Unit | Instansi) and _is_instansi_admin(
             user, _instansi_of(obj)
         )
+    if action is Action.MANAGE_REMINDERS:
+        return isinstance(obj, Instansi) and _is_instansi_admin(user, obj.id)
     if action in (Action.VIEW_INSTANSI, Action.VIEW_PERIOD):
         return user.is_superadmin or user.instansi_id == _instansi_of(obj)
     if action is Action.MANAGE_INSTANSI:

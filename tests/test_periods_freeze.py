@@ -661,6 +661,7 @@ EXEMPT = {
     "notify.mark_all_read": "marks one's own notifications read: not the work of a period",
     "notify.report_wrong_evaluator": "about the person's supervisor, not the work of a period",
     "notify.close_evaluator_report": "about the person's supervisor, not the work of a period",
+    "notify.reminder_thresholds": "the instansi's reminder settings, not the work of a period",
 }
 
 

@@ -133,6 +133,7 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
             "mail.retry": _l("Email gagal dikirim ulang"),
             "mail.test": _l("Email uji dikirim"),
             "notification.preferences": _l("Pengaturan pemberitahuan diubah"),
+            "notify_settings.update": _l("Ambang pengingat diubah"),
         },
     ),
     (

@@ -6,4 +6,10 @@ from flask import Blueprint
 
 bp = Blueprint("notify", __name__)
 
-from portal.notify import events, mail_routes, routes  # noqa: E402,F401
+from portal.notify import (  # noqa: E402,F401
+    events,
+    mail_routes,
+    reminders,
+    routes,
+    thresholds_routes,
+)
