@@ -41,6 +41,71 @@ class TargetKind(StrEnum):
         return {"utama": _l("Utama"), "tambahan": _l("Tambahan")}[self.value]
 
 
+class Pendekatan(StrEnum):
+    """How the SKP's results are stated (PermenPANRB 6/2022)."""
+
+    KUANTITATIF = "kuantitatif"
+    KUALITATIF = "kualitatif"
+
+    @property
+    def label(self) -> LazyString:
+        return {"kuantitatif": _l("Kuantitatif"), "kualitatif": _l("Kualitatif")}[self.value]
+
+
+class SkpForm(StrEnum):
+    """The regulation's two SKP forms: for JPT, and for administrasi and fungsional."""
+
+    JPT = "jpt"
+    JA_JF = "ja_jf"
+
+    @property
+    def label(self) -> LazyString:
+        return {
+            "jpt": _l("SKP Jabatan Pimpinan Tinggi"),
+            "ja_jf": _l("SKP Jabatan Administrasi dan Fungsional"),
+        }[self.value]
+
+
+class IndicatorAspect(StrEnum):
+    """The aspect an IKI measures; at most one IKI of each per RHK, and always one of
+    kuantitas, whose target drives the monthly breakdown and the daily reports."""
+
+    KUANTITAS = "kuantitas"
+    KUALITAS = "kualitas"
+    WAKTU = "waktu"
+    BIAYA = "biaya"
+
+    @property
+    def label(self) -> LazyString:
+        return {
+            "kuantitas": _l("Kuantitas"),
+            "kualitas": _l("Kualitas"),
+            "waktu": _l("Waktu"),
+            "biaya": _l("Biaya"),
+        }[self.value]
+
+
+ASPECT_ORDER = tuple(IndicatorAspect)
+
+
+class Perspektif(StrEnum):
+    """The balanced-scorecard perspective of a JPT's IKI (kuantitatif pendekatan)."""
+
+    PENERIMA_LAYANAN = "penerima_layanan"
+    PROSES_BISNIS = "proses_bisnis"
+    PENGUATAN_INTERNAL = "penguatan_internal"
+    ANGGARAN = "anggaran"
+
+    @property
+    def label(self) -> LazyString:
+        return {
+            "penerima_layanan": _l("Penerima layanan"),
+            "proses_bisnis": _l("Proses bisnis"),
+            "penguatan_internal": _l("Penguatan internal"),
+            "anggaran": _l("Anggaran"),
+        }[self.value]
+
+
 class Plan(db.Model):
     """SKP (*Sasaran Kinerja Pegawai*): one employee's plan for one period."""
 
@@ -52,12 +117,27 @@ class Plan(db.Model):
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The variant (scheme B): the pendekatan, and the form (JPT or JA/JF), which follows
+    # the employee's jenis jabatan when the plan is made and may be changed while no
+    # target of it is approved.
+    pendekatan: Mapped[Pendekatan] = mapped_column(
+        str_enum(Pendekatan), default=Pendekatan.KUANTITATIF, server_default="kuantitatif"
+    )
+    skp_form: Mapped[SkpForm] = mapped_column(
+        str_enum(SkpForm), default=SkpForm.JA_JF, server_default="ja_jf"
+    )
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     employee: Mapped[Employee] = relationship()
     period: Mapped[Period] = relationship()
     targets: Mapped[list[Target]] = relationship(
         back_populates="plan", order_by="Target.position, Target.id"
     )
+
+    @property
+    def uses_perspektif(self) -> bool:
+        """A JPT's plan with the kuantitatif pendekatan gives each IKI a perspektif."""
+        return self.skp_form == SkpForm.JPT and self.pendekatan == Pendekatan.KUANTITATIF
 
 
 class Target(db.Model):
@@ -110,10 +190,46 @@ class Target(db.Model):
     months: Mapped[list[MonthlyTarget]] = relationship(
         back_populates="target", order_by="MonthlyTarget.month", cascade="all, delete-orphan"
     )
+    indicators: Mapped[list[TargetIndicator]] = relationship(
+        back_populates="target", order_by="TargetIndicator.position", cascade="all, delete-orphan"
+    )
 
     @property
     def monthly_quantities(self) -> list[int]:
         return [m.quantity for m in self.months]
+
+    def indicator_of(self, aspect: IndicatorAspect) -> TargetIndicator | None:
+        return next((i for i in self.indicators if i.aspect == aspect), None)
+
+
+class TargetIndicator(db.Model):
+    """One IKI of an RHK: what it measures (its aspect), its statement, its target with
+    the unit, its direction and, in a JPT's kuantitatif plan, its perspektif. The
+    kuantitas IKI mirrors the target's own columns (``indicator``, ``quantity``,
+    ``quantity_unit``, ``lower_is_better``), which the monthly breakdown, the daily
+    reports and scheme A read; kualitas mirrors ``quality_target``, waktu
+    ``time_months`` and biaya ``cost``."""
+
+    __tablename__ = "target_indicator"
+    __table_args__ = (
+        UniqueConstraint("target_id", "aspect"),
+        CheckConstraint("target_value > 0", name="target_value_positive"),
+        CheckConstraint(
+            "aspect IN ('kuantitas', 'kualitas', 'waktu', 'biaya')", name="aspect_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    aspect: Mapped[IndicatorAspect] = mapped_column(str_enum(IndicatorAspect))
+    text: Mapped[str] = mapped_column(String(500), default="")
+    target_value: Mapped[int] = mapped_column(BigInteger)
+    unit: Mapped[str] = mapped_column(String(50), default="")
+    lower_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
+    perspektif: Mapped[Perspektif | None] = mapped_column(str_enum(Perspektif))
+
+    target: Mapped[Target] = relationship(back_populates="indicators")
 
 
 class MonthlyTarget(db.Model):
@@ -200,6 +316,7 @@ def target_card_options() -> tuple:
     # the listing's own statement; only the months, a collection, take a second one.
     return (
         selectinload(Target.months),
+        selectinload(Target.indicators),
         joinedload(Target.evaluator),
         joinedload(Target.owner),
         joinedload(Target.parent).joinedload(Target.owner),
@@ -215,6 +332,7 @@ def load_target(target_id: int) -> Target | None:
         .where(Target.id == target_id)
         .options(
             joinedload(Target.months),
+            joinedload(Target.indicators),
             joinedload(Target.evaluator),
             joinedload(Target.owner),
             joinedload(Target.period),
