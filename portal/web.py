@@ -23,6 +23,7 @@ from portal.errors import DomainError
 from portal.extensions import db, htmx, login_manager
 from portal.forms import CONTROL_CHARACTERS, bounded_id, has_control_characters
 from portal.models import Employee
+from portal.models.plans import group_by_kind
 from portal.numbers import decimal, rupiah, thousands
 
 # A stored file shown in the browser (a PDF in its viewer, a photo): it may run nothing,
@@ -393,6 +394,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["angka"] = thousands
     app.jinja_env.filters["desimal"] = decimal
     app.jinja_env.filters["rupiah"] = rupiah
+    # Targets, or rows that carry one in ``attribute``, under A. Utama and B. Tambahan.
+    app.jinja_env.filters["per_jenis"] = lambda items, attribute=None: group_by_kind(
+        items, (lambda item: getattr(item, attribute)) if attribute else (lambda item: item)
+    )
 
     @app.context_processor
     def template_helpers():

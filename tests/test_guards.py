@@ -199,6 +199,7 @@ def test_employee_without_atasan_can_draft_but_not_submit(team, login_as):
     form = {
         "title": "Menyusun laporan kepegawaian",
         "kind": "utama",
+        "indicator": "Laporan selesai tepat waktu",  # the kuantitas IKI
         "quantity": "12",
         "quantity_unit": "laporan",
         **{f"month_{i}": "1" for i in range(1, 13)},

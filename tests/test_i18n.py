@@ -208,6 +208,7 @@ def _target_form(**changes) -> dict:
     return {
         "title": "Tersusunnya laporan analisis jabatan",
         "kind": "utama",
+        "indicator": "Laporan selesai tepat waktu",  # the kuantitas IKI
         "quantity": "12",
         "quantity_unit": "laporan",
         "quality_target": "100",

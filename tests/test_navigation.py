@@ -59,4 +59,6 @@ def test_the_admins_areas_are_grouped_under_kelola(w, make_client):
         assert f">{label}</a>" in group
     assert _current(page) == ["Periode penilaian"]
     staff = signed_in(make_client(), owner).get("/").get_data(as_text=True)
-    assert "nav-group" not in staff
+    # The staff's bar has only their own account's group ("Akun saya"), no "Kelola".
+    assert '<li class="nav-group">' not in staff and "Kelola pegawai" not in staff
+    assert staff.count("nav-group__details") == 1 and "Akun saya" in staff

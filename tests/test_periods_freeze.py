@@ -305,6 +305,15 @@ CASES = [
         lambda c, w: c.post(f"{_plan(w)}/target/baru", _target_form()),
     ),
     Case(
+        # other_boss has no target yet: the plan is made with its variant.
+        "the plan's pendekatan and form",
+        "other_boss",
+        lambda c, w: c.post(
+            f"/skp/{w.period.id}/pegawai/{w.other_boss.id}/varian",
+            {"pendekatan": "kualitatif", "skp_form": "ja_jf", "version": "1"},
+        ),
+    ),
+    Case(
         "copy last year's targets",
         "owner",
         lambda c, w: c.post(f"/skp/{w.period.id}/salin"),
@@ -604,6 +613,7 @@ def test_open_follow_up_items_can_still_be_closed(world, make_client):
 SWEPT = {
     "plans.new_target",
     "plans.copy_previous",
+    "plans.set_variant",
     "plans.edit_target",
     "plans.delete_target",
     "plans.comment",

@@ -78,6 +78,7 @@ def test_a_target_created_after_the_handover_shows_the_acting_official(
         {
             "title": "Tersusunnya kajian beban kerja",
             "kind": "utama",
+            "indicator": "Laporan selesai tepat waktu",  # the kuantitas IKI
             "quantity": "12",
             "quantity_unit": "laporan",
             "quality_target": "100",

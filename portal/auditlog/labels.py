@@ -63,6 +63,7 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
         _l("SKP dan target"),
         {
             "plan.create": _l("SKP dibuat"),
+            "plan.variant": _l("Pendekatan atau bentuk SKP diubah"),
             "target.create": _l("Target ditambahkan"),
             "target.update": _l("Target diubah"),
             "target.delete": _l("Target dihapus"),

@@ -30,6 +30,7 @@ from portal.evaluations.messages import (
     say,
 )
 from portal.models import Period, Scheme, Target
+from portal.models.plans import IndicatorAspect
 from portal.realisation import Realisation
 
 
@@ -64,13 +65,49 @@ def target_result(
         return TargetResult(
             target, realisation, evidence_count, score.nilai, score.steps, quality, months_used
         )
-    value, steps = scoring.explain_capaian_2022(
-        target.quantity, realisation.accepted, target.lower_is_better
+    value, steps = scoring.explain_capaian_rhk(
+        indicator_inputs(target, realisation, quality, months_used)
     )
     suggestion = scoring.suggest_rating_hasil_kerja([value], [True])
     return TargetResult(
         target, realisation, evidence_count, value, tuple(steps), quality, months_used, suggestion
     )
+
+
+# The IKI's names in the steps, which stay in the regulation's language.
+_ASPECT_NAMES = {
+    IndicatorAspect.KUANTITAS: "Kuantitas",
+    IndicatorAspect.KUALITAS: "Kualitas",
+    IndicatorAspect.WAKTU: "Waktu",
+    IndicatorAspect.BIAYA: "Biaya",
+}
+
+
+def indicator_inputs(
+    target: Target, realisation: Realisation, quality: float | None, months_used: int
+) -> list[tuple[str, float, float, bool]]:
+    """Each IKI of the target with its realisation: kuantitas the accepted quantity (RO),
+    kualitas the mean monthly quality rating (RK; 0 while none is given), waktu the months
+    used (RW), biaya the reported costs (RB). A target without IKI rows (made before they
+    existed and not migrated) counts its own kuantitas columns."""
+    realised = {
+        IndicatorAspect.KUANTITAS: realisation.accepted,
+        IndicatorAspect.KUALITAS: quality or 0,
+        IndicatorAspect.WAKTU: months_used,
+        IndicatorAspect.BIAYA: realisation.cost,
+    }
+    rows = [
+        (row.aspect, row.text, row.target_value, row.lower_is_better) for row in target.indicators
+    ] or [(IndicatorAspect.KUANTITAS, target.indicator, target.quantity, target.lower_is_better)]
+    return [
+        (
+            f"IKI {_ASPECT_NAMES[aspect]}" + (f" “{text}”" if text else ""),
+            value,
+            realised[aspect],
+            lower,
+        )
+        for aspect, text, value, lower in rows
+    ]
 
 
 @dataclass

@@ -7,6 +7,8 @@ broken down into monthly targets, and its workflow state (see ``workflows``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -305,6 +307,36 @@ class TargetComment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[Employee] = relationship()
+
+
+@dataclass(frozen=True)
+class KindGroup:
+    """Targets (or things that carry one) under one heading of the SKP: "A. Utama",
+    "B. Tambahan"."""
+
+    letter: str
+    kind: TargetKind
+    items: list
+
+    @property
+    def title(self) -> str:
+        return f"{self.letter}. {self.kind.label}"
+
+    @property
+    def cards(self) -> list:
+        return self.items
+
+
+def group_by_kind(items, target_of: Callable = lambda item: item) -> list[KindGroup]:
+    """``items`` grouped A. Utama, B. Tambahan, each in its order. An empty B is left out;
+    A is always there (every SKP has main results, and its absence should show)."""
+    items = list(items)
+    utama = [i for i in items if target_of(i).kind == TargetKind.UTAMA]
+    tambahan = [i for i in items if target_of(i).kind == TargetKind.TAMBAHAN]
+    groups = [KindGroup("A", TargetKind.UTAMA, utama)]
+    if tambahan:
+        groups.append(KindGroup("B", TargetKind.TAMBAHAN, tambahan))
+    return groups
 
 
 def target_card_options() -> tuple:

@@ -11,10 +11,18 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Field, FieldList, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    FieldList,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, StopValidation, ValidationError
+from wtforms.validators import AnyOf, DataRequired, StopValidation, ValidationError
 
 from portal.forms import (
     ConfirmField,
@@ -24,11 +32,13 @@ from portal.forms import (
     VersionField,
     WholeNumberField,
 )
-from portal.models import Period, Target, TargetKind
+from portal.models import Period, Scheme, Target, TargetKind
+from portal.models.plans import ASPECT_ORDER, IndicatorAspect, Pendekatan, Perspektif, SkpForm
 from portal.plans.services import (
     COMMENT_MAX,
     COST_MAX,
     INDICATOR_MAX,
+    PERSPEKTIF_NOT_ALLOWED,
     QUANTITY_MAX,
     TITLE_MAX,
     UNIT_MAX,
@@ -54,6 +64,16 @@ COMMENT_REQUIRED = _l("Tulis komentar terlebih dahulu.")
 COMMENT_TOO_LONG = _l("Komentar paling banyak %(max)s karakter.")
 COMMENT_FORM_INCOMPLETE = _l("Formulir tidak lengkap; muat ulang halaman.")
 NONE_CHOSEN = _l("Pilih minimal satu target.")
+IKI_REQUIRED = _l("Tulis IKI kuantitas: setiap rencana hasil kerja punya minimal satu IKI.")
+IKI_DUPLICATE = _l("IKI ini sama dengan IKI lain pada target ini; tiap IKI harus berbeda.")
+IKI_NEEDS_COST = _l("IKI biaya perlu target biaya; isi Biaya atau kosongkan IKI biaya.")
+LOWER_IS_BETTER_ZERO = _l(
+    "IKI yang makin rendah makin baik perlu target lebih dari 0: capaiannya dihitung "
+    "(1 + (1 − R/T)) × 100%."
+)
+PERSPEKTIF_REQUIRED = _l("Pilih perspektif IKI ini (SKP JPT dengan pendekatan kuantitatif).")
+PERSPEKTIF_UNKNOWN = _l("Perspektif tidak dikenal.")
+VARIANT_UNKNOWN = _l("Pilihan tidak dikenal.")
 
 _FALSE = (False, "", "0", "false", "no", "off", "n")
 
@@ -187,10 +207,87 @@ class TargetForm(PortalForm):
         maximum=COST_MAX,
         optional=True,
     )
+    # Scheme B's further IKI: each counts when its statement is written.
+    quality_indicator = StringField(
+        _l("IKI kualitas"),
+        id="f-quality_indicator",
+        description=_l(
+            "Misalnya “Persentase laporan tanpa revisi”; diukur dengan target kualitas."
+        ),
+        filters=[_squash],
+        validators=[PlainText(), _at_most(INDICATOR_MAX, INDICATOR_TOO_LONG)],
+    )
+    quality_lower_is_better = BooleanField(
+        _l("Kualitas: makin rendah makin baik (misalnya persentase kesalahan)"),
+        false_values=_FALSE,
+    )
+    time_indicator = StringField(
+        _l("IKI waktu"),
+        id="f-time_indicator",
+        description=_l("Misalnya “Waktu penyelesaian”; diukur dengan target waktu (bulan)."),
+        filters=[_squash],
+        validators=[PlainText(), _at_most(INDICATOR_MAX, INDICATOR_TOO_LONG)],
+    )
+    cost_indicator = StringField(
+        _l("IKI biaya"),
+        id="f-cost_indicator",
+        description=_l("Misalnya “Realisasi anggaran kegiatan”; diukur dengan target biaya."),
+        filters=[_squash],
+        validators=[PlainText(), _at_most(INDICATOR_MAX, INDICATOR_TOO_LONG)],
+    )
     version = VersionField()
 
     months: int = 12
     sum_error: str = ""
+    scheme: Scheme = Scheme.PERMENPANRB_6_2022
+    uses_perspektif: bool = False
+
+    @property
+    def scheme_b(self) -> bool:
+        return self.scheme == Scheme.PERMENPANRB_6_2022
+
+    def iki_fields(self) -> list[tuple[IndicatorAspect, Field]]:
+        """Each aspect's IKI statement field (kuantitas: the indicator)."""
+        return [
+            (IndicatorAspect.KUANTITAS, self.indicator),
+            (IndicatorAspect.KUALITAS, self.quality_indicator),
+            (IndicatorAspect.WAKTU, self.time_indicator),
+            (IndicatorAspect.BIAYA, self.cost_indicator),
+        ]
+
+    def perspektif_field(self, aspect: IndicatorAspect) -> Field:
+        return self[f"perspektif_{aspect.value}"]
+
+    def _validate_indicators(self) -> bool:
+        """Scheme B: a kuantitas IKI always, no two alike, a cost for a biaya IKI, and the
+        perspektif exactly where the plan's form wants one."""
+        valid = True
+        if not (self.indicator.data or "").strip() and not self.indicator.errors:
+            self.indicator.errors = [*self.indicator.errors, str(IKI_REQUIRED)]
+            valid = False
+        seen: set[str] = set()
+        for aspect, field in self.iki_fields():
+            text = (field.data or "").strip().casefold()
+            if text and text in seen and not field.errors:
+                field.errors = [*field.errors, str(IKI_DUPLICATE)]
+                valid = False
+            seen.add(text)
+            chosen = self.perspektif_field(aspect)
+            present = aspect == IndicatorAspect.KUANTITAS or bool(text)
+            if chosen.data and chosen.data not in {p.value for p in Perspektif}:
+                chosen.errors = [str(PERSPEKTIF_UNKNOWN)]
+                valid = False
+            elif chosen.data and not self.uses_perspektif:
+                chosen.errors = [str(PERSPEKTIF_NOT_ALLOWED)]
+                valid = False
+            elif self.uses_perspektif and present and not chosen.data:
+                chosen.errors = [str(PERSPEKTIF_REQUIRED)]
+                valid = False
+        if (self.cost_indicator.data or "").strip() and self.cost.data is None:
+            if not self.cost.errors:
+                self.cost.errors = [*self.cost.errors, str(IKI_NEEDS_COST)]
+            valid = False
+        return valid
 
     def validate_kind(self, field) -> None:
         if field.data not in {kind.value for kind in TargetKind}:
@@ -202,6 +299,11 @@ class TargetForm(PortalForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        typed = (self.quantity.raw_text or "").strip()
+        if self.lower_is_better.data and self.quantity.data is None and typed == "0":
+            self.quantity.errors = [str(LOWER_IS_BETTER_ZERO)]
+        if self.scheme_b and not self._validate_indicators():
+            valid = False
         months_ok = not any(entry.errors for entry in self.month.entries)
         if self.quantity.data is not None and months_ok:
             total = sum(self.month.quantities)
@@ -226,7 +328,21 @@ class TargetForm(PortalForm):
             time_months=self.months if self.time_months.data is None else self.time_months.data,
             cost=self.cost.data,
             monthly=self.month.quantities,
+            **(self._further_indicators() if self.scheme_b else {}),
         )
+
+    def _further_indicators(self) -> dict:
+        return {
+            "quality_indicator": self.quality_indicator.data or "",
+            "quality_lower_is_better": bool(self.quality_lower_is_better.data),
+            "time_indicator": self.time_indicator.data or "",
+            "cost_indicator": self.cost_indicator.data or "",
+            "perspektif": {
+                aspect.value: self.perspektif_field(aspect).data
+                for aspect in ASPECT_ORDER
+                if self.uses_perspektif and self.perspektif_field(aspect).data
+            },
+        }
 
     @property
     def monthly_sum(self) -> int | None:
@@ -236,6 +352,24 @@ class TargetForm(PortalForm):
     @property
     def shown_quantity(self) -> int | None:
         return whole_number(self.quantity._value().replace(".", ""))
+
+
+def _shown_indicators(target: Target) -> dict:
+    """The editor's values of a stored target's further IKI and perspektif."""
+    values: dict = {}
+    names = {
+        IndicatorAspect.KUALITAS: "quality_indicator",
+        IndicatorAspect.WAKTU: "time_indicator",
+        IndicatorAspect.BIAYA: "cost_indicator",
+    }
+    for row in target.indicators:
+        if row.aspect in names:
+            values[names[row.aspect]] = row.text
+        if row.aspect == IndicatorAspect.KUALITAS:
+            values["quality_lower_is_better"] = row.lower_is_better
+        if row.perspektif:
+            values[f"perspektif_{row.aspect.value}"] = row.perspektif.value
+    return values
 
 
 def running_sum(values: list[str]) -> int | None:
@@ -256,6 +390,7 @@ def target_form(
     versioned: bool = False,
     formdata=unset_value,
     meta: dict | None = None,
+    uses_perspektif: bool = False,
 ) -> TargetForm:
     """The editor for a target of ``period``. Without ``formdata`` (and outside a POST)
     it shows ``shown`` as stored, or the defaults of a new target; a submitted form reads
@@ -266,6 +401,22 @@ def target_form(
         pass
 
     PeriodTargetForm.months = months
+    PeriodTargetForm.scheme = period.scheme
+    PeriodTargetForm.uses_perspektif = uses_perspektif
+    for aspect in ASPECT_ORDER:
+        setattr(
+            PeriodTargetForm,
+            f"perspektif_{aspect.value}",
+            SelectField(
+                _l("Perspektif"),
+                id=f"f-perspektif_{aspect.value}",
+                choices=[
+                    SelectChoice("", _l("— pilih perspektif —")),
+                    *(SelectChoice(p.value, p.label) for p in Perspektif),
+                ],
+                validate_choice=False,  # refused in words, in _validate_indicators
+            ),
+        )
     PeriodTargetForm.time_months = WholeNumberField(
         _l("Target waktu"), id="f-time_months", minimum=1, maximum=months, optional=True
     )
@@ -281,6 +432,7 @@ def target_form(
             kind=shown.kind.value,
             parent_id=str(shown.parent_id or ""),
             month=shown.monthly_quantities,
+            **_shown_indicators(shown),
         )
     else:
         kwargs.update(quality_target=100, time_months=months)
@@ -355,3 +507,21 @@ class BulkForm(PortalForm):
     def validate_target(self, field) -> None:
         if not field.data:
             raise StopValidation(str(NONE_CHOSEN))
+
+
+class PlanVariantForm(PortalForm):
+    """The plan's pendekatan and form (scheme B), with the plan's version."""
+
+    pendekatan = RadioField(
+        _l("Pendekatan"),
+        choices=[SelectChoice(p.value, p.label) for p in Pendekatan],
+        validators=[AnyOf([p.value for p in Pendekatan], message=VARIANT_UNKNOWN)],
+        validate_choice=False,
+    )
+    skp_form = RadioField(
+        _l("Bentuk SKP"),
+        choices=[SelectChoice(f.value, f.label) for f in SkpForm],
+        validators=[AnyOf([f.value for f in SkpForm], message=VARIANT_UNKNOWN)],
+        validate_choice=False,
+    )
+    version = VersionField()

@@ -20,13 +20,14 @@ from portal.models import (
     EvaluatorAssignment,
     EvaluatorReport,
     Period,
+    Scheme,
     Target,
     TargetComment,
     TargetHistory,
 )
 from portal.models.notifications import open_evaluator_report
 from portal.models.periods import PeriodStatus
-from portal.models.plans import target_card_options
+from portal.models.plans import KindGroup, group_by_kind, target_card_options
 from portal.plans import analysis
 from portal.plans.analysis import TargetAnalysis
 from portal.policy import Action, PlanRef
@@ -243,6 +244,24 @@ class PlanPage:
     @property
     def targets(self) -> list[Target]:
         return [card.target for card in self.cards]
+
+    @property
+    def scheme_b(self) -> bool:
+        return self.ref.period.scheme == Scheme.PERMENPANRB_6_2022
+
+    @property
+    def may_set_variant(self) -> bool:
+        """The owner chooses the pendekatan and form until a target is approved."""
+        return (
+            self.may_edit
+            and self.scheme_b
+            and all(t.state in (DRAFTED, DISCUSSED) for t in self.targets)
+        )
+
+    @property
+    def groups(self) -> list[KindGroup]:
+        """The cards under A. Utama and B. Tambahan, as the SKP sets them out."""
+        return group_by_kind(self.cards, lambda card: card.target)
 
     @property
     def drafts(self) -> list[Target]:

@@ -6,7 +6,7 @@ which only the owner may do and only while the target is a draft.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,12 +26,14 @@ from portal.models import (
     Target,
     TargetComment,
     TargetHistory,
+    TargetIndicator,
     TargetKind,
 )
+from portal.models.plans import ASPECT_ORDER, IndicatorAspect, Pendekatan, Perspektif, SkpForm
 from portal.models.types import utcnow
 from portal.policy import Action, PlanRef
 from portal.reassign.acting import atasan_acting
-from workflows.targets import DRAFTED
+from workflows.targets import DISCUSSED, DRAFTED
 
 TITLE_MAX = 500
 INDICATOR_MAX = 500
@@ -39,6 +41,9 @@ UNIT_MAX = 50
 QUANTITY_MAX = 1_000_000
 COST_MAX = 10_000_000_000_000  # ten trillion Rupiah
 COMMENT_MAX = 4000
+PERSPEKTIF_NOT_ALLOWED = _l(
+    "Perspektif hanya untuk SKP JPT dengan pendekatan kuantitatif; kosongkan pilihan ini."
+)
 CHANGED_ELSEWHERE = _l("Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.")
 
 
@@ -55,6 +60,51 @@ class TargetInput:
     time_months: int
     cost: int | None
     monthly: list[int]
+    # Scheme B's further IKI (each present when its statement is given: kualitas measures
+    # quality_target, waktu time_months, biaya cost), and in a JPT's kuantitatif plan the
+    # perspektif of each IKI by aspect. The kuantitas IKI is indicator/quantity above.
+    quality_indicator: str = ""
+    quality_lower_is_better: bool = False
+    time_indicator: str = ""
+    cost_indicator: str = ""
+    perspektif: dict[str, str] = field(default_factory=dict)
+
+    def indicator_rows(self) -> list[dict]:
+        """The IKI as stored, in the aspects' order (kuantitas always first)."""
+        given = {
+            IndicatorAspect.KUANTITAS: (
+                self.indicator,
+                self.quantity,
+                self.quantity_unit,
+                self.lower_is_better,
+            ),
+            IndicatorAspect.KUALITAS: (
+                self.quality_indicator,
+                self.quality_target,
+                "%",
+                self.quality_lower_is_better,
+            ),
+            IndicatorAspect.WAKTU: (self.time_indicator, self.time_months, "bulan", True),
+            IndicatorAspect.BIAYA: (self.cost_indicator, self.cost, "rupiah", True),
+        }
+        rows = []
+        for position, aspect in enumerate(ASPECT_ORDER):
+            text, value, unit, lower = given[aspect]
+            if aspect != IndicatorAspect.KUANTITAS and not (text and value):
+                continue
+            perspektif = self.perspektif.get(aspect.value)
+            rows.append(
+                {
+                    "aspect": aspect,
+                    "position": position,
+                    "text": text,
+                    "target_value": value,
+                    "unit": unit,
+                    "lower_is_better": lower,
+                    "perspektif": Perspektif(perspektif) if perspektif else None,
+                }
+            )
+        return rows
 
 
 def spread_evenly(quantity: int, months: int) -> list[int]:
@@ -88,11 +138,85 @@ def find_plan(employee: Employee, period: Period) -> Plan | None:
     )
 
 
+def plan_variant(ref: PlanRef) -> tuple[Pendekatan, SkpForm]:
+    """The plan's pendekatan and form; for a plan not made yet, what it will get."""
+    plan = ref.plan or find_plan(ref.employee, ref.period)
+    if plan is not None:
+        return plan.pendekatan, plan.skp_form
+    form = SkpForm.JPT if ref.employee.jenis_jabatan == "jpt" else SkpForm.JA_JF
+    return Pendekatan.KUANTITATIF, form
+
+
+def uses_perspektif(ref: PlanRef) -> bool:
+    pendekatan, form = plan_variant(ref)
+    return form == SkpForm.JPT and pendekatan == Pendekatan.KUANTITATIF
+
+
+def _check_perspektif(ref: PlanRef, data: TargetInput) -> None:
+    """A perspektif only where the plan's form asks for one (any caller, not only the
+    editor, which refuses it already)."""
+    if data.perspektif and not uses_perspektif(ref):
+        aspect = next(iter(data.perspektif))
+        raise InvalidInput(str(PERSPEKTIF_NOT_ALLOWED), field=f"perspektif_{aspect}")
+
+
+VARIANT_LOCKED = _l(
+    "Pendekatan dan bentuk SKP tidak dapat diubah lagi: sudah ada target yang disetujui."
+)
+VARIANT_STALE = _l("SKP ini baru saja diubah orang lain; pilihan terbarunya ditampilkan.")
+
+
+def set_variant(
+    ref: PlanRef, actor: Employee, pendekatan: Pendekatan, form: SkpForm, version: int | None
+) -> dict:
+    """The plan's pendekatan and form, while no target of it is approved (the approved
+    SKP was agreed in its form). Leaving a JPT's kuantitatif plan clears its perspektif.
+    Returns the changes; a stale version is a :class:`Conflict`."""
+    policy.authorize(actor, Action.EDIT_PLAN, ref)
+    plan = ensure_plan(ref.employee, ref.period)
+    db.session.flush()
+    decided = db.session.scalar(
+        select(func.count())
+        .select_from(Target)
+        .where(Target.plan_id == plan.id, Target.state.not_in((DRAFTED, DISCUSSED)))
+    )
+    if decided:
+        raise InvalidInput(str(VARIANT_LOCKED), field="pendekatan")
+    before = {"pendekatan": plan.pendekatan.value, "skp_form": plan.skp_form.value}
+    after = {"pendekatan": pendekatan.value, "skp_form": form.value}
+    if before == after:
+        return {}
+    compare_and_swap(
+        update(Plan)
+        .where(Plan.id == plan.id, Plan.version == (plan.version if version is None else version))
+        .values(pendekatan=pendekatan, skp_form=form, version=Plan.version + 1),
+        VARIANT_STALE,
+    )
+    if not (form == SkpForm.JPT and pendekatan == Pendekatan.KUANTITATIF):
+        db.session.execute(
+            update(TargetIndicator)
+            .where(
+                TargetIndicator.target_id.in_(select(Target.id).where(Target.plan_id == plan.id)),
+                TargetIndicator.perspektif.is_not(None),
+            )
+            .values(perspektif=None)
+        )
+    db.session.expire(plan)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    audit.record("plan.variant", plan, actor=actor, summary={"changes": changes})
+    return changes
+
+
 def ensure_plan(employee: Employee, period: Period) -> Plan:
     plan = find_plan(employee, period)
     if plan is not None:
         return plan
-    plan = Plan(employee_id=employee.id, period_id=period.id, instansi_id=employee.instansi_id)
+    plan = Plan(
+        employee_id=employee.id,
+        period_id=period.id,
+        instansi_id=employee.instansi_id,
+        skp_form=SkpForm.JPT if employee.jenis_jabatan == "jpt" else SkpForm.JA_JF,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(plan)
@@ -103,10 +227,63 @@ def ensure_plan(employee: Employee, period: Period) -> Plan:
     return plan
 
 
+def _write_indicators(target: Target, data: TargetInput) -> None:
+    """The target's IKI become those of ``data``: changed in place by aspect, added or
+    removed (a delete and an insert of the same aspect in one flush could meet the
+    unique key in the wrong order)."""
+    existing = {
+        row.aspect: row
+        for row in db.session.scalars(
+            select(TargetIndicator).where(TargetIndicator.target_id == target.id)
+        )
+    }
+    wanted = {row["aspect"]: row for row in data.indicator_rows()}
+    for aspect, row in existing.items():
+        if aspect not in wanted:
+            db.session.delete(row)
+    db.session.flush()
+    for aspect, values in wanted.items():
+        row = existing.get(aspect)
+        if row is None:
+            db.session.add(TargetIndicator(target_id=target.id, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+
+
 def _write_months(target: Target, monthly: list[int]) -> None:
     db.session.execute(delete(MonthlyTarget).where(MonthlyTarget.target_id == target.id))
     db.session.add_all(
         MonthlyTarget(target_id=target.id, month=i, quantity=q) for i, q in enumerate(monthly, 1)
+    )
+
+
+def _indicators_summary(rows) -> list[str]:
+    """The IKI as the audit log keeps them: one line each."""
+    return [
+        f"{row['aspect']}: {row['text']} = {row['target_value']} {row['unit']}"
+        + (" (makin rendah makin baik)" if row["lower_is_better"] else "")
+        + (f" [{row['perspektif']}]" if row.get("perspektif") else "")
+        for row in rows
+    ]
+
+
+def _indicators_of(target: Target) -> list[str]:
+    rows = db.session.scalars(
+        select(TargetIndicator)
+        .where(TargetIndicator.target_id == target.id)
+        .order_by(TargetIndicator.position)
+    )
+    return _indicators_summary(
+        {
+            "aspect": r.aspect.value,
+            "text": r.text,
+            "target_value": r.target_value,
+            "unit": r.unit,
+            "lower_is_better": r.lower_is_better,
+            "perspektif": r.perspektif.value if r.perspektif else None,
+        }
+        for r in rows
     )
 
 
@@ -127,6 +304,7 @@ def _content(data: TargetInput) -> dict:
 
 def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_from=None) -> Target:
     policy.authorize(actor, Action.EDIT_PLAN, ref)
+    _check_perspektif(ref, data)
     plan = ensure_plan(ref.employee, ref.period)
     position = db.session.scalar(
         select(func.coalesce(func.max(Target.position), 0)).where(Target.plan_id == plan.id)
@@ -146,6 +324,7 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
     db.session.add(target)
     db.session.flush()
     _write_months(target, data.monthly)
+    _write_indicators(target, data)
     # An atasan who took over as Plt./Plh. evaluates new targets as such, as they do the
     # targets handed over to them.
     acting, acting_for_id = atasan_acting(ref.employee)
@@ -169,6 +348,7 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
 def update_target(target: Target, data: TargetInput, actor: Employee, expected_version: int):
     """Save new content of a draft, refusing a stale version with :class:`Conflict`."""
     policy.authorize(actor, Action.EDIT_TARGET, target)
+    _check_perspektif(PlanRef(target.owner, target.period, target.plan), data)
     before = {**_public(_content_of(target)), "monthly": target.monthly_quantities}
     compare_and_swap(
         update(Target)
@@ -177,7 +357,14 @@ def update_target(target: Target, data: TargetInput, actor: Employee, expected_v
         CHANGED_ELSEWHERE,
     )
     _write_months(target, data.monthly)
+    before_iki = _indicators_of(target)
+    _write_indicators(target, data)
+    after_iki = _indicators_summary(data.indicator_rows())
+    if before_iki != after_iki:
+        before["indikator"] = before_iki
     after = {**_public(_content(data)), "monthly": data.monthly}
+    if before_iki != after_iki:
+        after["indikator"] = after_iki
     changes = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
     audit.record("target.update", target, summary={"changes": changes})
     db.session.flush()
@@ -286,11 +473,27 @@ def copy_previous(ref: PlanRef, actor: Employee) -> list[Target]:
             time_months=min(source.time_months, months),
             cost=source.cost,
             monthly=spread_evenly(source.quantity, months),
+            **_further_indicators(source),
         )
         copies.append(create_target(ref, data, actor, copied_from=source.id))
     if not copies:
         raise InvalidInput(_("Semua target periode sebelumnya sudah pernah disalin."))
     return copies
+
+
+def _further_indicators(source: Target) -> dict:
+    """A copied target's kualitas, waktu and biaya IKI and its perspektif."""
+    by_aspect = {i.aspect: i for i in source.indicators}
+    quality = by_aspect.get(IndicatorAspect.KUALITAS)
+    time = by_aspect.get(IndicatorAspect.WAKTU)
+    cost = by_aspect.get(IndicatorAspect.BIAYA)
+    return {
+        "quality_indicator": quality.text if quality else "",
+        "quality_lower_is_better": quality.lower_is_better if quality else False,
+        "time_indicator": time.text if time else "",
+        "cost_indicator": cost.text if cost else "",
+        "perspektif": {a.value: i.perspektif.value for a, i in by_aspect.items() if i.perspektif},
+    }
 
 
 def add_comment(target: Target, author: Employee, body: str, form_token: str) -> TargetComment:

@@ -95,6 +95,32 @@ def capaian_2022(target: Number, realisation: Number, lower_is_better: bool = Fa
     return explain_capaian_2022(target, realisation, lower_is_better).value
 
 
+def explain_capaian_rhk(
+    indicators: Sequence[tuple[str, Number, Number, bool]],
+) -> Explained[float]:
+    """Capaian of an RHK from all its IKI: each IKI's capaian (:func:`capaian_2022`), then
+    their plain mean, each IKI counting once (the portal's documented rule: PermenPANRB
+    6/2022 leaves the weighing of the IKI of one RHK to the dialog kinerja, and an equal
+    weight is what a plan without one agrees to). ``indicators`` holds, per IKI, its name
+    for the steps, its target, its realisation and whether lower is better."""
+    if not indicators:
+        raise ValueError("Rencana hasil kerja tanpa IKI tidak dapat dihitung capaiannya.")
+    values, steps = [], []
+    for name, target, realisation, lower in indicators:
+        part = explain_capaian_2022(target, realisation, lower)
+        values.append(part.value)
+        steps.extend(f"{name}: {step}" for step in part.steps)
+    if len(values) == 1:
+        return Explained(values[0], tuple(steps))
+    mean = sum(values) / len(values)
+    terms = " + ".join(f"{_fmt(v)}%" for v in values)
+    steps.append(
+        f"Capaian RHK = rata-rata capaian {len(values)} IKI = ({terms}) / {len(values)} "
+        f"= {_fmt(mean)}%"
+    )
+    return Explained(mean, tuple(steps))
+
+
 def explain_predikat_2022(rating_hasil_kerja: object, rating_perilaku: object) -> Explained[str]:
     """Predikat kinerja with its steps; see :func:`predikat_2022`."""
     hasil, perilaku = Rating.parse(rating_hasil_kerja), Rating.parse(rating_perilaku)

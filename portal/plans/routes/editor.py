@@ -10,7 +10,7 @@ from flask_login import login_required
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
 from portal.models import Period, Target
-from portal.models.plans import load_target
+from portal.models.plans import IndicatorAspect, load_target
 from portal.plans import bp, queries, services
 from portal.plans.forms import DeleteTargetForm, TargetForm, running_sum, target_form
 from portal.plans.routes import loading
@@ -23,6 +23,7 @@ from portal.web import render
 def _editor(ref: PlanRef, target: Target | None, form: TargetForm, status: int = 200):
     return render(
         "plans/editor.html",
+        aspects=IndicatorAspect,
         ref=ref,
         period=ref.period,
         target=target,
@@ -44,7 +45,11 @@ def _refused(ref: PlanRef, target: Target | None, form: TargetForm, exc: Invalid
 @login_required
 def new_target(period_id: int, employee_id: int):
     ref = loading.plan_ref(period_id, employee_id, Action.EDIT_PLAN)
-    form = target_form(ref.period, services.cascade_candidates(ref.employee, ref.period))
+    form = target_form(
+        ref.period,
+        services.cascade_candidates(ref.employee, ref.period),
+        uses_perspektif=services.uses_perspektif(ref),
+    )
     if request.method == "GET":
         return _editor(ref, None, form)
     if not form.validate():
@@ -64,11 +69,16 @@ def edit_target(target_id: int):
     target = loading.target(target_id, Action.EDIT_TARGET)
     ref = queries.plan_ref_of(target)
     candidates = services.cascade_candidates(ref.employee, ref.period)
+    perspektif = services.uses_perspektif(ref)
     if request.method == "GET":
         return _editor(
-            ref, target, target_form(ref.period, candidates, shown=target, versioned=True)
+            ref,
+            target,
+            target_form(
+                ref.period, candidates, shown=target, versioned=True, uses_perspektif=perspektif
+            ),
         )
-    form = target_form(ref.period, candidates, versioned=True)
+    form = target_form(ref.period, candidates, versioned=True, uses_perspektif=perspektif)
     if not form.validate():
         return _editor(ref, target, form, status=422)
     try:
@@ -79,7 +89,14 @@ def edit_target(target_id: int):
         db.session.rollback()
         target = load_target(target_id)
         flash(exc.message, "warning")
-        shown = target_form(ref.period, candidates, shown=target, versioned=True, formdata=None)
+        shown = target_form(
+            ref.period,
+            candidates,
+            shown=target,
+            versioned=True,
+            formdata=None,
+            uses_perspektif=perspektif,
+        )
         return _editor(ref, target, shown, status=409)
     db.session.commit()
     flash(_("Perubahan target tersimpan."), "success")

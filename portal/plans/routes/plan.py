@@ -4,18 +4,20 @@ form as PDF."""
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 
 from portal import clock, exports, letters
+from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
-from portal.models import Period
+from portal.models import Pendekatan, Period, SkpForm
 from portal.months import month_label
 from portal.periods.queries import upcoming_period
 from portal.plans import analysis, bp, queries, services
-from portal.plans.forms import fresh_comment_form
+from portal.plans.forms import PlanVariantForm, fresh_comment_form
 from portal.plans.routes import loading
-from portal.policy import PlanRef
+from portal.policy import Action, PlanRef
 from portal.reassign.notes import assignment_panel
 from portal.routing import NO_OPEN_PERIOD, current_period, load_or_404
 from portal.web import current_employee as _me
@@ -34,12 +36,62 @@ def my_plan():
     return redirect(url_for("plans.plan", period_id=period.id, employee_id=_me().id))
 
 
+def _plan_page(ref: PlanRef, variant_form=None, status: int = 200, message: str | None = None):
+    page = queries.plan_page(_me(), ref, services.previous_period(ref.period))
+    if variant_form is None:
+        pendekatan, skp_form = services.plan_variant(ref)
+        variant_form = PlanVariantForm(
+            formdata=None,
+            pendekatan=pendekatan.value,
+            skp_form=skp_form.value,
+            version=ref.plan.version if ref.plan else 1,
+        )
+    return render(
+        "plans/plan.html",
+        page=page,
+        ref=ref,
+        variant=services.plan_variant(ref),
+        variant_form=variant_form,
+        variant_message=message,
+        status=status,
+    )
+
+
 @bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>")
 @login_required
 def plan(period_id: int, employee_id: int):
-    ref = loading.plan_ref(period_id, employee_id)
-    page = queries.plan_page(_me(), ref, services.previous_period(ref.period))
-    return render("plans/plan.html", page=page, ref=ref)
+    return _plan_page(loading.plan_ref(period_id, employee_id))
+
+
+@bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>/varian", methods=["POST"])
+@login_required
+def set_variant(period_id: int, employee_id: int):
+    ref = loading.plan_ref(period_id, employee_id, Action.EDIT_PLAN)
+    form = PlanVariantForm()
+    if not form.validate():
+        return _plan_page(ref, form, status=422)
+    try:
+        changes = services.set_variant(
+            ref,
+            _me(),
+            Pendekatan(form.pendekatan.data),
+            SkpForm(form.skp_form.data),
+            form.version.data,
+        )
+    except InvalidInput as exc:
+        db.session.rollback()
+        form.add_errors(exc.errors or {})
+        return _plan_page(ref, form, status=422, message=exc.message)
+    except Conflict as exc:
+        db.session.rollback()
+        fresh = loading.plan_ref(period_id, employee_id, Action.EDIT_PLAN)
+        return _plan_page(fresh, status=409, message=exc.message)
+    db.session.commit()
+    flash(
+        _("Pendekatan dan bentuk SKP tersimpan.") if changes else _("Tidak ada yang berubah."),
+        "success" if changes else "info",
+    )
+    return redirect(url_for("plans.plan", period_id=period_id, employee_id=employee_id), code=303)
 
 
 def target_page(target) -> queries.TargetPage:
