@@ -32,6 +32,7 @@ from portal.models.plans import (
     TargetComment,
     TargetHistory,
     TargetKind,
+    TargetRevision,
 )
 from portal.models.reports import EntryHistory, EntryStatus, Evidence, MonthlyQuality, WorkEntry
 from portal.models.rollups import ReportMonth, TargetBacklog
@@ -77,6 +78,7 @@ __all__ = [
     "TargetComment",
     "TargetHistory",
     "TargetKind",
+    "TargetRevision",
     "Unit",
     "WorkEntry",
 ]
