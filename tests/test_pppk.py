@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -24,6 +25,7 @@ from portal.people.services import (
     UNKNOWN_JENIS_ASN,
 )
 from portal.ranks import GOLONGAN_PPPK, JenisASN, pangkat_golongan
+from portal.seed.demo import seed_demo
 from tests.conftest import app_config
 from tests.evaluation_helpers import (
     STEADY,
@@ -48,7 +50,7 @@ from tests.imports_helpers import (
     use_import_folder,
 )
 from tests.pages import field_error
-from tests.reporting_helpers import sign_in
+from tests.reporting_helpers import fix_today, sign_in
 from tests.test_imports_files import errors_on_page
 from tests.test_migrations import _logging_left_as_found, empty_database  # noqa: F401
 
@@ -376,3 +378,14 @@ def _insert_people(app) -> None:
             ),
             {"i": instansi, "u": unit},
         )
+
+
+# -- the demo -----------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_pppk(app, monkeypatch):
+    fix_today(monkeypatch, date(2026, 6, 15))
+    seed_demo()
+    pppk = _db.session.scalars(select(Employee).where(Employee.jenis_asn == JenisASN.PPPK)).all()
+    assert pppk and all(e.golongan in GOLONGAN_PPPK for e in pppk)
+    assert all(e.pangkat_golongan.startswith("Golongan PPPK ") for e in pppk)
