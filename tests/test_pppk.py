@@ -325,18 +325,13 @@ BEFORE_PPPK = "b45b0b653ae1"
 
 
 def test_the_migration_goes_down_and_up_with_people_in_the_table(empty_database, tmp_path):  # noqa: F811
+    """Up: everyone already there is a PNS. Down: the column and the revisions go, the
+    golongan stays. Up again: the schema of the models (test_migrations checks it)."""
     app = create_app(app_config(empty_database, tmp_path))
     with app.app_context():
         try:
             upgrade(revision=BEFORE_PPPK)
-            with _db.engine.begin() as conn:
-                conn.execute(
-                    text(
-                        "INSERT INTO instansi (code, name, city, address) "
-                        "VALUES ('X', 'Instansi X', '', '')"
-                    )
-                )
-            _insert_people(app)
+            _insert_a_pns_as_before()
             upgrade()
             with _db.engine.connect() as conn:
                 kinds = conn.execute(text("SELECT nip, jenis_asn FROM employee")).all()
@@ -359,8 +354,15 @@ def test_the_migration_goes_down_and_up_with_people_in_the_table(empty_database,
             _db.engine.dispose()
 
 
-def _insert_people(app) -> None:
+def _insert_a_pns_as_before() -> None:
+    """An instansi, a unit and one employee, in the columns the schema had before."""
     with _db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO instansi (code, name, city, address) "
+                "VALUES ('X', 'Instansi X', '', '')"
+            )
+        )
         instansi = conn.execute(text("SELECT id FROM instansi")).scalar()
         conn.execute(
             text("INSERT INTO unit (instansi_id, code, name) VALUES (:i, 'U', 'Unit')"),
