@@ -16,7 +16,7 @@ from portal.models import Employee, Instansi, Period, Scheme, TargetKind, Unit
 from portal.models.periods import Cadence
 from portal.plans.services import TargetInput, create_target, spread_evenly
 from portal.policy import PlanRef
-from portal.ranks import JenisJabatan
+from portal.ranks import JenisASN, JenisJabatan
 from portal.seed.people import PersonFactory
 from tests.conftest import TEST_PASSWORD
 
@@ -160,6 +160,7 @@ def employee_form(employee: Employee, **changes) -> dict:
         "gelar_belakang": employee.gelar_belakang,
         "jabatan": employee.jabatan,
         "jenis_jabatan": JenisJabatan(employee.jenis_jabatan).value,
+        "jenis_asn": JenisASN(employee.jenis_asn).value,
         "golongan": employee.golongan,
         "unit_id": str(employee.unit_id),
         "atasan_nip": employee.atasan.nip_display if employee.atasan else "",

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.imports.columns import HEADERS
 from portal.models import AuditEvent, Employee, ImportBatch, Unit
 from portal.nip import format_nip, normalise
-from portal.ranks import JenisJabatan
+from portal.ranks import JenisASN, JenisJabatan
 
 ONE_TIME = re.compile(r'<code class="onetime-code">([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code>')
 BATCH_URL = re.compile(r"/admin/impor-pegawai/(\d+)$")
@@ -33,6 +33,7 @@ def person_row(employee: Employee | None = None, **values) -> dict:
                 "Gelar Belakang": employee.gelar_belakang,
                 "Jabatan": employee.jabatan,
                 "Jenis Jabatan": JenisJabatan(employee.jenis_jabatan).value,
+                "Jenis ASN": JenisASN(employee.jenis_asn).label,
                 "Golongan": employee.golongan,
                 "Kode Unit": employee.unit.code,
                 "Nama Unit": employee.unit.name,

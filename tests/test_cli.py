@@ -23,7 +23,7 @@ from portal.models import (
 )
 from portal.models.periods import PeriodStatus
 from portal.nip import BIRTH_DATE_INVALID, format_nip, parse
-from portal.ranks import GOLONGAN, JenisJabatan
+from portal.ranks import JenisASN, JenisJabatan
 from portal.seed.demo import ADMIN, ATASAN, DEMO_PASSWORD, INSTANSI, KEPALA, PEGAWAI
 
 pytestmark = pytest.mark.usefixtures("no_inline_code")  # every page rendered here
@@ -83,7 +83,7 @@ def assert_valid_people(people: list[Employee]) -> None:
     assert len({e.nip for e in people}) == len(people)
     for employee in people:
         assert parse(employee.nip).digits == employee.nip
-        assert employee.golongan in GOLONGAN
+        assert employee.golongan in JenisASN(employee.jenis_asn).golongan
         assert JenisJabatan(employee.jenis_jabatan)
         assert employee.name and employee.jabatan
 

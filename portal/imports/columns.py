@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from portal.ranks import GOLONGAN, JenisJabatan
+from portal.ranks import GOLONGAN, GOLONGAN_PPPK, JenisASN, JenisJabatan
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Column:
     header: str  # canonical header, as exported
     hint: LazyString  # what to write in it (the upload page; the templat's instructions)
     aliases: tuple[str, ...] = ()
+    required: bool = True  # a file without it is refused; else its cells read as empty
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -35,9 +36,19 @@ COLUMNS: tuple[Column, ...] = (
         _l("jpt, administrasi atau fungsional."),
     ),
     Column(
+        "jenis_asn",
+        "Jenis ASN",
+        _l("PNS atau PPPK. Boleh kosong atau tanpa kolom ini: PNS."),
+        ("jenis pegawai", "status asn", "status kepegawaian"),
+        required=False,
+    ),
+    Column(
         "golongan",
         "Golongan",
-        _l("Golongan/ruang, mis. III/a (boleh ditulis “Penata Muda, III/a”)."),
+        _l(
+            "Golongan/ruang, mis. III/a (boleh ditulis “Penata Muda, III/a”); untuk PPPK "
+            "golongan I sampai XVII, mis. IX."
+        ),
         ("pangkat/golongan", "pangkat golongan", "golongan/ruang", "gol"),
     ),
     Column("unit_code", "Kode Unit", _l("Kode unit kerja. Wajib."), ("kode unit kerja",)),
@@ -69,6 +80,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("active", "Aktif", _l("Ya atau Tidak (kosong: Ya)."), ("status aktif",)),
 )
 HEADERS = tuple(c.header for c in COLUMNS)
+REQUIRED_HEADERS = tuple(c.header for c in COLUMNS if c.required)
 BY_KEY = {c.key: c for c in COLUMNS}
 # Where each EmployeeData field's error is shown.
 FIELD_COLUMN = {
@@ -78,6 +90,7 @@ FIELD_COLUMN = {
     "gelar_belakang": "Gelar Belakang",
     "jabatan": "Jabatan",
     "jenis_jabatan": "Jenis Jabatan",
+    "jenis_asn": "Jenis ASN",
     "golongan": "Golongan",
     "email": "Email",
 }
@@ -100,17 +113,29 @@ def column_for(header: str) -> str | None:
 
 _GOLONGAN = re.compile(r"\b(IV|III|II|I)\s*/\s*([a-e])\b", re.IGNORECASE)
 _GOLONGAN_SET = set(GOLONGAN)
+# A PPPK golongan alone, or after "golongan", "gol." or "PPPK": "IX", "Golongan PPPK IX".
+_GOLONGAN_PPPK = re.compile(r"^(?:(?:golongan|gol\.?|pppk)\s*)*([ivx]+)$", re.IGNORECASE)
+_GOLONGAN_PPPK_SET = set(GOLONGAN_PPPK)
 
 
 def golongan(text: str) -> str:
-    """``iii/A`` or ``Penata Muda, III/a`` → ``III/a``; anything else is returned as is
-    (the shared validation names it unknown)."""
+    """``iii/A`` or ``Penata Muda, III/a`` → ``III/a``; ``ix`` or ``Golongan IX`` → ``IX``
+    (PPPK); anything else is returned as is (the shared validation names it unknown)."""
     match = _GOLONGAN.search(text)
     if match:
         value = f"{match.group(1).upper()}/{match.group(2).lower()}"
         if value in _GOLONGAN_SET:
             return value
+    match = _GOLONGAN_PPPK.match(" ".join(text.split()))
+    if match and match.group(1).upper() in _GOLONGAN_PPPK_SET:
+        return match.group(1).upper()
     return text
+
+
+def jenis_asn(text: str) -> str:
+    """``PNS``/``PPPK`` in any case, or empty (a PNS); anything else is returned as is."""
+    word = " ".join(text.lower().split())
+    return word or JenisASN.PNS.value
 
 
 def _jenis_names() -> dict[str, str]:

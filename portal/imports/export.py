@@ -16,9 +16,10 @@ from portal.extensions import db
 from portal.imports.columns import COLUMNS, HEADERS, yes_no
 from portal.models import Employee, Unit
 from portal.nip import format_nip
+from portal.ranks import JenisASN
 
 BATCH = 1000
-WIDTHS = (24, 28, 10, 16, 32, 14, 10, 14, 30, 14, 24, 28, 8)
+WIDTHS = (24, 28, 10, 16, 32, 14, 10, 10, 14, 30, 14, 24, 28, 8)
 SAMPLE = (
     "19800512 200501 1 003",
     "Siti Aminah",
@@ -26,6 +27,7 @@ SAMPLE = (
     "S.E., M.M.",
     "Kepala Bagian Umum",
     "administrasi",
+    "PNS",
     "IV/a",
     "SETDA.UM",
     "Bagian Umum",
@@ -48,6 +50,7 @@ def rows(instansi_id: int) -> Iterator[tuple[str, ...]]:
             Employee.gelar_belakang,
             Employee.jabatan,
             Employee.jenis_jabatan,
+            Employee.jenis_asn,
             Employee.golongan,
             Unit.code,
             Unit.name,
@@ -64,8 +67,8 @@ def rows(instansi_id: int) -> Iterator[tuple[str, ...]]:
         .execution_options(yield_per=BATCH)
     )
     for row in db.session.execute(query):
-        (nip, name, depan, belakang, jabatan, jenis, golongan, unit_code, unit_name) = row[:9]
-        parent_code, atasan_nip, email, active = row[9:]
+        (nip, name, depan, belakang, jabatan, jenis, asn, golongan, unit_code) = row[:9]
+        unit_name, parent_code, atasan_nip, email, active = row[9:]
         yield (
             format_nip(nip),
             name,
@@ -73,6 +76,7 @@ def rows(instansi_id: int) -> Iterator[tuple[str, ...]]:
             belakang or "",
             jabatan,
             jenis.value if hasattr(jenis, "value") else str(jenis),
+            JenisASN(asn).label,
             golongan,
             unit_code,
             unit_name,

@@ -39,6 +39,7 @@ COMPARED = (
     ("gelar_belakang", "Gelar Belakang"),
     ("jabatan", "Jabatan"),
     ("jenis_jabatan", "Jenis Jabatan"),
+    ("jenis_asn", "Jenis ASN"),
     ("golongan", "Golongan"),
     ("email", "Email"),
 )

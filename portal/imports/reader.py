@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import exports
 from portal.errors import InvalidInput
-from portal.imports.columns import BY_KEY, HEADERS, MAX_CELL, column_for
+from portal.imports.columns import BY_KEY, HEADERS, MAX_CELL, REQUIRED_HEADERS, column_for
 from portal.numbers import thousands
 
 UNKNOWN_COLUMN = _l("Kolom tidak dikenal; isinya diabaikan.")
@@ -293,7 +293,7 @@ def _header_keys(header: list, row: int) -> tuple[dict[int, str], list[Issue]]:
         else:
             keys[position] = key
             seen[key] = position
-    missing = [c for c in HEADERS if column_for(c) not in seen]
+    missing = [c for c in REQUIRED_HEADERS if column_for(c) not in seen]
     for header_name in missing:
         issues.append(Issue(row, header_name, str(REQUIRED_COLUMN_MISSING)))
     if issues:

@@ -14,7 +14,7 @@ from portal.imports import columns
 from portal.imports.columns import FIELD_COLUMN
 from portal.imports.plan import EmployeePlan, ImportPlan
 from portal.imports.reader import Issue, SheetRow
-from portal.people.services import EmployeeData, check_fields
+from portal.people.services import UNKNOWN_GOLONGAN, EmployeeData, check_fields
 
 
 def add_error(plan: ImportPlan, row: SheetRow | int | None, column: str, message: str) -> None:
@@ -43,6 +43,8 @@ def parse_row(row: SheetRow, plan: ImportPlan) -> EmployeePlan:
         gelar_belakang=cells["gelar_belakang"],
         jabatan=cells["jabatan"],
         jenis_jabatan=columns.jenis_jabatan(cells["jenis_jabatan"]),
+        # An optional column: a file without it lists PNS only.
+        jenis_asn=columns.jenis_asn(cells.get("jenis_asn", "")),
         golongan=columns.golongan(cells["golongan"]),
         unit_id=0,
         email=cells["email"],
@@ -53,10 +55,15 @@ def parse_row(row: SheetRow, plan: ImportPlan) -> EmployeePlan:
         column = FIELD_COLUMN[name]
         if column in flagged:
             continue
-        if name == "golongan" and cells["golongan"]:
+        if name == "golongan" and cells["golongan"] and message == str(UNKNOWN_GOLONGAN):
             message = _(
                 "Pangkat/golongan “%(value)s” tidak dikenal; tulis mis. III/a.",
                 value=cells["golongan"],
+            )
+        if name == "jenis_asn":
+            message = _(
+                "Jenis ASN “%(value)s” tidak dikenal; isi PNS atau PPPK.",
+                value=cells["jenis_asn"],
             )
         if name == "jenis_jabatan":
             message = _(

@@ -37,7 +37,7 @@ from portal.imports.reader import FileRefused, read
 from portal.models import Employee, ImportBatch, Instansi, Unit
 from portal.models.types import utcnow
 from portal.people.services import one_time_password
-from portal.ranks import JenisJabatan
+from portal.ranks import JenisASN, JenisJabatan
 
 STORED_NAME = re.compile(r"[0-9a-f]{32}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -265,6 +265,7 @@ def apply(plan: ImportPlan, instansi: Instansi, actor: Employee, batch_id: int) 
             gelar_belakang=row.data.gelar_belakang,
             jabatan=row.data.jabatan,
             jenis_jabatan=JenisJabatan(row.data.jenis_jabatan),
+            jenis_asn=JenisASN(row.data.jenis_asn),
             golongan=row.data.golongan,
             email=row.data.email,
             active=row.data.active,
@@ -359,6 +360,7 @@ def _apply_changes(row, people: dict, units: dict, actor, batch_id: int) -> None
     for name in ("name", "gelar_depan", "gelar_belakang", "jabatan", "golongan", "email"):
         setattr(employee, name, getattr(data, name))
     employee.jenis_jabatan = JenisJabatan(data.jenis_jabatan)
+    employee.jenis_asn = JenisASN(data.jenis_asn)
     employee.unit_id = units[row.unit_code].id
     employee.set_atasan(people[row.atasan_nip].id if row.atasan_nip else None)
     if employee.active and not data.active:

@@ -37,6 +37,7 @@ from portal.models.plans import (
     TargetHistory,
     TargetIndicator,
     TargetKind,
+    TargetRevision,
 )
 from portal.models.reports import EntryHistory, EntryStatus, Evidence, MonthlyQuality, WorkEntry
 from portal.models.rollups import ReportMonth, TargetBacklog
@@ -87,6 +88,7 @@ __all__ = [
     "TargetHistory",
     "TargetIndicator",
     "TargetKind",
+    "TargetRevision",
     "Unit",
     "WorkEntry",
 ]

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models.org import Instansi, Unit
 from portal.models.types import UTCDateTime, str_enum, utcnow
 from portal.nip import format_nip
-from portal.ranks import JenisJabatan, pangkat_golongan
+from portal.ranks import JenisASN, JenisJabatan, pangkat_golongan
 
 
 class Employee(UserMixin, db.Model):
@@ -32,7 +32,11 @@ class Employee(UserMixin, db.Model):
     gelar_belakang: Mapped[str] = mapped_column(String(80), default="")
     jabatan: Mapped[str] = mapped_column(String(200))
     jenis_jabatan: Mapped[JenisJabatan] = mapped_column(str_enum(JenisJabatan))
+    # PNS golongan/ruang "III/a", or PPPK golongan "IX": the one that fits ``jenis_asn``.
     golongan: Mapped[str] = mapped_column(String(5))
+    jenis_asn: Mapped[JenisASN] = mapped_column(
+        str_enum(JenisASN, 4), default=JenisASN.PNS, server_default=JenisASN.PNS.value
+    )
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     atasan_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)

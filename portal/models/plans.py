@@ -15,6 +15,7 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -266,6 +267,25 @@ class TargetHistory(db.Model):
     to_state: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int]  # the target's version after this transition
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[Employee] = relationship()
+
+
+class TargetRevision(db.Model):
+    """One saved edit of a target's content between two submissions (a draft, or a draft
+    returned for revision): who, when, and each changed field as ``[before, after]`` —
+    what the supervisor reads to see what changed since they last saw it."""
+
+    __tablename__ = "target_revision"
+    __table_args__ = (UniqueConstraint("target_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    version: Mapped[int]  # the target's version after this edit
+    # {field: [before, after]}, the same as the audit event "target.update" keeps.
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[Employee] = relationship()

@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from portal.forms import REQUIRED, PlainText, PortalForm
 from portal.people.services import LIMITS
-from portal.ranks import GOLONGAN, PANGKAT_BY_GOLONGAN, JenisJabatan
+from portal.ranks import GOLONGAN, GOLONGAN_PPPK, PANGKAT_BY_GOLONGAN, JenisASN, JenisJabatan
 
 
 def _max(field: str):
@@ -42,9 +42,19 @@ class EmployeeForm(PortalForm):
         choices=[SelectChoice(j.value, j.label) for j in JenisJabatan],
         validate_choice=False,  # the service says which value is wrong
     )
+    jenis_asn = SelectField(
+        _l("Jenis ASN"),
+        choices=[SelectChoice(j.value, j.label) for j in JenisASN],
+        default=JenisASN.PNS.value,
+        validate_choice=False,
+    )
     golongan = SelectField(
         _l("Pangkat/golongan"),
-        choices=[SelectChoice(g, f"{PANGKAT_BY_GOLONGAN[g]}, {g}") for g in GOLONGAN],
+        description=_l("PNS: pangkat dan golongan/ruang. PPPK: golongan I–XVII, tanpa pangkat."),
+        choices=[
+            *(SelectChoice(g, f"{PANGKAT_BY_GOLONGAN[g]}, {g}", optgroup="PNS") for g in GOLONGAN),
+            *(SelectChoice(g, f"Golongan {g}", optgroup="PPPK") for g in GOLONGAN_PPPK),
+        ],
         validate_choice=False,
     )
     unit_id = SelectField(_l("Unit kerja"), coerce=str, validate_choice=False)

@@ -69,6 +69,7 @@ def _data_from(form: EmployeeForm, instansi_id: int) -> services.EmployeeData:
         gelar_belakang=form.gelar_belakang.data or "",
         jabatan=form.jabatan.data or "",
         jenis_jabatan=form.jenis_jabatan.data or "",
+        jenis_asn=form.jenis_asn.data or "",
         golongan=form.golongan.data or "",
         unit_id=unit_id,
         atasan_id=atasan_id,
@@ -126,6 +127,7 @@ def employee_edit(employee_id: int):
         form.nip.data = employee.nip_display
         form.atasan_nip.data = employee.atasan.nip_display if employee.atasan else ""
         form.jenis_jabatan.data = employee.jenis_jabatan.value
+        form.jenis_asn.data = employee.jenis_asn.value
     status = 200
     if form.validate_on_submit():
         if _save(form, employee):

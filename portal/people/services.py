@@ -20,9 +20,17 @@ from portal.errors import InvalidInput
 from portal.extensions import db
 from portal.models import Employee, Instansi, Unit
 from portal.policy import supervisor_chain_ids
-from portal.ranks import GOLONGAN, JenisJabatan
+from portal.ranks import ALL_GOLONGAN, JenisASN, JenisJabatan
 
 UNKNOWN_GOLONGAN = _l("Pangkat/golongan tidak dikenal.")
+UNKNOWN_JENIS_ASN = _l("Jenis ASN tidak dikenal; pilih PNS atau PPPK.")
+GOLONGAN_OF_PNS = _l(
+    "Golongan ini tidak sesuai dengan jenis ASN PNS: PNS bergolongan/ruang I/a sampai IV/e."
+)
+GOLONGAN_OF_PPPK = _l(
+    "Golongan ini tidak sesuai dengan jenis ASN PPPK: PPPK bergolongan I sampai XVII, "
+    "tanpa pangkat."
+)
 
 SUPERVISOR_CYCLE = _l(
     "Atasan ini berada di bawah pegawai tersebut; rantai atasan tidak boleh melingkar."
@@ -44,6 +52,7 @@ class EmployeeData:
     golongan: str
     unit_id: int
     atasan_id: int | None = None
+    jenis_asn: str = JenisASN.PNS.value
     gelar_depan: str = ""
     gelar_belakang: str = ""
     email: str = ""
@@ -59,7 +68,8 @@ NIP_OF_ANOTHER_INSTANSI = _l(
 
 def check_fields(data: EmployeeData) -> dict[str, str]:
     """Normalise ``data`` in place and check every rule that needs no database: the NIP,
-    lengths, required fields, email, golongan and jenis jabatan.
+    lengths, required fields, email, jenis ASN, golongan (one that fits the jenis ASN)
+    and jenis jabatan.
 
     Returns ``{field: message}`` in the form's order, empty when all is well: the form
     shows the first, an import reports them all at once.
@@ -84,8 +94,13 @@ def check_fields(data: EmployeeData) -> dict[str, str]:
             errors["email"] = _("Alamat email tidak valid.")
         else:
             data.email = address
-    if data.golongan not in GOLONGAN:
+    if data.jenis_asn not in {j.value for j in JenisASN}:
+        errors["jenis_asn"] = str(UNKNOWN_JENIS_ASN)
+    if data.golongan not in ALL_GOLONGAN:
         errors["golongan"] = str(UNKNOWN_GOLONGAN)
+    elif "jenis_asn" not in errors and data.golongan not in JenisASN(data.jenis_asn).golongan:
+        mismatch = GOLONGAN_OF_PPPK if data.jenis_asn == JenisASN.PPPK else GOLONGAN_OF_PNS
+        errors["golongan"] = str(mismatch)
     if data.jenis_jabatan not in {j.value for j in JenisJabatan}:
         errors["jenis_jabatan"] = _("Jenis jabatan tidak dikenal.")
     return errors

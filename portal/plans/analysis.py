@@ -1,26 +1,30 @@
 """The supervisor's analysis of a plan: *tinggi rendahnya target* and *kesesuaian
-dengan arah kinerja organisasi* — is each target too high or too low, and does it
-support one of the supervisor's targets?
+dengan arah kinerja organisasi* — is each target too high or too low, does it
+support one of the supervisor's targets, and was it planned in time?
 
-Two statements per plan whatever its size: last period's targets of the employee
+Three statements per plan whatever its size: last period's targets of the employee
 (the period found in the same statement), the peers' targets (same jabatan, same
-instansi and period), and nothing else — the targets themselves come loaded by the
-caller.
+instansi and period), the first submission of each target, and nothing else — the
+targets themselves come loaded by the caller.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from statistics import median
 
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
+from portal import clock
 from portal.extensions import db
-from portal.models import Employee, Period, Target
+from portal.models import Employee, Period, Target, TargetHistory
+from portal.months import ended_months
 
 BACKLOADED_TARGETS = _l("Lebih dari separuh target menumpuk di triwulan terakhir.")
 
@@ -37,6 +41,10 @@ class TargetAnalysis:
     peer_median: float | None = None
     peer_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    # The period's planning deadline (*batas penyusunan SKP*), and whether the target
+    # was created or first submitted after it.
+    deadline: date | None = None
+    late: bool = False
 
     @property
     def aligned(self) -> bool:
@@ -102,6 +110,71 @@ def monthly_warnings(target: Target, month_count: int) -> list[str]:
     return warnings
 
 
+def _day(value: date) -> str:
+    return format_date(value, "long")
+
+
+def timing_warnings(
+    target: Target, period: Period, submitted_on: date | None, today: date
+) -> tuple[bool, list[str]]:
+    """A plan made late: created or first submitted after the planning deadline (the
+    first value: late), or with monthly targets whose month was already over when it was
+    submitted (or is over now, for a draft never submitted) — a breakdown that cannot
+    steer the work it plans."""
+    warnings = []
+    deadline = period.planning_deadline
+    created_on = clock.local_date(target.created_at)
+    if created_on > deadline:
+        warnings.append(
+            _(
+                "Dibuat %(date)s, setelah batas penyusunan SKP (%(deadline)s).",
+                date=_day(created_on),
+                deadline=_day(deadline),
+            )
+        )
+    if submitted_on is not None and submitted_on > deadline:
+        warnings.append(
+            _(
+                "Diajukan %(date)s, setelah batas penyusunan SKP (%(deadline)s).",
+                date=_day(submitted_on),
+                deadline=_day(deadline),
+            )
+        )
+    late = bool(warnings)
+    planned = [m for m in target.months if m.quantity > 0]
+    over = ended_months(period, submitted_on or today)
+    past = sum(1 for m in planned if m.month <= over)
+    if past:
+        if submitted_on is not None:
+            message = ngettext(
+                "%(num)d dari %(total)d target bulanan sudah lewat saat diajukan.",
+                "%(num)d dari %(total)d target bulanan sudah lewat saat diajukan.",
+                past,
+                total=len(planned),
+            )
+        else:
+            message = ngettext(
+                "%(num)d dari %(total)d target bulanan sudah lewat.",
+                "%(num)d dari %(total)d target bulanan sudah lewat.",
+                past,
+                total=len(planned),
+            )
+        warnings.append(message)
+    return late, warnings
+
+
+def first_submissions(target_ids: list[int]) -> dict[int, date]:
+    """The local day each target was first submitted to the supervisor."""
+    if not target_ids:
+        return {}
+    rows = db.session.execute(
+        select(TargetHistory.target_id, func.min(TargetHistory.occurred_at))
+        .where(TargetHistory.target_id.in_(target_ids), TargetHistory.trigger == "submit")
+        .group_by(TargetHistory.target_id)
+    ).all()
+    return {target_id: clock.local_date(at) for target_id, at in rows}
+
+
 def analyse(owner: Employee, period: Period, targets: list[Target]) -> dict[int, TargetAnalysis]:
     """Analyse the given targets of ``owner`` in ``period``; keyed by target id."""
     last = (
@@ -126,9 +199,15 @@ def analyse(owner: Employee, period: Period, targets: list[Target]) -> dict[int,
             Target.period_id == period.id,
         )
     ).all()
+    submitted = first_submissions([t.id for t in targets])
+    today = clock.today()
     result = {}
     for target in targets:
-        analysis = TargetAnalysis(target, previous=_best_match(target, previous_targets))
+        analysis = TargetAnalysis(
+            target,
+            previous=_best_match(target, previous_targets),
+            deadline=period.planning_deadline,
+        )
         comparable = [
             quantity
             for title, unit, quantity in peers
@@ -157,6 +236,8 @@ def analyse(owner: Employee, period: Period, targets: list[Target]) -> dict[int,
             )
         if not analysis.aligned:
             analysis.warnings.append(_("Belum selaras: tidak mendukung target atasan mana pun."))
+        analysis.late, timing = timing_warnings(target, period, submitted.get(target.id), today)
+        analysis.warnings.extend(timing)
         result[target.id] = analysis
     return result
 

@@ -28,7 +28,7 @@ from portal.models import (
 from portal.models.notifications import open_evaluator_report
 from portal.models.periods import PeriodStatus
 from portal.models.plans import KindGroup, group_by_kind, target_card_options
-from portal.plans import analysis
+from portal.plans import analysis, revisions
 from portal.plans.analysis import TargetAnalysis
 from portal.policy import Action, PlanRef
 from portal.realisation import cached_realisations
@@ -83,7 +83,7 @@ class TimelineEntry:
     """One line of a target's history; ``kind`` names its CSS modifier, the ``is_*``
     properties tell the template which partial draws it."""
 
-    kind: str  # "transition", "comment", "reassignment" or "interim_note"
+    kind: str  # "transition", "revision", "comment", "reassignment" or "interim_note"
     at: object
     who: Employee
     item: object
@@ -91,6 +91,11 @@ class TimelineEntry:
     @property
     def is_transition(self) -> bool:
         return self.kind == "transition"
+
+    @property
+    def is_revision(self) -> bool:
+        """An edit of the content, its fields before → after."""
+        return self.kind == "revision"
 
     @property
     def is_handover(self) -> bool:
@@ -107,7 +112,7 @@ def timeline(
     assignments: list[EvaluatorAssignment] | None = None,
     owner_id: int | None = None,
 ) -> list[TimelineEntry]:
-    """The target's history, comments and handovers in order; ``assignments`` (with
+    """The target's history, edits, comments and handovers in order; ``assignments`` (with
     the target's ``owner_id``) are its assignment rows when the caller has them loaded."""
     history = db.session.scalars(
         select(TargetHistory)
@@ -120,6 +125,10 @@ def timeline(
         .options(joinedload(TargetComment.author))
     ).all()
     entries = [TimelineEntry("transition", h.occurred_at, h.actor, h) for h in history]
+    entries += [
+        TimelineEntry("revision", r.revision.occurred_at, r.revision.actor, r)
+        for r in revisions.revisions(target_id)
+    ]
     entries += [TimelineEntry("comment", c.created_at, c.author, c) for c in comments]
     entries += _assignment_entries(target_id, assignments, owner_id)
     return sorted(entries, key=lambda e: (e.at, e.kind == "comment", e.item.id))

@@ -28,6 +28,7 @@ from portal.models import (
     TargetHistory,
     TargetIndicator,
     TargetKind,
+    TargetRevision,
 )
 from portal.models.plans import ASPECT_ORDER, IndicatorAspect, Pendekatan, Perspektif, SkpForm
 from portal.models.types import utcnow
@@ -346,7 +347,10 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
 
 
 def update_target(target: Target, data: TargetInput, actor: Employee, expected_version: int):
-    """Save new content of a draft, refusing a stale version with :class:`Conflict`."""
+    """Save new content of a draft, refusing a stale version with :class:`Conflict`.
+
+    What changed goes into the target's history (:class:`TargetRevision`), so that the
+    supervisor sees what moved between two submissions, and into the audit log."""
     policy.authorize(actor, Action.EDIT_TARGET, target)
     _check_perspektif(PlanRef(target.owner, target.period, target.plan), data)
     before = {**_public(_content_of(target)), "monthly": target.monthly_quantities}
@@ -366,6 +370,15 @@ def update_target(target: Target, data: TargetInput, actor: Employee, expected_v
     if before_iki != after_iki:
         after["indikator"] = after_iki
     changes = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+    if changes:
+        db.session.add(
+            TargetRevision(
+                target_id=target.id,
+                actor_id=actor.id,
+                version=expected_version + 1,
+                changes=changes,
+            )
+        )
     audit.record("target.update", target, summary={"changes": changes})
     db.session.flush()
     db.session.expire(target)

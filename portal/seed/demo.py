@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.models import Employee, Instansi, Period, Scheme, Unit
 from portal.models.periods import PeriodStatus
 from portal.models.types import utcnow
-from portal.ranks import JenisJabatan
+from portal.ranks import JenisASN, JenisJabatan
 from portal.seed.history import backdate
 from portal.seed.monthly import seed_monthly_reports
 from portal.seed.people import Person, PersonFactory
@@ -248,6 +248,8 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
                 extra = {"is_admin": True} if fixed is ADMIN else {}
                 if fixed is ADMIN:
                     jabatan, jenis, golongan = "Analis SDM Aparatur Ahli Muda", FUNG, "III/c"
+                if (code, index) == ("ORG-1", 2):  # a PPPK: golongan I–XVII, no pangkat
+                    golongan, extra = "V", {"jenis_asn": JenisASN.PPPK}
                 employee(person, jabatan, jenis, golongan, sub, head, **extra)
 
     # Last year (closed, PP 46) and this year (open, PermenPANRB 6/2022), whatever the year.
