@@ -260,13 +260,22 @@ def _write_months(target: Target, monthly: list[int]) -> None:
 
 
 def _indicators_summary(rows) -> list[str]:
-    """The IKI as the audit log keeps them: one line each."""
-    return [
-        f"{row['aspect']}: {row['text']} = {row['target_value']} {row['unit']}"
-        + (" (makin rendah makin baik)" if row["lower_is_better"] else "")
-        + (f" [{row['perspektif']}]" if row.get("perspektif") else "")
-        for row in rows
-    ]
+    """The IKI as the audit log and the revision history keep them, one line each. The
+    kuantitas IKI is the target's own columns, whose changes are listed already: only its
+    perspektif is told here."""
+    lines = []
+    for row in rows:
+        perspektif = f" [{row['perspektif']}]" if row.get("perspektif") else ""
+        if str(row["aspect"]) == "kuantitas":
+            if perspektif:
+                lines.append(f"kuantitas:{perspektif}")
+            continue
+        lines.append(
+            f"{row['aspect']}: {row['text']} = {row['target_value']} {row['unit']}"
+            + (" (makin rendah makin baik)" if row["lower_is_better"] else "")
+            + perspektif
+        )
+    return lines
 
 
 def _indicators_of(target: Target) -> list[str]:
