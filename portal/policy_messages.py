@@ -86,6 +86,11 @@ FROZEN = {
         "Periode penilaian %(period)s sudah ditutup; hasil evaluasi periodik tidak dapat "
         "diterima lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
     ),
+    "set_expectations": _l(
+        "Periode penilaian %(period)s sudah ditutup; ekspektasi perilaku kerja dan lampiran "
+        "SKP tidak dapat diubah lagi. Hubungi admin kepegawaian bila periode perlu dibuka "
+        "kembali."
+    ),
 }
 FROZEN_OTHER = _l(
     "Periode penilaian %(period)s sudah ditutup; tidak ada perubahan yang dapat dilakukan "

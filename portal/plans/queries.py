@@ -29,6 +29,7 @@ from portal.models.periods import PeriodStatus
 from portal.models.plans import target_card_options
 from portal.plans import analysis
 from portal.plans.analysis import TargetAnalysis
+from portal.plans.expectations import PlanTerms, load_terms
 from portal.policy import Action, PlanRef
 from portal.realisation import cached_realisations
 from workflows import engine
@@ -234,6 +235,12 @@ class PlanPage:
     own: bool
     # The owner's open "pejabat penilai salah" report (only on their own plan).
     evaluator_report: EvaluatorReport | None = None
+    # The perilaku kerja expectations and the lampiran; whether this user may set them
+    # (the evaluator, while the plan is discussed) and whether they are agreed already
+    # (every target approved: approved with the plan).
+    terms: PlanTerms | None = None
+    may_set_expectations: bool = False
+    terms_agreed: bool = False
 
     @property
     def may_report_evaluator(self) -> bool:
@@ -294,6 +301,9 @@ def plan_page(user: Employee, ref: PlanRef, previous: Period | None) -> PlanPage
         may_edit=policy.can(user, Action.EDIT_PLAN, ref),
         own=ref.employee.id == user.id,
         evaluator_report=open_evaluator_report(user.id) if ref.employee.id == user.id else None,
+        terms=load_terms(ref.plan),
+        may_set_expectations=policy.can(user, Action.SET_EXPECTATIONS, ref),
+        terms_agreed=bool(targets) and not policy.plan_in_discussion(ref.plan),
     )
 
 
