@@ -386,3 +386,28 @@ def test_the_annual_screen_shows_each_values_expectation(w, make_client):
     html = boss.get(f"/evaluasi/{w.period.id}/pegawai/{w.owner.id}").get_data(as_text=True)
     assert "Lulus uji kompetensi analis." in html
     assert 'id="f-berakhlak_2-expectation"' in html
+
+
+# -- the demo -------------------------------------------------------------------------------
+
+
+def test_the_demo_employee_reads_the_expectations_and_lampiran_their_atasan_set(
+    app, make_client, monkeypatch
+):
+    from portal.models import Employee
+    from portal.seed.demo import ATASAN, PEGAWAI, seed_demo
+    from portal.seed.perilaku import EXPECTATIONS, LAMPIRAN
+
+    fix_today(monkeypatch)
+    seed_demo()
+    pegawai = db.session.scalar(select(Employee).where(Employee.nip == PEGAWAI.nip))
+    atasan = db.session.scalar(select(Employee).where(Employee.nip == ATASAN.nip))
+    plan = db.session.scalar(
+        select(Plan).where(Plan.employee_id == pegawai.id).order_by(Plan.id.desc())
+    )
+    assert load_terms(plan).expectations == EXPECTATIONS
+    page_url = f"/skp/{plan.period_id}/pegawai/{pegawai.id}"
+    mine = sign_in(make_client, pegawai).get(page_url).get_data(as_text=True)
+    assert EXPECTATIONS["loyal"] in mine and LAMPIRAN["konsekuensi"] in mine
+    theirs = sign_in(make_client, atasan).get(page_url).get_data(as_text=True)
+    assert f"{page_url}/perilaku" in theirs
