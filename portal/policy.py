@@ -492,6 +492,14 @@ def _refusal(user: Employee, action: Action, obj) -> str:
         return period_refusal(period, action)
     if action is Action.EDIT_TARGET and own_target and obj.state != DRAFTED:
         return str(messages.ONLY_DRAFTS) % {"state": STATE_LABELS[obj.state]}
+    if (
+        action is Action.SET_EXPECTATIONS
+        and isinstance(obj, PlanRef)
+        and obj.employee.id != user.id
+        and _evaluates_in_plan(user, obj.plan)
+        and not plan_in_discussion(obj.plan)
+    ):
+        return str(messages.EXPECTATIONS_AGREED)
     return str(messages.NOT_PERMITTED)
 
 

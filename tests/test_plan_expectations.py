@@ -32,6 +32,7 @@ from portal.plans.expectations import (
     load_terms,
 )
 from portal.policy import Action, PlanRef, can
+from portal.policy_messages import EXPECTATIONS_AGREED, NOT_PERMITTED
 from tests.reporting_helpers import add, entry, fix_today, sign_in
 from workflows import engine
 from workflows.states import APPROVED, DISCUSSED
@@ -137,6 +138,8 @@ def test_only_the_evaluator_sets_them_while_the_plan_is_discussed(w, make_client
     before = stored(w.plan.id)
     response = client.post(url(w), form(w.plan, ekspektasi_akuntabel="Tepat waktu."))
     assert response.status_code == (303 if allowed else 403)
+    if not allowed:  # the plain refusal: it tells them nothing
+        assert str(NOT_PERMITTED) in response.get_data(as_text=True)
     assert (stored(w.plan.id) != before) is allowed
     assert (client.get(url(w)).status_code == 200) is allowed
 
@@ -209,7 +212,9 @@ def test_once_every_target_is_approved_they_are_read_only(w, make_client):
     db.session.commit()
     plan = db.session.get(Plan, w.plan.id)
     before = stored(plan.id)
-    assert boss.get(url(w)).status_code == 403
+    refused = boss.get(url(w))
+    assert refused.status_code == 403
+    assert str(EXPECTATIONS_AGREED).split(";")[0] in refused.get_data(as_text=True)
     assert boss.post(url(w), form(plan, ekspektasi_adaptif="Lain.")).status_code == 403
     assert stored(plan.id) == before
     page = boss.get(f"/skp/{w.period.id}/pegawai/{w.owner.id}").get_data(as_text=True)
@@ -411,3 +416,54 @@ def test_the_demo_employee_reads_the_expectations_and_lampiran_their_atasan_set(
     assert EXPECTATIONS["loyal"] in mine and LAMPIRAN["konsekuensi"] in mine
     theirs = sign_in(make_client, atasan).get(page_url).get_data(as_text=True)
     assert f"{page_url}/perilaku" in theirs
+
+
+# -- statement counts -----------------------------------------------------------------------
+
+
+def _statements(count_statements, client, url: str) -> int:
+    """One GET's statements, in a session of its own as in production (warmed first)."""
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    with app.app_context():
+        client.get(url)
+    with app.app_context(), count_statements() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count
+
+
+def test_the_pages_cost_the_same_for_5_and_50_targets_with_expectations(
+    w, factory, make_client, count_statements
+):
+    """The plan page (the employee's and the evaluator's), the edit page, the periodic and
+    the annual screen read the expectations in a fixed number of statements."""
+    w.period.cadence = Cadence.TRIWULANAN
+    _set(w, **{key: f"Ekspektasi {key}." for key in KEYS})
+    db.session.add(PlanLampiran(plan_id=w.plan.id, konsekuensi="Pembinaan."))
+    db.session.commit()
+    plan = f"/skp/{w.period.id}/pegawai/{w.owner.id}"
+    pages = [
+        (w.owner, plan),
+        (w.boss, plan),
+        (w.boss, url(w)),
+        (w.boss, f"/evaluasi-periodik/{w.period.id}/pegawai/{w.owner.id}/1"),
+        (w.boss, f"/evaluasi/{w.period.id}/pegawai/{w.owner.id}"),
+    ]
+    clients = {who.id: sign_in(make_client, who) for who in (w.owner, w.boss)}
+
+    def measure() -> list[int]:
+        return [_statements(count_statements, clients[who.id], page) for who, page in pages]
+
+    def grow(count: int) -> None:
+        for i in range(count):
+            factory.target(w.owner, w.period, state=APPROVED, title=f"Target tambahan {i}")
+        db.session.commit()
+
+    grow(5)
+    small = measure()
+    grow(45)
+    assert measure() == small
+    html = clients[w.owner.id].get(plan).get_data(as_text=True)
+    assert html.count('class="expectation"') == 7 and html.count('class="card target"') == 52

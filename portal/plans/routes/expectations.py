@@ -3,10 +3,11 @@ form for both, one compare-and-swap on the plan)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from portal import policy
 from portal.berakhlak import VALUES
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
@@ -25,10 +26,14 @@ from portal.web import render
 
 
 def _page(ref: PlanRef, form: ExpectationsForm, status: int = 200, message: str = ""):
+    """The edit page; after a lost race to the plan's approval, what was approved, read-only."""
+    may_edit = policy.can(_me(), Action.SET_EXPECTATIONS, ref)
     return render(
         "plans/expectations.html",
         ref=ref,
         form=form,
+        may_edit=may_edit,
+        terms=None if may_edit else load_terms(ref.plan),
         values=VALUES,
         prefix=FIELD_PREFIX,
         lampiran_fields=LAMPIRAN_FIELDS,
@@ -57,6 +62,7 @@ def expectations(period_id: int, employee_id: int):
         return _page(ref, form, status=422)
     except Conflict as exc:
         db.session.rollback()
+        g.pop("policy_cache", None)  # what the policy saw before the race is stale now
         ref = loading.plan_ref(period_id, employee_id)
         fresh = expectations_form(load_terms(ref.plan), formdata=None)
         return _page(ref, fresh, status=409, message=exc.message)
