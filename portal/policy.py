@@ -38,7 +38,7 @@ from portal.models import (
     Unit,
     WorkEntry,
 )
-from portal.models.periods import PeriodStatus
+from portal.models.periods import PeriodStatus, Scheme
 from portal.policy_messages import NOT_FOUND  # also read as ``policy.NOT_FOUND``
 from workflows.states import ADMIN, DISCUSSED, DRAFTED, EVALUATOR, OWNER
 from workflows.targets import STATE_LABELS
@@ -368,8 +368,10 @@ def _can_plan(user: Employee, action: Action, ref: PlanRef) -> bool:
     if action is Action.EVALUATE_PERIODIC:
         return rel != "self" and _evaluates_in_plan(user, ref.plan)
     if action is Action.SET_EXPECTATIONS:
+        # The SKP of PermenPANRB 6/2022 only: a PP 46 plan has no perilaku kerja section.
         return (
-            rel != "self"
+            ref.period.scheme == Scheme.PERMENPANRB_6_2022
+            and rel != "self"
             and ref.employee.active
             and _evaluates_in_plan(user, ref.plan)
             and plan_in_discussion(ref.plan)

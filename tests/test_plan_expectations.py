@@ -144,6 +144,28 @@ def test_only_the_evaluator_sets_them_while_the_plan_is_discussed(w, make_client
     assert (client.get(url(w)).status_code == 200) is allowed
 
 
+def test_a_pp46_plan_has_no_perilaku_kerja_section(w, factory, make_client):
+    from portal.models import Scheme
+
+    last = factory.period(
+        w.owner.instansi,
+        name="Tahun 2025",
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 12, 31),
+        planning_deadline=date(2025, 1, 31),
+        scheme=Scheme.PP46,
+    )
+    factory.target(w.owner, last, state=DISCUSSED)
+    db.session.commit()
+    boss = sign_in(make_client, w.boss)
+    assert boss.get(url(w, period=last)).status_code == 403
+    page = boss.get(f"/skp/{last.id}/pegawai/{w.owner.id}").get_data(as_text=True)
+    assert "perilaku-title" not in page and "lampiran-title" not in page
+    assert "perilaku-title" in boss.get(f"/skp/{w.period.id}/pegawai/{w.owner.id}").get_data(
+        as_text=True
+    )
+
+
 def test_a_plan_of_another_instansi_or_nobody_is_404(w, make_client):
     stranger = sign_in(make_client, w.stranger)
     before = stored(w.plan.id)
@@ -304,6 +326,31 @@ def test_the_plan_approved_meanwhile_is_a_conflict(w, app):
         with pytest.raises(Conflict) as lost:
             service.save_terms(ref, TermsInput({"loyal": "x"}, {}), w.boss, w.plan.version)
     assert lost.value.message == str(NO_LONGER_DISCUSSED)
+
+
+def test_a_save_that_lost_the_race_to_the_approval_shows_what_was_approved(
+    w, make_client, monkeypatch
+):
+    """The request was let in while the plan was discussed; its last target was approved
+    before the save claimed the plan: 409, the approved texts shown read-only."""
+    from portal import policy
+
+    _set(w, harmonis="Santun kepada operator.")
+    engine.fire(db.session.merge(w.discussed), "approve", w.boss)
+    db.session.commit()
+    real, seen_open = policy.plan_in_discussion, iter((True, True))
+    monkeypatch.setattr(
+        policy, "plan_in_discussion", lambda plan: next(seen_open, None) or real(plan)
+    )
+    before = stored(w.plan.id)
+    response = sign_in(make_client, w.boss).post(
+        url(w), form(db.session.get(Plan, w.plan.id), ekspektasi_harmonis="Lain.")
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert str(NO_LONGER_DISCUSSED).split(";")[0] in html
+    assert "Santun kepada operator." in html and "<textarea" not in html
+    assert stored(w.plan.id) == before
 
 
 @pytest.mark.commits
