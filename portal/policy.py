@@ -38,9 +38,9 @@ from portal.models import (
     Unit,
     WorkEntry,
 )
-from portal.models.periods import PeriodStatus
+from portal.models.periods import PeriodStatus, Scheme
 from portal.policy_messages import NOT_FOUND  # also read as ``policy.NOT_FOUND``
-from workflows.states import ADMIN, DRAFTED, EVALUATOR, OWNER
+from workflows.states import ADMIN, DISCUSSED, DRAFTED, EVALUATOR, OWNER
 from workflows.targets import STATE_LABELS
 
 
@@ -87,6 +87,9 @@ class Action(StrEnum):
     REPORT_WRONG_EVALUATOR = "report_wrong_evaluator"
     # The instansi's reminder thresholds (obj: Instansi): its admins.
     MANAGE_REMINDERS = "manage_reminders"
+    # The SKP's perilaku kerja expectations (ekspektasi khusus pimpinan) and its lampiran
+    # (obj: PlanRef): the evaluator of the plan's targets, while the plan is discussed.
+    SET_EXPECTATIONS = "set_expectations"
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,7 @@ PERIOD_BOUND = frozenset(
         Action.REVIEW_MONTHLY_REPORT,
         Action.EVALUATE_PERIODIC,
         Action.ACKNOWLEDGE_PERIODIC,
+        Action.SET_EXPECTATIONS,
     }
 )
 
@@ -334,6 +338,27 @@ def _evaluates_in_plan(user: Employee, plan: Plan | None) -> bool:
     return cache[key]
 
 
+def plan_in_discussion(plan: Plan | None) -> bool:
+    """Whether the plan is still being agreed: some target of it not approved yet
+    (drafted or discussed). Its perilaku kerja expectations and lampiran are set in that
+    dialog and approved with the plan: once every target is approved they are read-only,
+    until a target is reopened for discussion. Once per request."""
+    if plan is None:
+        return False
+    cache = g.setdefault("policy_cache", {}) if has_request_context() else {}
+    key = ("in_discussion", plan.id)
+    if key not in cache:
+        cache[key] = (
+            db.session.scalar(
+                select(Target.id)
+                .where(Target.plan_id == plan.id, Target.state.in_((DRAFTED, DISCUSSED)))
+                .limit(1)
+            )
+            is not None
+        )
+    return cache[key]
+
+
 def _can_plan(user: Employee, action: Action, ref: PlanRef) -> bool:
     rel = relation(user, ref.employee)
     if action is Action.VIEW_PLAN:
@@ -342,6 +367,15 @@ def _can_plan(user: Employee, action: Action, ref: PlanRef) -> bool:
         return rel == "self" and ref.employee.active
     if action is Action.EVALUATE_PERIODIC:
         return rel != "self" and _evaluates_in_plan(user, ref.plan)
+    if action is Action.SET_EXPECTATIONS:
+        # The SKP of PermenPANRB 6/2022 only: a PP 46 plan has no perilaku kerja section.
+        return (
+            ref.period.scheme == Scheme.PERMENPANRB_6_2022
+            and rel != "self"
+            and ref.employee.active
+            and _evaluates_in_plan(user, ref.plan)
+            and plan_in_discussion(ref.plan)
+        )
     if action is Action.ANALYSE_PLAN:
         return rel in ("subordinate", "subtree", "admin", "superadmin") or _evaluates_in_plan(
             user, ref.plan
@@ -460,6 +494,14 @@ def _refusal(user: Employee, action: Action, obj) -> str:
         return period_refusal(period, action)
     if action is Action.EDIT_TARGET and own_target and obj.state != DRAFTED:
         return str(messages.ONLY_DRAFTS) % {"state": STATE_LABELS[obj.state]}
+    if (
+        action is Action.SET_EXPECTATIONS
+        and isinstance(obj, PlanRef)
+        and obj.employee.id != user.id
+        and _evaluates_in_plan(user, obj.plan)
+        and not plan_in_discussion(obj.plan)
+    ):
+        return str(messages.EXPECTATIONS_AGREED)
     return str(messages.NOT_PERMITTED)
 
 

@@ -23,6 +23,14 @@ ONLY_DRAFTS = _l(
     "mengembalikannya bila perlu diperbaiki."
 )
 
+# The evaluator, once every target of the plan is approved: the perilaku kerja
+# expectations and the lampiran were approved with them.
+EXPECTATIONS_AGREED = _l(
+    "Semua target SKP ini sudah disetujui; ekspektasi perilaku kerja dan lampiran ikut "
+    "disetujui dan tidak dapat diubah lagi. Kembalikan target ke pembahasan bila perlu "
+    "diubah."
+)
+
 # A period the admin prepared and has not opened yet.
 NOT_YET_OPEN = _l(
     "Periode penilaian %(period)s belum dibuka; SKP dan laporan dapat diisi setelah "
@@ -85,6 +93,11 @@ FROZEN = {
     "acknowledge_periodic": _l(
         "Periode penilaian %(period)s sudah ditutup; hasil evaluasi periodik tidak dapat "
         "diterima lagi. Hubungi admin kepegawaian bila periode perlu dibuka kembali."
+    ),
+    "set_expectations": _l(
+        "Periode penilaian %(period)s sudah ditutup; ekspektasi perilaku kerja dan lampiran "
+        "SKP tidak dapat diubah lagi. Hubungi admin kepegawaian bila periode perlu dibuka "
+        "kembali."
     ),
 }
 FROZEN_OTHER = _l(

@@ -43,6 +43,8 @@ from portal.models import (
     MonthlyTarget,
     Period,
     Plan,
+    PlanExpectation,
+    PlanLampiran,
     Target,
     TargetComment,
     TargetHistory,
@@ -210,6 +212,8 @@ def close(world: World) -> None:
 # Every table the work of a period lives in; the audit log without sign-ins.
 TABLES = (
     Plan,
+    PlanExpectation,
+    PlanLampiran,
     Target,
     MonthlyTarget,
     TargetHistory,
@@ -364,6 +368,18 @@ CASES = [
             {"target": f"{w.targets[DISCUSSED].id}:{w.targets[DISCUSSED].version}"},
         ),
         bulk=True,
+    ),
+    Case(
+        "set the perilaku kerja expectations and the lampiran",
+        "boss",
+        lambda c, w: c.post(
+            f"{_plan(w)}/perilaku",
+            {
+                "version": str(w.targets[DISCUSSED].plan.version),
+                "ekspektasi_akuntabel": "Laporan tepat waktu.",
+                "konsekuensi": "Pembinaan.",
+            },
+        ),
     ),
     # reports
     Case(
@@ -619,6 +635,7 @@ SWEPT = {
     "plans.comment",
     "plans.bulk_submit",
     "plans.bulk_approve",
+    "plans.expectations",
     "plans.fire",
     "reports.create_entry",
     "reports.edit_entry",

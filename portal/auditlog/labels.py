@@ -64,6 +64,8 @@ ACTION_GROUPS: tuple[tuple[str, dict[str, str]], ...] = (
         {
             "plan.create": _l("SKP dibuat"),
             "plan.variant": _l("Pendekatan atau bentuk SKP diubah"),
+            "plan.expectations": _l("Ekspektasi khusus pimpinan pada SKP diubah"),
+            "plan.lampiran": _l("Lampiran SKP diubah"),
             "target.create": _l("Target ditambahkan"),
             "target.update": _l("Target diubah"),
             "target.delete": _l("Target dihapus"),

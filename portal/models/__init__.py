@@ -22,6 +22,7 @@ from portal.models.notifications import (
 )
 from portal.models.org import Instansi, Unit
 from portal.models.people import AuthFailure, Employee
+from portal.models.perilaku import PlanExpectation, PlanLampiran
 from portal.models.periodic import PeriodicEvaluation, PeriodicStatus, PeriodicTarget
 from portal.models.periods import Cadence, Period, Scheme
 from portal.models.plans import (
@@ -79,6 +80,8 @@ __all__ = [
     "PeriodicTarget",
     "Perspektif",
     "Plan",
+    "PlanExpectation",
+    "PlanLampiran",
     "ReportMonth",
     "Scheme",
     "SkpForm",

@@ -15,6 +15,7 @@ from portal.periodic import bp, queries, services
 from portal.periodic.forms import AcknowledgeForm, periodic_form, saved_periodic_form
 from portal.periodic.messages import ACKNOWLEDGED, FINISHED, SAVED, say
 from portal.periodic.scores import frozen
+from portal.plans.expectations import load_terms
 from portal.plans.services import find_plan
 from portal.policy import Action, PlanRef
 from portal.routing import load_or_404
@@ -99,6 +100,8 @@ def _screen(ctx: queries.Context, form=None, *, errors=None, status=200, message
         and policy.can(me, Action.ACKNOWLEDGE_PERIODIC, evaluation)
         and evaluation.status == "final",
         ratings=RATINGS,
+        # Each value's ekspektasi khusus pimpinan of the SKP: its feedback answers it.
+        expectations=load_terms(plan),
         message=message,
         status=status,
     )

@@ -30,6 +30,7 @@ from portal.models.periods import PeriodStatus
 from portal.models.plans import KindGroup, group_by_kind, target_card_options
 from portal.plans import analysis, revisions
 from portal.plans.analysis import TargetAnalysis
+from portal.plans.expectations import PlanTerms, load_terms
 from portal.policy import Action, PlanRef
 from portal.realisation import cached_realisations
 from workflows import engine
@@ -244,6 +245,12 @@ class PlanPage:
     own: bool
     # The owner's open "pejabat penilai salah" report (only on their own plan).
     evaluator_report: EvaluatorReport | None = None
+    # The perilaku kerja expectations and the lampiran; whether this user may set them
+    # (the evaluator, while the plan is discussed) and whether they are agreed already
+    # (every target approved: approved with the plan).
+    terms: PlanTerms | None = None  # scheme B plans only
+    may_set_expectations: bool = False
+    terms_agreed: bool = False
 
     @property
     def may_report_evaluator(self) -> bool:
@@ -322,7 +329,20 @@ def plan_page(user: Employee, ref: PlanRef, previous: Period | None) -> PlanPage
         may_edit=policy.can(user, Action.EDIT_PLAN, ref),
         own=ref.employee.id == user.id,
         evaluator_report=open_evaluator_report(user.id) if ref.employee.id == user.id else None,
+        **_terms(user, ref, targets),
     )
+
+
+def _terms(user: Employee, ref: PlanRef, targets: list[Target]) -> dict:
+    """The plan page's perilaku kerja section and lampiran: only in a scheme B period
+    (a PP 46 plan has none), and only once the plan has targets."""
+    if ref.period.scheme != Scheme.PERMENPANRB_6_2022 or not targets:
+        return {}
+    return {
+        "terms": load_terms(ref.plan),
+        "may_set_expectations": policy.can(user, Action.SET_EXPECTATIONS, ref),
+        "terms_agreed": not policy.plan_in_discussion(ref.plan),
+    }
 
 
 @dataclass

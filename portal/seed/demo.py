@@ -24,6 +24,7 @@ from portal.ranks import JenisASN, JenisJabatan
 from portal.seed.history import backdate
 from portal.seed.monthly import seed_monthly_reports
 from portal.seed.people import Person, PersonFactory
+from portal.seed.perilaku import seed_perilaku
 from portal.seed.periodic import seed_periodic
 from portal.seed.plans import seed_plans
 from portal.seed.reports import seed_reports
@@ -307,6 +308,7 @@ def seed_demo() -> tuple[int, list[DemoLogin]]:
     if targets:
         created += len(targets) + seed_reports(people, targets)
         created += seed_monthly_reports(people, targets)
+        created += seed_perilaku(people["PEGAWAI"], people["ATASAN"], targets["pegawai_approved"])
     created += seed_periodic(instansi.id, keep_for_inbox=people["PEGAWAI"])
     if created:
         backdate(instansi.id, since=started)

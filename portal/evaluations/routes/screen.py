@@ -15,6 +15,7 @@ from portal.evaluations import queries, services
 from portal.evaluations.forms import EvaluationForm, saved_evaluation_form
 from portal.extensions import db
 from portal.models import Employee, Evaluation, Period, Plan
+from portal.plans.expectations import load_terms
 from portal.plans.services import find_plan
 from portal.policy import Action, PlanRef
 from portal.routing import load_or_404
@@ -78,6 +79,8 @@ def render_screen(
         ratings=queries.RATINGS,
         kreativitas_choices=queries.KREATIVITAS_CHOICES,
         organisation_ratings=scoring.ORGANISATION_RATINGS,
+        # Each value's ekspektasi khusus pimpinan of the SKP, shown beside its rating.
+        expectations=load_terms(plan),
         refusal=refusal,
         status=status,
     )

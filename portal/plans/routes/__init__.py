@@ -1,15 +1,16 @@
 """The planning screens, by responsibility: the plan and its pages (``plan``), the
-target editor (``editor``), the workflow buttons (``transitions``) and the discussion
+target editor (``editor``), the perilaku kerja expectations and lampiran
+(``expectations``), the workflow buttons (``transitions``) and the discussion
 (``comments``). Endpoint names are the blueprint's: ``plans.plan``, ``plans.fire`` …"""
 
 from __future__ import annotations
 
 from portal.months import month_label
 from portal.plans import bp
-from portal.plans.routes import comments, editor, plan, transitions
+from portal.plans.routes import comments, editor, expectations, plan, transitions
 from workflows.targets import STATE_LABELS, TRIGGER_DONE
 
-__all__ = ["comments", "editor", "plan", "transitions"]
+__all__ = ["comments", "editor", "expectations", "plan", "transitions"]
 
 
 @bp.app_context_processor
