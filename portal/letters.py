@@ -106,13 +106,14 @@ def verification_code(figures: dict) -> str:
     return "-".join(code[i : i + 4] for i in range(0, 16, 4))
 
 
-def qr_data_uri(code: str) -> str:
-    """A QR code (SVG data URL) of the verification page for ``code``."""
+def qr_data_uri(code: str, path: str | None = None) -> str:
+    """A QR code (PNG data URL) of the verification page for ``code`` (a letter's), or of
+    the site's ``path`` (another document's verification page)."""
     if has_request_context():
         base = request.url_root
     else:  # jobs and the command line have no request: the configured public address
         base = current_app.config["PORTAL_BASE_URL"].rstrip("/") + "/"
-    url = base + f"cek-surat/{code}"
+    url = base + (path or f"cek-surat/{code}")
     # A PNG draws in a fraction of the time WeasyPrint needs for the SVG's path. At
     # 5 px per module (~26 mm printed) it stays sharp at 300 dpi and scans from paper.
     return segno.make(url, error="m").png_data_uri(scale=5, border=1)

@@ -415,8 +415,8 @@ def test_the_skp_letter_stays_indonesian_for_an_english_user(english_team, facto
 
     assert response.status_code == 200
     text, _ = pdf_text(response.data)
-    assert "(Utama)" in text and "Draf" in text
-    assert "(Main)" not in text and "Draft" not in text
+    assert "A. Utama" in text and "Draf" in text and "DRAF" in text
+    assert "Main" not in text and "Draft" not in text
 
 
 def test_closing_a_period_twice_is_refused_in_english(db, factory, signed_in):

@@ -20,6 +20,7 @@ from portal.models import (
     Job,
     Letter,
     Period,
+    Plan,
     Target,
     Unit,
     WorkEntry,
@@ -35,6 +36,7 @@ MODELS = {
     "evidence_id": Evidence,
     "job_id": Job,
     "period_id": Period,
+    "plan_id": Plan,
     "target_id": Target,
     "unit_id": Unit,
 }

@@ -25,6 +25,19 @@ AS3_TARGETS = [
     ("Meningkatnya kualitas tata kelola kelembagaan perangkat daerah", 4, "laporan"),
     ("Meningkatnya kualitas layanan administrasi pimpinan", 12, "laporan"),
 ]
+# The Asisten holds a JPT position: the JPT form, kuantitatif, a perspektif on each IKI,
+# and IKI beyond kuantitas (issue 14: every variant of the SKP shows in the demo).
+AS3_FURTHER = [
+    {
+        "quality_indicator": "Persentase rekomendasi kelembagaan yang ditindaklanjuti",
+        "quality_target": 80,
+        "perspektif": {"kuantitas": "proses_bisnis", "kualitas": "penerima_layanan"},
+    },
+    {
+        "time_indicator": "Waktu penyelesaian laporan layanan administrasi",
+        "perspektif": {"kuantitas": "penerima_layanan", "waktu": "penguatan_internal"},
+    },
+]
 KABAG_TARGETS = [
     ("Tersusunnya rekomendasi penataan kelembagaan perangkat daerah", 4, "rekomendasi", 0),
     ("Terlaksananya evaluasi reformasi birokrasi", 2, "laporan", 0),
@@ -42,20 +55,31 @@ ATASAN_TARGETS = [
 
 
 def _target(
-    owner, period, title, quantity, unit, parent=None, *, monthly=None, cost=None, indicator=""
+    owner,
+    period,
+    title,
+    quantity,
+    unit,
+    parent=None,
+    *,
+    monthly=None,
+    cost=None,
+    indicator="",
+    kind=services.TargetKind.UTAMA,
+    **further,
 ) -> Target:
+    values = {"quality_target": 100, "time_months": period.month_count, **further}
     data = TargetInput(
         title=title,
-        kind=services.TargetKind.UTAMA,
+        kind=kind,
         parent_id=parent.id if parent else None,
         indicator=indicator or f"Jumlah {unit} yang diselesaikan tepat waktu",
         lower_is_better=False,
         quantity=quantity,
         quantity_unit=unit,
-        quality_target=100,
-        time_months=period.month_count,
         cost=cost,
         monthly=monthly or spread_evenly(quantity, period.month_count),
+        **values,
     )
     return services.create_target(PlanRef(owner, period), data, owner)
 
@@ -107,8 +131,8 @@ def seed_plans(instansi_id: int, people: dict[str, Employee]) -> dict[str, Targe
 
     # This year's cascade: Asisten 3 → Kepala Bagian Organisasi → Kasubbag → staff.
     as3_targets = []
-    for title, quantity, unit in AS3_TARGETS:
-        t = _target(as3, current, title, quantity, unit)
+    for (title, quantity, unit), further in zip(AS3_TARGETS, AS3_FURTHER, strict=True):
+        t = _target(as3, current, title, quantity, unit, **further)
         _advance(t, ("submit", as3, ""), ("approve", sekda, ""))
         as3_targets.append(t)
     kabag_targets = []
@@ -122,6 +146,17 @@ def seed_plans(instansi_id: int, people: dict[str, Employee]) -> dict[str, Targe
         _advance(t, ("submit", atasan, ""), ("approve", kabag, ""))
         atasan_targets.append(t)
     named.update({f"atasan_{i}": t for i, t in enumerate(atasan_targets)})
+    # A result outside the cascade: the SKP's "B. Tambahan".
+    extra = _target(
+        atasan,
+        current,
+        "Terlaksananya sosialisasi SKP PermenPANRB 6/2022 di lingkungan bagian",
+        1,
+        "kegiatan",
+        kind=services.TargetKind.TAMBAHAN,
+        indicator="Jumlah kegiatan sosialisasi yang terlaksana",
+    )
+    _advance(extra, ("submit", atasan, ""), ("approve", kabag, ""))
 
     # The demo employee: one of each planning state.
     approved = _target(

@@ -3,6 +3,8 @@ form as PDF."""
 
 from __future__ import annotations
 
+import hmac
+
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,10 +13,10 @@ from flask_login import login_required
 from portal import clock, exports, letters
 from portal.errors import Conflict, InvalidInput
 from portal.extensions import db
-from portal.models import Pendekatan, Period, SkpForm
+from portal.models import Pendekatan, Period, Plan, SkpForm
 from portal.months import month_label
 from portal.periods.queries import upcoming_period
-from portal.plans import analysis, bp, queries, services
+from portal.plans import analysis, bp, queries, services, skp_document
 from portal.plans.forms import PlanVariantForm, fresh_comment_form
 from portal.plans.routes import loading
 from portal.policy import Action, PlanRef
@@ -134,17 +136,36 @@ def cascade(period_id: int, employee_id: int | None = None):
 @bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>/cetak.pdf")
 @login_required
 def plan_pdf(period_id: int, employee_id: int):
-    """The SKP form: the plan with its targets and monthly breakdown, for signatures."""
+    """The SKP in the regulation's layout: official once every target is approved (with
+    its approval, signatures and verification code), a marked DRAF before."""
     ref = loading.plan_ref(period_id, employee_id)
     targets = queries.plan_targets(ref.plan.id) if ref.plan else []
-    evaluator = targets[0].evaluator if targets and targets[0].evaluator else ref.employee.atasan
+    doc = skp_document.build(ref, targets)
     pdf = letters.render_pdf(
         "letters/skp.html",
         ref=ref,
-        targets=targets,
-        evaluator=evaluator,
+        doc=doc,
         today=clock.today(),
         month_label=month_label,
         STATE_LABELS=STATE_LABELS,
     )
-    return exports.download(pdf, f"skp-{ref.employee.nip}-{ref.period.id}.pdf", exports.PDF)
+    name = f"skp-{ref.employee.nip}-{ref.period.id}{'-draf' if doc.draft else ''}.pdf"
+    return exports.download(pdf, name, exports.PDF)
+
+
+@bp.route("/cek-skp/<int:plan_id>/<code>")
+def verify_skp(plan_id: int, code: str):
+    """Public: whether a printed SKP is genuine and still states the current SKP."""
+    code = code.strip().upper()
+    plan = db.session.get(Plan, plan_id) if skp_document.CODE.match(code) else None
+    doc = None
+    if plan is not None:
+        ref = PlanRef(plan.employee, plan.period, plan)
+        doc = skp_document.build(ref, queries.plan_targets(plan.id))
+    genuine = doc is not None and not doc.draft and hmac.compare_digest(doc.code, code)
+    return render(
+        "plans/verify_skp.html",
+        code=code,
+        doc=doc if genuine else None,
+        status=200 if genuine else 404,
+    )
