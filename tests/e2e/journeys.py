@@ -142,8 +142,11 @@ def in_menu(window: Window, link: str) -> None:
     if narrow and page.locator("details.menu").get_attribute("open") is None:
         page.locator("summary.menu__toggle").click()
     nav = page.get_by_role("navigation", name="Navigasi utama")
-    group = nav.locator("details.nav-group__details")
-    grouped = group.count() and link in (group.locator("ul").text_content() or "")
-    if grouped and group.get_attribute("open") is None:
-        group.locator("summary").click()  # the admin's areas sit under "Kelola"
+    # The admin's areas sit under "Kelola", one's own account under "Akun saya" (a
+    # dropdown on wide screens; on a phone its links stand in the menu).
+    for group in nav.locator("details.nav-group__details").all():
+        if link not in (group.locator("ul").text_content() or ""):
+            continue
+        if group.get_attribute("open") is None and group.locator("summary").is_visible():
+            group.locator("summary").click()
     nav.get_by_role("link", name=link).click()

@@ -25,6 +25,7 @@ def draft_target(pns: Window, live_server, team, title: str, quantity: int) -> N
     page = pns.page
     page.goto(live_server(f"/skp/{team.period_id}/pegawai/{team.owner.id}/target/baru"))
     page.get_by_label("Judul target (rencana hasil kerja)").fill(title)
+    page.get_by_label("IKI kuantitas").fill(f"Jumlah laporan: {title}")
     page.get_by_label("Satuan").fill("laporan")
     pns.mark()
     # Spread straight after typing the quantity, while the running sum's own request still
@@ -150,7 +151,8 @@ def test_targets_are_drafted_discussed_revised_and_approved(new_context, live_se
     expect(
         pns.page.get_by_role("status").filter(has_text="Perubahan target tersimpan")
     ).to_be_visible()
-    expect(pns.page.locator("#target-main dl")).to_contain_text("24 laporan")
+    expect(pns.page.locator("#target-main .iki-table")).to_contain_text("24 laporan")
+    expect(pns.page.locator("#target-main dl.facts")).to_contain_text(team.boss.display_name)
 
     pns.mark()
     pns.page.locator("#target-main").get_by_role("button", name=re.compile("^Ajukan")).click()
