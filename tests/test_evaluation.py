@@ -381,8 +381,11 @@ def test_the_live_preview_returns_the_outcome_fragment_and_changes_nothing(team_
     # after "Selesaikan" must not wipe the message that the evaluation is finished.
     assert 'id="flashes"' not in fragment
     assert "Sangat Baik" in text_of(response)
-    # The fragment stays live and keeps its choices, like the card it replaces.
-    assert 'hx-post="' + url in fragment
+    # The preview stays live: the page's listener (never swapped itself, so no change is
+    # lost while the outcome is replaced) posts here and replaces #outcome with this.
+    page = boss.get(screen_url(team_b)).get_data(as_text=True)
+    assert f'class="outcome-live" hx-post="{url}"' in page
+    assert 'hx-target="#outcome" hx-swap="outerHTML" hx-sync="this:replace"' in page
     assert fragment.count("<option") == 2 * len(scoring.Rating)
     assert " disabled" not in fragment
 
