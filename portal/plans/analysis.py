@@ -48,7 +48,7 @@ class TargetAnalysis:
 
     @property
     def aligned(self) -> bool:
-        return self.target.parent_id is not None
+        return self.target.aligned
 
     @property
     def level(self) -> str | None:

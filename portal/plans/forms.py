@@ -34,6 +34,7 @@ from portal.forms import (
 )
 from portal.models import Period, Scheme, Target, TargetKind
 from portal.models.plans import ASPECT_ORDER, IndicatorAspect, Pendekatan, Perspektif, SkpForm
+from portal.nip import normalise
 from portal.plans.services import (
     COMMENT_MAX,
     COST_MAX,
@@ -71,6 +72,9 @@ LOWER_IS_BETTER_ZERO = _l(
     "IKI yang makin rendah makin baik perlu target lebih dari 0: capaiannya dihitung "
     "(1 + (1 − R/T)) × 100%."
 )
+ALIGNMENT_UNKNOWN = _l("Pilih “Mendukung target atasan” atau “Penugasan dari ketua tim”.")
+LEADER_REQUIRED = _l("Tulis NIP ketua tim yang memberi penugasan.")
+LEADER_NIP_INVALID = _l("NIP ketua tim terdiri dari 18 angka.")
 PERSPEKTIF_REQUIRED = _l("Pilih perspektif IKI ini (SKP JPT dengan pendekatan kuantitatif).")
 PERSPEKTIF_UNKNOWN = _l("Perspektif tidak dikenal.")
 VARIANT_UNKNOWN = _l("Pilihan tidak dikenal.")
@@ -173,7 +177,26 @@ class TargetForm(PortalForm):
         filters=[lambda value: value or TargetKind.UTAMA.value],
         validate_choice=False,  # refused below, in words
     )
+    # Scheme B: the RHK supports the atasan's RHK (the cascade), or is a *penugasan dari*
+    # a ketua tim of a tim kerja, named by NIP.
+    alignment = RadioField(
+        _l("Asal target"),
+        choices=[
+            SelectChoice("atasan", _l("Mendukung target atasan")),
+            SelectChoice("penugasan", _l("Penugasan dari ketua tim")),
+        ],
+        default="atasan",
+        filters=[lambda value: value or "atasan"],
+        validate_choice=False,  # refused below, in words
+    )
     parent_id = SelectField(_l("Mendukung target atasan"), id="f-parent_id", validate_choice=False)
+    assigned_by_nip = StringField(
+        _l("NIP ketua tim"),
+        id="f-assigned_by_nip",
+        description=_l("Pegawai instansi Anda yang memimpin tim kerja, selain atasan langsung."),
+        filters=[lambda value: normalise(value or "")],
+        validators=[PlainText()],
+    )
     indicator = StringField(
         _l("Indikator kinerja individu (IKI)"),
         id="f-indicator",
@@ -293,6 +316,23 @@ class TargetForm(PortalForm):
         if field.data not in {kind.value for kind in TargetKind}:
             raise ValidationError(str(KIND_INVALID))
 
+    def validate_alignment(self, field) -> None:
+        if field.data not in ("atasan", "penugasan"):
+            raise ValidationError(str(ALIGNMENT_UNKNOWN))
+
+    def validate_assigned_by_nip(self, field) -> None:
+        if not self.scheme_b or self.alignment.data != "penugasan":
+            return
+        if not field.data:
+            raise ValidationError(str(LEADER_REQUIRED))
+        if len(field.data) != 18 or not field.data.isascii() or not field.data.isdigit():
+            raise ValidationError(str(LEADER_NIP_INVALID))
+
+    @property
+    def assigned(self) -> bool:
+        """Whether the RHK is a penugasan dari a ketua tim (scheme B only)."""
+        return self.scheme_b and self.alignment.data == "penugasan"
+
     def validate_parent_id(self, field) -> None:
         if field.data and field.data not in {c.value for c in field.choices}:
             raise ValidationError(str(PARENT_INVALID))
@@ -319,7 +359,9 @@ class TargetForm(PortalForm):
         return TargetInput(
             title=self.title.data,
             kind=TargetKind(self.kind.data),
-            parent_id=int(self.parent_id.data) if self.parent_id.data else None,
+            parent_id=int(self.parent_id.data)
+            if self.parent_id.data and not self.assigned
+            else None,
             indicator=self.indicator.data,
             lower_is_better=self.lower_is_better.data,
             quantity=self.quantity.data,
@@ -328,6 +370,7 @@ class TargetForm(PortalForm):
             time_months=self.months if self.time_months.data is None else self.time_months.data,
             cost=self.cost.data,
             monthly=self.month.quantities,
+            assigned_by_nip=self.assigned_by_nip.data if self.assigned else "",
             **(self._further_indicators() if self.scheme_b else {}),
         )
 
@@ -431,6 +474,8 @@ def target_form(
             obj=shown,
             kind=shown.kind.value,
             parent_id=str(shown.parent_id or ""),
+            alignment="penugasan" if shown.assigned_by_id else "atasan",
+            assigned_by_nip=shown.assigned_by.nip if shown.assigned_by else "",
             month=shown.monthly_quantities,
             **_shown_indicators(shown),
         )

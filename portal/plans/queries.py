@@ -251,6 +251,7 @@ class PlanPage:
     terms: PlanTerms | None = None  # scheme B plans only
     may_set_expectations: bool = False
     terms_agreed: bool = False
+    may_view_matrix: bool = False  # the matriks peran–hasil of this employee's RHK
 
     @property
     def may_report_evaluator(self) -> bool:
@@ -328,6 +329,7 @@ def plan_page(user: Employee, ref: PlanRef, previous: Period | None) -> PlanPage
         previous=previous,
         may_edit=policy.can(user, Action.EDIT_PLAN, ref),
         own=ref.employee.id == user.id,
+        may_view_matrix=policy.can(user, Action.VIEW_ROLE_MATRIX, ref),
         evaluator_report=open_evaluator_report(user.id) if ref.employee.id == user.id else None,
         **_terms(user, ref, targets),
     )
