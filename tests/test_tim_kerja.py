@@ -227,7 +227,11 @@ def test_the_ketua_tim_sees_and_comments_but_does_not_decide(w, sign_in):
     client = sign_in(w.leader)
     page = client.get(f"/target/{target.id}")
     assert page.status_code == 200
-    assert 'id="comment-body"' in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert 'id="comment-body"' in html
+    # No way onto the member's plan, which the ketua tim does not see.
+    assert f'href="/skp/{w.period.id}/pegawai/{w.owner.id}"' not in html
+    assert client.get(f"/skp/{w.period.id}/pegawai/{w.owner.id}").status_code == 403
     response = client.post(
         f"/target/{target.id}/komentar",
         {"body": "Mohon bahan dikirim sebelum rapat.", "form_token": secrets.token_hex(16)},

@@ -355,6 +355,8 @@ class TargetPage:
     timeline: list[TimelineEntry]
     assignment: AssignmentView
     may_comment: bool
+    # The owner's plan, which a ketua tim of one of its RHK does not see.
+    may_view_plan: bool = True
 
     @property
     def target(self) -> Target:
@@ -367,4 +369,5 @@ def target_page(user: Employee, target: Target, assignment: AssignmentView) -> T
         timeline=timeline(target.id, assignment.rows, target.owner_id),
         assignment=assignment,
         may_comment=policy.can(user, Action.COMMENT_TARGET, target),
+        may_view_plan=policy.can(user, Action.VIEW_PLAN, plan_ref_of(target)),
     )
