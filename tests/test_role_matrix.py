@@ -155,3 +155,17 @@ def test_the_matrix_costs_the_same_for_5_and_50_members(w, sign_in, count_statem
         assert response.status_code == 200
         costs.append(counter.count)
     assert costs[0] == costs[1], costs
+
+
+def test_an_assigned_rhk_naming_the_supervisor_s_rhk_sits_in_its_row(w, shared):
+    placed = w.factory.target(
+        w.member,
+        w.period,
+        assigned_by_nip=w.boss.nip,
+        leader_parent_id=shared.rhk[1].id,
+        title="Tugas tim pada RHK dua",
+    )
+    db.session.commit()
+    matrix = role_matrix(w.boss, w.period)
+    assert matrix.rows[1].cells == {w.member.id: [placed]}
+    assert matrix.assigned.cells == {w.member.id: [shared.assigned]}

@@ -14,13 +14,19 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import policy
+from portal.errors import InvalidInput
 from portal.extensions import db
 from portal.forms import CONTROL_CHARACTERS
 from portal.inbox import queries as inbox
 from portal.inbox.assigned import ASSIGNED
 from portal.models import AuditEvent, Notification, Target, TargetComment, TargetRevision
 from portal.plans.forms import ALIGNMENT_UNKNOWN, LEADER_NIP_INVALID, LEADER_REQUIRED
-from portal.plans.services import LEADER_IS_ATASAN, LEADER_IS_SELF, LEADER_NOT_FOUND
+from portal.plans.services import (
+    LEADER_IS_ATASAN,
+    LEADER_IS_SELF,
+    LEADER_NOT_FOUND,
+    LEADER_PARENT_INVALID,
+)
 from portal.policy import Action
 from tests.factories import signed_in
 from tests.reporting_helpers import PLANNING_DAY, fix_today
@@ -274,3 +280,47 @@ def test_the_evaluation_screen_names_the_ketua_tim(w, sign_in):
     html = response.get_data(as_text=True)
     assert target.title in html
     assert f"Penugasan dari: {w.leader.display_name}, Ketua Tim" in html
+
+
+def test_an_assigned_rhk_may_name_the_ketua_tim_s_rhk_it_supports(w, sign_in):
+    leaders = w.factory.target(w.leader, w.period, title="RHK ketua tim")
+    someone_elses = w.factory.target(w.colleague, w.period, title="RHK rekan")
+    target = _assigned(w)
+    client = sign_in(w.owner)
+    editor = client.get(f"/target/{target.id}/ubah").get_data(as_text=True)
+    assert 'id="f-leader_parent_id"' in editor and "RHK ketua tim" in editor
+    url, base = (
+        f"/target/{target.id}/ubah",
+        {"alignment": "penugasan", "assigned_by_nip": w.leader.nip},
+    )
+    for bad in (str(someone_elses.id), "9" * 40, "x"):
+        response = client.post(
+            url, _form(**base, leader_parent_id=bad, version=str(target.version))
+        )
+        assert response.status_code == 422, bad
+        html = response.get_data(as_text=True)
+        assert _field_error(html, "leader_parent_id") == str(LEADER_PARENT_INVALID)
+    db.session.expire_all()
+    assert db.session.get(Target, target.id).parent_id is None
+    response = client.post(
+        url, _form(**base, leader_parent_id=str(leaders.id), version=str(target.version))
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(Target, target.id)
+    assert (saved.parent_id, saved.assigned_by_id) == (leaders.id, w.leader.id)
+    page = client.get(f"/target/{target.id}").get_data(as_text=True)
+    assert "mendukung RHK ketua tim:" in page and "RHK ketua tim" in page
+
+
+def test_a_leader_s_rhk_of_another_leader_is_refused_by_the_service(w):
+    """The editor offers the named leader's RHK; a NIP changed in the same submission
+    leaves the choice to the service, which finds it is not the new leader's."""
+    other_leader = w.factory.employee(w.leader.unit)
+    theirs = w.factory.target(w.leader, w.period)
+    db.session.commit()
+    with pytest.raises(InvalidInput) as refused:
+        w.factory.target(
+            w.owner, w.period, assigned_by_nip=other_leader.nip, leader_parent_id=theirs.id
+        )
+    assert refused.value.errors == {"leader_parent_id": str(LEADER_PARENT_INVALID)}

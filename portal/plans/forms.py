@@ -39,6 +39,7 @@ from portal.plans.services import (
     COMMENT_MAX,
     COST_MAX,
     INDICATOR_MAX,
+    LEADER_PARENT_INVALID,
     PERSPEKTIF_NOT_ALLOWED,
     QUANTITY_MAX,
     TITLE_MAX,
@@ -190,6 +191,9 @@ class TargetForm(PortalForm):
         validate_choice=False,  # refused below, in words
     )
     parent_id = SelectField(_l("Mendukung target atasan"), id="f-parent_id", validate_choice=False)
+    leader_parent_id = SelectField(
+        _l("RHK ketua tim yang didukung"), id="f-leader_parent_id", validate_choice=False
+    )
     assigned_by_nip = StringField(
         _l("NIP ketua tim"),
         id="f-assigned_by_nip",
@@ -328,6 +332,10 @@ class TargetForm(PortalForm):
         if len(field.data) != 18 or not field.data.isascii() or not field.data.isdigit():
             raise ValidationError(str(LEADER_NIP_INVALID))
 
+    def validate_leader_parent_id(self, field) -> None:
+        if self.assigned and field.data and field.data not in {c.value for c in field.choices}:
+            raise ValidationError(str(LEADER_PARENT_INVALID))
+
     @property
     def assigned(self) -> bool:
         """Whether the RHK is a penugasan dari a ketua tim (scheme B only)."""
@@ -371,6 +379,9 @@ class TargetForm(PortalForm):
             cost=self.cost.data,
             monthly=self.month.quantities,
             assigned_by_nip=self.assigned_by_nip.data if self.assigned else "",
+            leader_parent_id=int(self.leader_parent_id.data)
+            if self.assigned and self.leader_parent_id.data
+            else None,
             **(self._further_indicators() if self.scheme_b else {}),
         )
 
@@ -434,6 +445,7 @@ def target_form(
     formdata=unset_value,
     meta: dict | None = None,
     uses_perspektif: bool = False,
+    leader_targets: list[Target] | None = None,
 ) -> TargetForm:
     """The editor for a target of ``period``. Without ``formdata`` (and outside a POST)
     it shows ``shown`` as stored, or the defaults of a new target; a submitted form reads
@@ -473,7 +485,8 @@ def target_form(
         kwargs.update(
             obj=shown,
             kind=shown.kind.value,
-            parent_id=str(shown.parent_id or ""),
+            parent_id="" if shown.assigned_by_id else str(shown.parent_id or ""),
+            leader_parent_id=str(shown.parent_id or "") if shown.assigned_by_id else "",
             alignment="penugasan" if shown.assigned_by_id else "atasan",
             assigned_by_nip=shown.assigned_by.nip if shown.assigned_by else "",
             month=shown.monthly_quantities,
@@ -485,6 +498,10 @@ def target_form(
     form.parent_id.choices = [
         SelectChoice("", _l("— belum dipilih (belum selaras) —")),
         *(SelectChoice(str(c.id), c.title) for c in candidates),
+    ]
+    form.leader_parent_id.choices = [
+        SelectChoice("", _l("— tidak ada RHK ketua tim yang dipilih —")),
+        *(SelectChoice(str(c.id), c.title) for c in leader_targets or []),
     ]
     return form
 

@@ -3,9 +3,10 @@ their team, the cascade laid out as the regulation's matrix.
 
 Rows are the supervisor's RHK, columns the members of the team — the subordinates, and
 the tim kerja members whose RHK the supervisor assigned as ketua tim (*penugasan dari*)
-— and each cell holds the member's RHK that intervene in that row's RHK. Two further
-rows: the RHK assigned by the supervisor (they support the tim kerja, not one RHK of
-the supervisor), and the subordinates' RHK that support nothing (*belum selaras*).
+— and each cell holds the member's RHK that intervene in that row's RHK (an assigned
+RHK may name the ketua tim's RHK it supports). Two further rows: the RHK the supervisor
+assigned without naming one of their RHK, and the subordinates' RHK that support nothing
+(*belum selaras*).
 Four statements, however large the team.
 """
 
@@ -102,7 +103,9 @@ def role_matrix(supervisor: Employee, period: Period) -> RoleMatrix:
     assigned = MatrixRow(None)
     unaligned = MatrixRow(None)
     for target in assigned_targets:
-        assigned.cells.setdefault(target.owner_id, []).append(target)
+        # In the row of the supervisor's RHK it supports, when the member chose one.
+        row = rows.get(target.parent_id, assigned)
+        row.cells.setdefault(target.owner_id, []).append(target)
     for target in theirs:
         if target.assigned_by_id is not None:
             continue  # assigned by another ketua tim: aligned in that tim kerja

@@ -50,6 +50,9 @@ CHANGED_ELSEWHERE = _l("Target ini baru saja diubah di tempat lain. Muat ulang l
 # nothing of who works elsewhere.
 LEADER_NOT_FOUND = _l("Ketua tim dengan NIP ini tidak ditemukan di instansi Anda.")
 LEADER_IS_SELF = _l("Anda tidak dapat menjadi ketua tim atas target Anda sendiri.")
+LEADER_PARENT_INVALID = _l(
+    "RHK ketua tim tidak valid: pilih salah satu RHK ketua tim ini pada periode yang sama."
+)
 LEADER_IS_ATASAN = _l(
     "Atasan langsung Anda bukan ketua tim untuk target ini: pilih “Mendukung target atasan”."
 )
@@ -79,6 +82,8 @@ class TargetInput:
     # *Penugasan dari*: the NIP (digits) of the ketua tim who assigned the RHK; "" when
     # it supports the atasan's RHK (``parent_id``) instead.
     assigned_by_nip: str = ""
+    # Optionally, the ketua tim's RHK that the assigned one supports.
+    leader_parent_id: int | None = None
 
     def indicator_rows(self) -> list[dict]:
         """The IKI as stored, in the aspects' order (kuantitas always first)."""
@@ -329,17 +334,49 @@ def ketua_tim(owner: Employee, data: TargetInput) -> Employee | None:
     return leader
 
 
+def leader_candidates(leader: Employee | None, period: Period) -> list[Target]:
+    """The ketua tim's RHK in the period, which an RHK they assigned may support."""
+    if leader is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Target)
+            .where(Target.owner_id == leader.id, Target.period_id == period.id)
+            .order_by(Target.position, Target.id)
+        )
+    )
+
+
+def _leader_parent(leader: Employee | None, data: TargetInput, period: Period) -> int | None:
+    """The ketua tim's RHK the assigned one supports: one of theirs in the period."""
+    if leader is None or data.leader_parent_id is None:
+        return None
+    found = db.session.scalar(
+        select(Target.id).where(
+            Target.id == data.leader_parent_id,
+            Target.owner_id == leader.id,
+            Target.period_id == period.id,
+        )
+    )
+    if found is None:
+        raise InvalidInput(str(LEADER_PARENT_INVALID), field="leader_parent_id")
+    return found
+
+
 def _leader_label(leader: Employee | None) -> str | None:
     """The ketua tim as the audit log and the revision history name them."""
     return f"{leader.display_name} (NIP {leader.nip})" if leader else None
 
 
-def _content(data: TargetInput, leader: Employee | None = None) -> dict:
+def _content(
+    data: TargetInput, leader: Employee | None = None, leader_parent_id: int | None = None
+) -> dict:
     return {
         "title": data.title,
         "kind": data.kind,
-        # An assigned RHK is aligned through its ketua tim, not the cascade.
-        "parent_id": None if leader else data.parent_id,
+        # An assigned RHK is aligned through its ketua tim (and, if chosen, one of their
+        # RHK), not the atasan's cascade.
+        "parent_id": leader_parent_id if leader else data.parent_id,
         "assigned_by_id": leader.id if leader else None,
         "indicator": data.indicator,
         "lower_is_better": data.lower_is_better,
@@ -355,6 +392,7 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
     policy.authorize(actor, Action.EDIT_PLAN, ref)
     _check_perspektif(ref, data)
     leader = ketua_tim(ref.employee, data)
+    leader_parent_id = _leader_parent(leader, data, ref.period)
     plan = ensure_plan(ref.employee, ref.period)
     position = db.session.scalar(
         select(func.coalesce(func.max(Target.position), 0)).where(Target.plan_id == plan.id)
@@ -369,7 +407,7 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
         position=position + 1,
         state=DRAFTED,
         version=1,
-        **_content(data, leader),
+        **_content(data, leader, leader_parent_id),
     )
     db.session.add(target)
     db.session.flush()
@@ -388,7 +426,7 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
             acting_for_id=acting_for_id,
         )
     )
-    summary = {**_public(_content(data, leader)), "monthly": data.monthly}
+    summary = {**_public(_content(data, leader, leader_parent_id)), "monthly": data.monthly}
     if leader:
         summary["assigned_by"] = _leader_label(leader)
     audit.record("target.create", target, summary=summary)
@@ -404,6 +442,8 @@ def update_target(target: Target, data: TargetInput, actor: Employee, expected_v
     policy.authorize(actor, Action.EDIT_TARGET, target)
     _check_perspektif(PlanRef(target.owner, target.period, target.plan), data)
     leader = ketua_tim(target.owner, data)
+    leader_parent_id = _leader_parent(leader, data, target.period)
+    content = _content(data, leader, leader_parent_id)
     before = {
         **_public(_content_of(target)),
         "assigned_by": _leader_label(target.assigned_by),
@@ -412,7 +452,7 @@ def update_target(target: Target, data: TargetInput, actor: Employee, expected_v
     compare_and_swap(
         update(Target)
         .where(Target.id == target.id, Target.version == expected_version, Target.state == DRAFTED)
-        .values(**_content(data, leader), version=expected_version + 1, updated_at=utcnow()),
+        .values(**content, version=expected_version + 1, updated_at=utcnow()),
         CHANGED_ELSEWHERE,
     )
     _write_months(target, data.monthly)
@@ -422,7 +462,7 @@ def update_target(target: Target, data: TargetInput, actor: Employee, expected_v
     if before_iki != after_iki:
         before["indikator"] = before_iki
     after = {
-        **_public(_content(data, leader)),
+        **_public(content),
         "assigned_by": _leader_label(leader),
         "monthly": data.monthly,
     }
