@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from portal.extensions import db
+from portal.plans.analysis import cascade
 from portal.plans.matrix import role_matrix
 from tests.factories import signed_in
 from tests.reporting_helpers import PLANNING_DAY, fix_today
@@ -169,3 +170,12 @@ def test_an_assigned_rhk_naming_the_supervisor_s_rhk_sits_in_its_row(w, shared):
     matrix = role_matrix(w.boss, w.period)
     assert matrix.rows[1].cells == {w.member.id: [placed]}
     assert matrix.assigned.cells == {w.member.id: [shared.assigned]}
+
+
+def test_the_cascade_does_not_call_a_subordinate_s_assignment_unaligned(w):
+    """A subordinate's RHK assigned by another ketua tim is aligned in that tim kerja:
+    neither the atasan's cascade nor their matrix lists it as belum selaras."""
+    w.factory.target(w.first, w.period, assigned_by_nip=w.member.nip, title="Tugas tim lain")
+    db.session.commit()
+    assert cascade(w.boss, w.period).unaligned == []
+    assert role_matrix(w.boss, w.period).unaligned.count == 0
