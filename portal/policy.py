@@ -57,6 +57,8 @@ class Action(StrEnum):
     EDIT_TARGET = "edit_target"  # content, only while drafted
     COMMENT_TARGET = "comment_target"
     ANALYSE_PLAN = "analyse_plan"  # the supervisor's analysis; obj: PlanRef
+    # The matriks peran–hasil of a supervisor's RHK; obj: the supervisor's PlanRef.
+    VIEW_ROLE_MATRIX = "view_role_matrix"
     RATE_TARGET = "rate_target"  # monthly quality rating by the evaluator
     VIEW_ENTRY = "view_entry"  # a work entry and its evidence files
     EDIT_ENTRY = "edit_entry"  # the owner, until it is verified
@@ -376,6 +378,8 @@ def _can_plan(user: Employee, action: Action, ref: PlanRef) -> bool:
             and _evaluates_in_plan(user, ref.plan)
             and plan_in_discussion(ref.plan)
         )
+    if action is Action.VIEW_ROLE_MATRIX:
+        return rel in ("self", "admin", "superadmin")
     if action is Action.ANALYSE_PLAN:
         return rel in ("subordinate", "subtree", "admin", "superadmin") or _evaluates_in_plan(
             user, ref.plan
@@ -431,12 +435,15 @@ def _can_month(user: Employee, action: Action, ref: MonthRef) -> bool:
 
 def _can_target(user: Employee, action: Action, target: Target) -> bool:
     roles = target_roles(user, target)
+    # The ketua tim who assigned the RHK (*penugasan dari*) follows it and gives feedback
+    # in its discussion; the decisions stay with the evaluator.
+    assigner = target.assigned_by_id is not None and target.assigned_by_id == user.id
     if action is Action.VIEW_TARGET:
-        return bool(roles) or relation(user, target.owner) is not None
+        return bool(roles) or assigner or relation(user, target.owner) is not None
     if action is Action.EDIT_TARGET:
         return OWNER in roles and target.state == DRAFTED
     if action is Action.COMMENT_TARGET:
-        return bool(roles & {OWNER, EVALUATOR})
+        return assigner or bool(roles & {OWNER, EVALUATOR})
     if action is Action.RATE_TARGET:
         return EVALUATOR in roles
     if action is Action.REASSIGN_TARGET:

@@ -95,7 +95,7 @@ def items(user: Employee, today: date) -> list[InboxItem]:
 
 def _review_item(target: Target) -> InboxItem:
     detail = f"{thousands(target.quantity)} {target.quantity_unit}"
-    if not target.parent_id:
+    if not target.aligned:
         detail += " · " + _("Belum selaras")
     return InboxItem(
         section=str(TO_REVIEW),

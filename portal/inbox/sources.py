@@ -9,6 +9,6 @@ work (``plans``, ``reports``, ``evaluations``, ``admin`` …) in this package. E
 
 from __future__ import annotations
 
-from portal.inbox import admin, evaluations, monthly, periodic, plans, reports
+from portal.inbox import admin, assigned, evaluations, monthly, periodic, plans, reports
 
-SOURCES = (plans, reports, monthly, periodic, evaluations, admin)
+SOURCES = (plans, assigned, reports, monthly, periodic, evaluations, admin)

@@ -169,6 +169,10 @@ class Target(db.Model):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("target.id", ondelete="SET NULL"), index=True
     )
+    # *Penugasan dari*: the ketua tim of a tim kerja who assigned this RHK, a leader of
+    # the instansi other than the atasan (who stays the evaluator). Such a target needs
+    # no parent: it is aligned through the assignment.
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("target.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(500))
@@ -188,6 +192,7 @@ class Target(db.Model):
     plan: Mapped[Plan] = relationship(back_populates="targets")
     owner: Mapped[Employee] = relationship(foreign_keys=[owner_id])
     evaluator: Mapped[Employee | None] = relationship(foreign_keys=[evaluator_id])
+    assigned_by: Mapped[Employee | None] = relationship(foreign_keys=[assigned_by_id])
     period: Mapped[Period] = relationship()
     parent: Mapped[Target | None] = relationship(remote_side="Target.id", foreign_keys=[parent_id])
     months: Mapped[list[MonthlyTarget]] = relationship(
@@ -200,6 +205,12 @@ class Target(db.Model):
     @property
     def monthly_quantities(self) -> list[int]:
         return [m.quantity for m in self.months]
+
+    @property
+    def aligned(self) -> bool:
+        """Whether the RHK supports something: the atasan's RHK, or a ketua tim's
+        assignment."""
+        return self.parent_id is not None or self.assigned_by_id is not None
 
     def indicator_of(self, aspect: IndicatorAspect) -> TargetIndicator | None:
         return next((i for i in self.indicators if i.aspect == aspect), None)
@@ -371,6 +382,7 @@ def target_card_options() -> tuple:
         selectinload(Target.indicators),
         joinedload(Target.evaluator),
         joinedload(Target.owner),
+        joinedload(Target.assigned_by),
         joinedload(Target.parent).joinedload(Target.owner),
     )
 
@@ -389,6 +401,7 @@ def load_target(target_id: int) -> Target | None:
             joinedload(Target.owner),
             joinedload(Target.period),
             joinedload(Target.plan),
+            joinedload(Target.assigned_by),
             joinedload(Target.parent).joinedload(Target.owner),
         )
     )

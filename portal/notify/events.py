@@ -91,6 +91,17 @@ def _target_moved(event: AuditEvent, target: Target) -> None:
         obj=target,
         actor_id=event.actor_id,
     )
+    if event.action == "target.submit" and target.assigned_by_id:
+        # The ketua tim of a penugasan follows the discussion beside the evaluator.
+        notify(
+            target.assigned_by_id,
+            "target_assigned_submitted",
+            endpoint="plans.target",
+            args={"target_id": target.id},
+            params={"title": params["title"], "owner": target.owner.display_name},
+            obj=target,
+            actor_id=event.actor_id,
+        )
 
 
 @on("target.reassign")

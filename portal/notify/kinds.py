@@ -93,6 +93,12 @@ _KINDS = (
         _l("Target Anda dikembalikan untuk diperbaiki"),
         _l("“%(title)s”. Alasan: %(reason)s"),
     ),
+    Kind(
+        "target_assigned_submitted",
+        "plans",
+        _l("%(owner)s mengajukan target penugasan dari Anda"),
+        _l("“%(title)s”: beri umpan balik sebagai ketua tim"),
+    ),
     Kind("target_approved", "plans", _l("Target Anda disetujui"), _l("“%(title)s”")),
     Kind(
         "target_reported",

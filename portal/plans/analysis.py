@@ -48,7 +48,7 @@ class TargetAnalysis:
 
     @property
     def aligned(self) -> bool:
-        return self.target.parent_id is not None
+        return self.target.aligned
 
     @property
     def level(self) -> str | None:
@@ -286,7 +286,7 @@ def cascade(supervisor: Employee, period: Period) -> Cascade:
     for target in theirs:
         if target.parent_id in own_ids:
             by_parent[target.parent_id].append(target)
-        else:
+        elif target.assigned_by_id is None:  # an assignment is aligned in its tim kerja
             unaligned.append(target)
     supporting = {t.owner_id for t in theirs if t.parent_id in own_ids}
     return Cascade(

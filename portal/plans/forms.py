@@ -34,10 +34,12 @@ from portal.forms import (
 )
 from portal.models import Period, Scheme, Target, TargetKind
 from portal.models.plans import ASPECT_ORDER, IndicatorAspect, Pendekatan, Perspektif, SkpForm
+from portal.nip import normalise
 from portal.plans.services import (
     COMMENT_MAX,
     COST_MAX,
     INDICATOR_MAX,
+    LEADER_PARENT_INVALID,
     PERSPEKTIF_NOT_ALLOWED,
     QUANTITY_MAX,
     TITLE_MAX,
@@ -71,6 +73,9 @@ LOWER_IS_BETTER_ZERO = _l(
     "IKI yang makin rendah makin baik perlu target lebih dari 0: capaiannya dihitung "
     "(1 + (1 − R/T)) × 100%."
 )
+ALIGNMENT_UNKNOWN = _l("Pilih “Mendukung target atasan” atau “Penugasan dari ketua tim”.")
+LEADER_REQUIRED = _l("Tulis NIP ketua tim yang memberi penugasan.")
+LEADER_NIP_INVALID = _l("NIP ketua tim terdiri dari 18 angka.")
 PERSPEKTIF_REQUIRED = _l("Pilih perspektif IKI ini (SKP JPT dengan pendekatan kuantitatif).")
 PERSPEKTIF_UNKNOWN = _l("Perspektif tidak dikenal.")
 VARIANT_UNKNOWN = _l("Pilihan tidak dikenal.")
@@ -173,7 +178,29 @@ class TargetForm(PortalForm):
         filters=[lambda value: value or TargetKind.UTAMA.value],
         validate_choice=False,  # refused below, in words
     )
+    # Scheme B: the RHK supports the atasan's RHK (the cascade), or is a *penugasan dari*
+    # a ketua tim of a tim kerja, named by NIP.
+    alignment = RadioField(
+        _l("Asal target"),
+        choices=[
+            SelectChoice("atasan", _l("Mendukung target atasan")),
+            SelectChoice("penugasan", _l("Penugasan dari ketua tim")),
+        ],
+        default="atasan",
+        filters=[lambda value: value or "atasan"],
+        validate_choice=False,  # refused below, in words
+    )
     parent_id = SelectField(_l("Mendukung target atasan"), id="f-parent_id", validate_choice=False)
+    leader_parent_id = SelectField(
+        _l("RHK ketua tim yang didukung"), id="f-leader_parent_id", validate_choice=False
+    )
+    assigned_by_nip = StringField(
+        _l("NIP ketua tim"),
+        id="f-assigned_by_nip",
+        description=_l("Pegawai instansi Anda yang memimpin tim kerja, selain atasan langsung."),
+        filters=[lambda value: normalise(value or "")],
+        validators=[PlainText()],
+    )
     indicator = StringField(
         _l("Indikator kinerja individu (IKI)"),
         id="f-indicator",
@@ -293,6 +320,27 @@ class TargetForm(PortalForm):
         if field.data not in {kind.value for kind in TargetKind}:
             raise ValidationError(str(KIND_INVALID))
 
+    def validate_alignment(self, field) -> None:
+        if field.data not in ("atasan", "penugasan"):
+            raise ValidationError(str(ALIGNMENT_UNKNOWN))
+
+    def validate_assigned_by_nip(self, field) -> None:
+        if not self.scheme_b or self.alignment.data != "penugasan":
+            return
+        if not field.data:
+            raise ValidationError(str(LEADER_REQUIRED))
+        if len(field.data) != 18 or not field.data.isascii() or not field.data.isdigit():
+            raise ValidationError(str(LEADER_NIP_INVALID))
+
+    def validate_leader_parent_id(self, field) -> None:
+        if self.assigned and field.data and field.data not in {c.value for c in field.choices}:
+            raise ValidationError(str(LEADER_PARENT_INVALID))
+
+    @property
+    def assigned(self) -> bool:
+        """Whether the RHK is a penugasan dari a ketua tim (scheme B only)."""
+        return self.scheme_b and self.alignment.data == "penugasan"
+
     def validate_parent_id(self, field) -> None:
         if field.data and field.data not in {c.value for c in field.choices}:
             raise ValidationError(str(PARENT_INVALID))
@@ -319,7 +367,9 @@ class TargetForm(PortalForm):
         return TargetInput(
             title=self.title.data,
             kind=TargetKind(self.kind.data),
-            parent_id=int(self.parent_id.data) if self.parent_id.data else None,
+            parent_id=int(self.parent_id.data)
+            if self.parent_id.data and not self.assigned
+            else None,
             indicator=self.indicator.data,
             lower_is_better=self.lower_is_better.data,
             quantity=self.quantity.data,
@@ -328,6 +378,10 @@ class TargetForm(PortalForm):
             time_months=self.months if self.time_months.data is None else self.time_months.data,
             cost=self.cost.data,
             monthly=self.month.quantities,
+            assigned_by_nip=self.assigned_by_nip.data if self.assigned else "",
+            leader_parent_id=int(self.leader_parent_id.data)
+            if self.assigned and self.leader_parent_id.data
+            else None,
             **(self._further_indicators() if self.scheme_b else {}),
         )
 
@@ -391,6 +445,7 @@ def target_form(
     formdata=unset_value,
     meta: dict | None = None,
     uses_perspektif: bool = False,
+    leader_targets: list[Target] | None = None,
 ) -> TargetForm:
     """The editor for a target of ``period``. Without ``formdata`` (and outside a POST)
     it shows ``shown`` as stored, or the defaults of a new target; a submitted form reads
@@ -430,7 +485,10 @@ def target_form(
         kwargs.update(
             obj=shown,
             kind=shown.kind.value,
-            parent_id=str(shown.parent_id or ""),
+            parent_id="" if shown.assigned_by_id else str(shown.parent_id or ""),
+            leader_parent_id=str(shown.parent_id or "") if shown.assigned_by_id else "",
+            alignment="penugasan" if shown.assigned_by_id else "atasan",
+            assigned_by_nip=shown.assigned_by.nip if shown.assigned_by else "",
             month=shown.monthly_quantities,
             **_shown_indicators(shown),
         )
@@ -440,6 +498,10 @@ def target_form(
     form.parent_id.choices = [
         SelectChoice("", _l("— belum dipilih (belum selaras) —")),
         *(SelectChoice(str(c.id), c.title) for c in candidates),
+    ]
+    form.leader_parent_id.choices = [
+        SelectChoice("", _l("— tidak ada RHK ketua tim yang dipilih —")),
+        *(SelectChoice(str(c.id), c.title) for c in leader_targets or []),
     ]
     return form
 

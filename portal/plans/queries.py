@@ -251,6 +251,7 @@ class PlanPage:
     terms: PlanTerms | None = None  # scheme B plans only
     may_set_expectations: bool = False
     terms_agreed: bool = False
+    may_view_matrix: bool = False  # the matriks peran–hasil of this employee's RHK
 
     @property
     def may_report_evaluator(self) -> bool:
@@ -328,6 +329,7 @@ def plan_page(user: Employee, ref: PlanRef, previous: Period | None) -> PlanPage
         previous=previous,
         may_edit=policy.can(user, Action.EDIT_PLAN, ref),
         own=ref.employee.id == user.id,
+        may_view_matrix=policy.can(user, Action.VIEW_ROLE_MATRIX, ref),
         evaluator_report=open_evaluator_report(user.id) if ref.employee.id == user.id else None,
         **_terms(user, ref, targets),
     )
@@ -353,6 +355,8 @@ class TargetPage:
     timeline: list[TimelineEntry]
     assignment: AssignmentView
     may_comment: bool
+    # The owner's plan, which a ketua tim of one of its RHK does not see.
+    may_view_plan: bool = True
 
     @property
     def target(self) -> Target:
@@ -365,4 +369,5 @@ def target_page(user: Employee, target: Target, assignment: AssignmentView) -> T
         timeline=timeline(target.id, assignment.rows, target.owner_id),
         assignment=assignment,
         may_comment=policy.can(user, Action.COMMENT_TARGET, target),
+        may_view_plan=policy.can(user, Action.VIEW_PLAN, plan_ref_of(target)),
     )

@@ -23,6 +23,7 @@ FIELD_LABELS = {
     "title": _l("Judul target (rencana hasil kerja)"),
     "kind": _l("Jenis"),
     "parent_id": _l("Mendukung target atasan"),
+    "assigned_by": _l("Penugasan dari"),
     "indicator": _l("Indikator kinerja individu (IKI)"),
     "lower_is_better": _l("Makin rendah realisasi makin baik (misalnya jumlah keluhan)"),
     "quantity": _l("Kuantitas"),

@@ -46,6 +46,16 @@ PERSPEKTIF_NOT_ALLOWED = _l(
     "Perspektif hanya untuk SKP JPT dengan pendekatan kuantitatif; kosongkan pilihan ini."
 )
 CHANGED_ELSEWHERE = _l("Target ini baru saja diubah di tempat lain. Muat ulang lalu ulangi.")
+# The same words for a NIP nobody has and for one of another instansi: the editor tells
+# nothing of who works elsewhere.
+LEADER_NOT_FOUND = _l("Ketua tim dengan NIP ini tidak ditemukan di instansi Anda.")
+LEADER_IS_SELF = _l("Anda tidak dapat menjadi ketua tim atas target Anda sendiri.")
+LEADER_PARENT_INVALID = _l(
+    "RHK ketua tim tidak valid: pilih salah satu RHK ketua tim ini pada periode yang sama."
+)
+LEADER_IS_ATASAN = _l(
+    "Atasan langsung Anda bukan ketua tim untuk target ini: pilih “Mendukung target atasan”."
+)
 
 
 @dataclass
@@ -69,6 +79,11 @@ class TargetInput:
     time_indicator: str = ""
     cost_indicator: str = ""
     perspektif: dict[str, str] = field(default_factory=dict)
+    # *Penugasan dari*: the NIP (digits) of the ketua tim who assigned the RHK; "" when
+    # it supports the atasan's RHK (``parent_id``) instead.
+    assigned_by_nip: str = ""
+    # Optionally, the ketua tim's RHK that the assigned one supports.
+    leader_parent_id: int | None = None
 
     def indicator_rows(self) -> list[dict]:
         """The IKI as stored, in the aspects' order (kuantitas always first)."""
@@ -297,11 +312,72 @@ def _indicators_of(target: Target) -> list[str]:
     )
 
 
-def _content(data: TargetInput) -> dict:
+def ketua_tim(owner: Employee, data: TargetInput) -> Employee | None:
+    """The leader who assigned the RHK (*penugasan dari*): an active employee of the
+    owner's instansi, neither the owner nor their atasan (whose RHK it would support
+    through the cascade). None when the RHK is not an assignment."""
+    if not data.assigned_by_nip:
+        return None
+    leader = db.session.scalar(
+        select(Employee).where(
+            Employee.nip == data.assigned_by_nip,
+            Employee.instansi_id == owner.instansi_id,
+            Employee.active.is_(True),
+        )
+    )
+    if leader is None:
+        raise InvalidInput(str(LEADER_NOT_FOUND), field="assigned_by_nip")
+    if leader.id == owner.id:
+        raise InvalidInput(str(LEADER_IS_SELF), field="assigned_by_nip")
+    if leader.id == owner.atasan_id:
+        raise InvalidInput(str(LEADER_IS_ATASAN), field="assigned_by_nip")
+    return leader
+
+
+def leader_candidates(leader: Employee | None, period: Period) -> list[Target]:
+    """The ketua tim's RHK in the period, which an RHK they assigned may support."""
+    if leader is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Target)
+            .where(Target.owner_id == leader.id, Target.period_id == period.id)
+            .order_by(Target.position, Target.id)
+        )
+    )
+
+
+def _leader_parent(leader: Employee | None, data: TargetInput, period: Period) -> int | None:
+    """The ketua tim's RHK the assigned one supports: one of theirs in the period."""
+    if leader is None or data.leader_parent_id is None:
+        return None
+    found = db.session.scalar(
+        select(Target.id).where(
+            Target.id == data.leader_parent_id,
+            Target.owner_id == leader.id,
+            Target.period_id == period.id,
+        )
+    )
+    if found is None:
+        raise InvalidInput(str(LEADER_PARENT_INVALID), field="leader_parent_id")
+    return found
+
+
+def _leader_label(leader: Employee | None) -> str | None:
+    """The ketua tim as the audit log and the revision history name them."""
+    return f"{leader.display_name} (NIP {leader.nip})" if leader else None
+
+
+def _content(
+    data: TargetInput, leader: Employee | None = None, leader_parent_id: int | None = None
+) -> dict:
     return {
         "title": data.title,
         "kind": data.kind,
-        "parent_id": data.parent_id,
+        # An assigned RHK is aligned through its ketua tim (and, if chosen, one of their
+        # RHK), not the atasan's cascade.
+        "parent_id": leader_parent_id if leader else data.parent_id,
+        "assigned_by_id": leader.id if leader else None,
         "indicator": data.indicator,
         "lower_is_better": data.lower_is_better,
         "quantity": data.quantity,
@@ -315,6 +391,8 @@ def _content(data: TargetInput) -> dict:
 def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_from=None) -> Target:
     policy.authorize(actor, Action.EDIT_PLAN, ref)
     _check_perspektif(ref, data)
+    leader = ketua_tim(ref.employee, data)
+    leader_parent_id = _leader_parent(leader, data, ref.period)
     plan = ensure_plan(ref.employee, ref.period)
     position = db.session.scalar(
         select(func.coalesce(func.max(Target.position), 0)).where(Target.plan_id == plan.id)
@@ -329,7 +407,7 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
         position=position + 1,
         state=DRAFTED,
         version=1,
-        **_content(data),
+        **_content(data, leader, leader_parent_id),
     )
     db.session.add(target)
     db.session.flush()
@@ -348,9 +426,10 @@ def create_target(ref: PlanRef, data: TargetInput, actor: Employee, *, copied_fr
             acting_for_id=acting_for_id,
         )
     )
-    audit.record(
-        "target.create", target, summary={**_public(_content(data)), "monthly": data.monthly}
-    )
+    summary = {**_public(_content(data, leader, leader_parent_id)), "monthly": data.monthly}
+    if leader:
+        summary["assigned_by"] = _leader_label(leader)
+    audit.record("target.create", target, summary=summary)
     db.session.flush()
     return target
 
@@ -362,11 +441,18 @@ def update_target(target: Target, data: TargetInput, actor: Employee, expected_v
     supervisor sees what moved between two submissions, and into the audit log."""
     policy.authorize(actor, Action.EDIT_TARGET, target)
     _check_perspektif(PlanRef(target.owner, target.period, target.plan), data)
-    before = {**_public(_content_of(target)), "monthly": target.monthly_quantities}
+    leader = ketua_tim(target.owner, data)
+    leader_parent_id = _leader_parent(leader, data, target.period)
+    content = _content(data, leader, leader_parent_id)
+    before = {
+        **_public(_content_of(target)),
+        "assigned_by": _leader_label(target.assigned_by),
+        "monthly": target.monthly_quantities,
+    }
     compare_and_swap(
         update(Target)
         .where(Target.id == target.id, Target.version == expected_version, Target.state == DRAFTED)
-        .values(**_content(data), version=expected_version + 1, updated_at=utcnow()),
+        .values(**content, version=expected_version + 1, updated_at=utcnow()),
         CHANGED_ELSEWHERE,
     )
     _write_months(target, data.monthly)
@@ -375,7 +461,11 @@ def update_target(target: Target, data: TargetInput, actor: Employee, expected_v
     after_iki = _indicators_summary(data.indicator_rows())
     if before_iki != after_iki:
         before["indikator"] = before_iki
-    after = {**_public(_content(data)), "monthly": data.monthly}
+    after = {
+        **_public(content),
+        "assigned_by": _leader_label(leader),
+        "monthly": data.monthly,
+    }
     if before_iki != after_iki:
         after["indikator"] = after_iki
     changes = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}

@@ -66,6 +66,7 @@ def _target(
     cost=None,
     indicator="",
     kind=services.TargetKind.UTAMA,
+    assigned_by=None,
     **further,
 ) -> Target:
     values = {"quality_target": 100, "time_months": period.month_count, **further}
@@ -79,6 +80,7 @@ def _target(
         quantity_unit=unit,
         cost=cost,
         monthly=monthly or spread_evenly(quantity, period.month_count),
+        assigned_by_nip=assigned_by.nip if assigned_by else "",
         **values,
     )
     return services.create_target(PlanRef(owner, period), data, owner)
@@ -229,5 +231,20 @@ def seed_plans(instansi_id: int, people: dict[str, Employee]) -> dict[str, Targe
             peer, current, "Menyusun analisis jabatan unit kerja", 12 + index % 5, "dokumen"
         )
         _advance(t, ("submit", peer, ""))
+    # A tim kerja across units: the Kasubbag, as ketua tim, assigned an RHK to an analyst
+    # of another unit (penugasan dari), which is in discussion with that analyst's atasan.
+    member = next((p for p in peers if p.atasan_id not in (None, atasan.id)), None)
+    if member is not None:
+        t = _target(
+            member,
+            current,
+            "Menyusun bahan rapat tim kerja penataan kelembagaan",
+            4,
+            "laporan",
+            assigned_by=atasan,
+        )
+        _advance(t, ("submit", member, ""))
+        _comment(t, atasan, "Sebagai ketua tim: mohon bahan rapat dikirim seminggu sebelumnya.")
+        named["tim_kerja"] = t
     db.session.flush()
     return named

@@ -70,15 +70,15 @@ def edit_target(target_id: int):
     ref = queries.plan_ref_of(target)
     candidates = services.cascade_candidates(ref.employee, ref.period)
     perspektif = services.uses_perspektif(ref)
+    # The RHK of the ketua tim already named, which the assigned one may support.
+    options = {
+        "versioned": True,
+        "uses_perspektif": perspektif,
+        "leader_targets": services.leader_candidates(target.assigned_by, ref.period),
+    }
     if request.method == "GET":
-        return _editor(
-            ref,
-            target,
-            target_form(
-                ref.period, candidates, shown=target, versioned=True, uses_perspektif=perspektif
-            ),
-        )
-    form = target_form(ref.period, candidates, versioned=True, uses_perspektif=perspektif)
+        return _editor(ref, target, target_form(ref.period, candidates, shown=target, **options))
+    form = target_form(ref.period, candidates, **options)
     if not form.validate():
         return _editor(ref, target, form, status=422)
     try:
@@ -89,14 +89,7 @@ def edit_target(target_id: int):
         db.session.rollback()
         target = load_target(target_id)
         flash(exc.message, "warning")
-        shown = target_form(
-            ref.period,
-            candidates,
-            shown=target,
-            versioned=True,
-            formdata=None,
-            uses_perspektif=perspektif,
-        )
+        shown = target_form(ref.period, candidates, shown=target, formdata=None, **options)
         return _editor(ref, target, shown, status=409)
     db.session.commit()
     flash(_("Perubahan target tersimpan."), "success")

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.models import Pendekatan, Period, Plan, SkpForm
 from portal.months import month_label
 from portal.periods.queries import upcoming_period
-from portal.plans import analysis, bp, queries, services, skp_document
+from portal.plans import analysis, bp, matrix, queries, services, skp_document
 from portal.plans.forms import PlanVariantForm, fresh_comment_form
 from portal.plans.routes import loading
 from portal.policy import Action, PlanRef
@@ -131,6 +131,15 @@ def copy_previous(period_id: int):
 def cascade(period_id: int, employee_id: int | None = None):
     ref = loading.plan_ref(period_id, employee_id or _me().id)
     return render("plans/cascade.html", ref=ref, cascade=analysis.cascade(ref.employee, ref.period))
+
+
+@bp.route("/skp/<int:period_id>/matriks")
+@bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>/matriks")
+@login_required
+def role_matrix(period_id: int, employee_id: int | None = None):
+    """The matriks peran–hasil of the supervisor's RHK: theirs, or anyone's for an admin."""
+    ref = loading.plan_ref(period_id, employee_id or _me().id, Action.VIEW_ROLE_MATRIX)
+    return render("plans/matrix.html", ref=ref, matrix=matrix.role_matrix(ref.employee, ref.period))
 
 
 @bp.route("/skp/<int:period_id>/pegawai/<int:employee_id>/cetak.pdf")
