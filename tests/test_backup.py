@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import make_url
 
 from portal import backup
 from portal.extensions import db as _db
@@ -193,3 +195,30 @@ def test_a_tampered_archive_is_refused_before_anything_changes(app, small_source
         with _db.engine.connect() as conn:
             assert inspect(conn).get_table_names() == []
         assert upload_files(target) == {}
+
+
+def test_a_file_that_is_not_a_backup_is_refused(app, tmp_path):
+    other = tmp_path / "lain.tar.gz"
+    with tarfile.open(other, "w:gz") as archive:
+        info = tarfile.TarInfo("catatan.txt")
+        archive.addfile(info, io.BytesIO(b""))
+    result = invoke(app, "restore", str(other))
+    assert result.exit_code == 1
+    assert "bukan cadangan Portal Kinerja" in result.output
+
+
+def test_pg_tools_get_the_password_from_the_environment_never_the_command_line(app, monkeypatch):
+    seen = {}
+
+    def fake_run(args, env, **kwargs):
+        seen.update(args=args, env=env)
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(backup.shutil, "which", lambda program: f"/usr/bin/{program}")
+    monkeypatch.setattr(backup.subprocess, "run", fake_run)
+    url = make_url("postgresql+psycopg://portal:r%40hasia@db.example:5433/kinerja?sslmode=require")
+    backup._run_pg("pg_dump", ["--format=custom"], url)
+    assert not any("r@hasia" in arg or "db.example" in arg for arg in seen["args"])
+    env = seen["env"]
+    assert (env["PGPASSWORD"], env["PGHOST"], env["PGPORT"]) == ("r@hasia", "db.example", "5433")
+    assert (env["PGUSER"], env["PGDATABASE"], env["PGSSLMODE"]) == ("portal", "kinerja", "require")
