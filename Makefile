@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-run constraints run test test-sqlite test-postgres lint translations messages benchmark clean
+.PHONY: install install-run constraints run test test-sqlite test-postgres lint audit translations messages benchmark clean
 
 # The exact versions come from constraints.txt (one file for both: the runtime packages
 # are a subset of it), so every install gets the same packages.
@@ -65,6 +65,7 @@ run: install-run
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/audit_deps.py
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$PORTAL_TEST_POSTGRES_URL" ]; then \
 		$(MAKE) --no-print-directory test-postgres; \
@@ -77,6 +78,10 @@ test-sqlite: install
 
 test-postgres: install
 	PORTAL_TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+# Known vulnerabilities of the venv's packages: warns (exit 0) without network, fails on one.
+audit: install
+	$(BIN)/python scripts/audit_deps.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -26,6 +27,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(jobs_revive_command)
     app.cli.add_command(reminders_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     from portal.imports.cli import import_employees
     from portal.notify.cli import notify_command
 
@@ -271,3 +274,44 @@ def reminders_command():
 
     written = reminders.run_and_commit(clock.today())
     click.echo(f"{written} pengingat baru ditulis.")
+
+
+@click.command("backup")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="Berkas arsip (.tar.gz)."
+)
+def backup_command(output: str):
+    """Write one archive of the database and the evidence files (README "Backup dan
+    pemulihan"); safe while the portal runs."""
+    from portal.backup import BackupError, create_backup
+
+    try:
+        manifest = create_backup(Path(output))
+    except BackupError as exc:
+        raise click.ClickException(exc.message) from None
+    rows = sum(manifest["tables"].values())
+    click.echo(
+        f"Cadangan ditulis ke {output}: {rows} baris dari {len(manifest['tables'])} tabel "
+        f"dan {len(manifest['files'])} berkas bukti dukung."
+    )
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Timpa basis data tujuan walau sudah berisi data.")
+def restore_command(archive: str, force: bool):
+    """Bring an archive of `backup` back into the configured database and upload folder
+    (refuses a database that has rows, unless --force)."""
+    from portal.backup import BackupError, restore_backup
+
+    try:
+        result = restore_backup(Path(archive), force=force)
+    except BackupError as exc:
+        raise click.ClickException(exc.message) from None
+    rows = sum(result.manifest["tables"].values())
+    click.echo(
+        f"Dipulihkan dari {archive} (dibuat {result.manifest['created_at']}): {rows} baris "
+        f"dan {result.files} berkas bukti dukung."
+    )
+    for note in result.notes:
+        click.echo(note)
