@@ -23,7 +23,6 @@ A round has three steps, each safe to run in two workers at once:
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -455,16 +454,23 @@ def send_test(actor: Employee) -> tuple[MailMessage, Round]:
         raise InvalidInput(str(MAIL_OFF))
     if not actor.email:
         raise InvalidInput(str(NO_OWN_ADDRESS))
-    mail = MailMessage(
-        recipient_id=actor.id,
-        instansi_id=actor.instansi_id,
-        to_address=actor.email,
-        kind=TEST,
-        idempotency_key=f"test-{uuid.uuid4().hex}",
-    )
-    db.session.add(mail)
-    db.session.flush()
-    audit.record("mail.test", mail, actor=actor, instansi_id=actor.instansi_id)
+    # One test mail per admin and minute: a double click (or two tabs) sends one.
+    key = f"test-{actor.id}-{utcnow():%Y%m%d%H%M}"
+    mail = db.session.scalar(select(MailMessage).where(MailMessage.idempotency_key == key))
+    if mail is None:
+        try:
+            with db.session.begin_nested():
+                mail = MailMessage(
+                    recipient_id=actor.id,
+                    instansi_id=actor.instansi_id,
+                    to_address=actor.email,
+                    kind=TEST,
+                    idempotency_key=key,
+                )
+                db.session.add(mail)
+            audit.record("mail.test", mail, actor=actor, instansi_id=actor.instansi_id)
+        except IntegrityError:  # the other click made it a moment ago
+            mail = db.session.scalar(select(MailMessage).where(MailMessage.idempotency_key == key))
     db.session.commit()
     result = Round()
     send_due(utcnow(), transport, result, only=mail.id)

@@ -4,6 +4,7 @@ nothing and is no error), and a person's mail preferences."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.extensions import db
@@ -77,7 +78,18 @@ def save_preferences(
             changes[key] = [before[key], mode]
         row = rows.get(key)
         if row is None:
-            db.session.add(NotificationPreference(employee_id=user.id, kind=key, mode=mode))
+            try:  # the same save from a second tab may insert it at the same moment
+                with db.session.begin_nested():
+                    db.session.add(NotificationPreference(employee_id=user.id, kind=key, mode=mode))
+            except IntegrityError:
+                db.session.execute(
+                    update(NotificationPreference)
+                    .where(
+                        NotificationPreference.employee_id == user.id,
+                        NotificationPreference.kind == key,
+                    )
+                    .values(mode=mode)
+                )
         else:
             row.mode = mode
     if (user.quiet_start, user.quiet_end) != quiet:

@@ -255,7 +255,12 @@ class Cascade:
     idle: list[Employee]  # subordinates with no target supporting the supervisor
 
 
-def cascade(supervisor: Employee, period: Period) -> Cascade:
+def team_targets(
+    supervisor: Employee, period: Period
+) -> tuple[list[Target], list[Employee], list[Target]]:
+    """The supervisor's own RHK, their active subordinates, and the subordinates' RHK
+    (owners loaded): what the cascade and the matriks peran-hasil lay out, in three
+    statements whatever the team's size."""
     own = list(
         db.session.scalars(
             select(Target)
@@ -267,7 +272,7 @@ def cascade(supervisor: Employee, period: Period) -> Cascade:
         db.session.scalars(
             select(Employee)
             .where(Employee.atasan_id == supervisor.id, Employee.active.is_(True))
-            .order_by(Employee.name)
+            .order_by(Employee.name, Employee.id)
         )
     )
     theirs = list(
@@ -276,10 +281,15 @@ def cascade(supervisor: Employee, period: Period) -> Cascade:
             .join(Employee, Employee.id == Target.owner_id)
             .where(Employee.atasan_id == supervisor.id, Target.period_id == period.id)
             .order_by(Employee.name, Target.position, Target.id)
-            # The owners come with the join: the page names each one.
+            # The owners come with the join: the pages name each one.
             .options(contains_eager(Target.owner))
         )
     )
+    return own, subordinates, theirs
+
+
+def cascade(supervisor: Employee, period: Period) -> Cascade:
+    own, subordinates, theirs = team_targets(supervisor, period)
     own_ids = {t.id for t in own}
     by_parent: dict[int, list[Target]] = {t.id: [] for t in own}
     unaligned = []

@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager
 from portal.extensions import db
 from portal.models import Employee, Period, Target
 from portal.models.plans import KindGroup, group_by_kind
+from portal.plans.analysis import team_targets
 
 
 @dataclass(frozen=True)
@@ -62,27 +63,7 @@ class RoleMatrix:
 
 
 def role_matrix(supervisor: Employee, period: Period) -> RoleMatrix:
-    own = list(
-        db.session.scalars(
-            select(Target)
-            .where(Target.owner_id == supervisor.id, Target.period_id == period.id)
-            .order_by(Target.position, Target.id)
-        )
-    )
-    subordinates = list(
-        db.session.scalars(
-            select(Employee)
-            .where(Employee.atasan_id == supervisor.id, Employee.active.is_(True))
-            .order_by(Employee.name, Employee.id)
-        )
-    )
-    theirs = db.session.scalars(
-        select(Target)
-        .join(Employee, Employee.id == Target.owner_id)
-        .where(Employee.atasan_id == supervisor.id, Target.period_id == period.id)
-        .order_by(Employee.name, Target.position, Target.id)
-        .options(contains_eager(Target.owner))
-    ).all()
+    own, subordinates, theirs = team_targets(supervisor, period)
     # The tim kerja: whoever holds an RHK the supervisor assigned, subordinates or not.
     assigned_targets = db.session.scalars(
         select(Target)
